@@ -1,0 +1,1 @@
+"""Pulumi components for the Docker networking scenarios."""

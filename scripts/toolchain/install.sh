@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Puts the Pulumi CLI, a Python language host and the docker resource plugin where the project's
+# commands find them: .tools/bin (on PATH through `make env`) and the CLI's plugin cache.
+set -euo pipefail
+LOG_TAG=toolchain
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
+[[ -x "$PYTHON" ]] || die "no project virtualenv at $VENV: run scripts/setup.sh (make setup)"
+
+mkdir -p "$TOOLS_BIN"
+cli_dir="$("$REPO_ROOT/scripts/toolchain/pulumi_cli.sh")"
+ln -sfn "$cli_dir/pulumi" "$TOOLS_BIN/pulumi"
+export PATH="$TOOLS_BIN:$PATH" PULUMI_SKIP_UPDATE_CHECK=true
+
+# Language host: the official one when the CLI came with it, else ours on the SDK's LanguageServer.
+# Either way it sits beside the real `pulumi` binary, where the CLI looks for bundled plugins first
+# (a host found only on $PATH makes every command print a warning).
+if [[ -x "$cli_dir/pulumi-language-python" && ! -e "$cli_dir/language_host.py" ]]; then
+  log "language host: the official pulumi-language-python"
+else
+  cp "$REPO_ROOT/scripts/toolchain/language_host.py" "$cli_dir/language_host.py"
+  # Both wrappers run on the project's virtualenv (.venv, as Pulumi.yaml says), else python3 on PATH.
+  cat > "$cli_dir/pulumi-language-python" <<'SH'
+#!/bin/sh
+# The docker-networking project's fallback Python language host (scripts/toolchain/language_host.py).
+py=python3; [ -x "$PWD/.venv/bin/python" ] && py="$PWD/.venv/bin/python"
+exec "$py" "$(dirname "$(readlink -f "$0")")/language_host.py" "$@"
+SH
+  cat > "$cli_dir/pulumi-resource-pulumi-python" <<'SH'
+#!/bin/sh
+# Runs the Python SDK's dynamic provider host on the project's virtualenv.
+py=python3; [ -x "$PWD/.venv/bin/python" ] && py="$PWD/.venv/bin/python"
+exec "$py" -u -m pulumi.dynamic "$@"
+SH
+  chmod +x "$cli_dir/pulumi-language-python" "$cli_dir/pulumi-resource-pulumi-python"
+  log "language host: the project's own (scripts/toolchain/language_host.py)"
+fi
+for bin in "$cli_dir"/pulumi-language-python* "$cli_dir"/pulumi-resource-pulumi-python "$cli_dir"/pulumi-analyzer-policy-python; do
+  [[ -e "$bin" ]] && ln -sfn "$bin" "$TOOLS_BIN/$(basename "$bin")"
+done
+
+# The docker plugin, at exactly the version the installed pulumi_docker package declares.
+docker_version="$("$PYTHON" -c 'import json, importlib.resources as r; print(json.loads((r.files("pulumi_docker") / "pulumi-plugin.json").read_text())["version"])')"
+if pulumi plugin ls --json 2>/dev/null | "$PYTHON" -c '
+import json, sys
+want = sys.argv[1]
+plugins = json.load(sys.stdin) or []
+sys.exit(0 if any(p["name"] == "docker" and p["kind"] == "resource" and p["version"] == want for p in plugins) else 1)
+' "$docker_version"; then
+  log "docker resource plugin v$docker_version: installed"
+elif timeout 90 pulumi plugin install resource docker "$docker_version" >&2 2>&1; then
+  log "docker resource plugin v$docker_version: downloaded"
+else
+  log "docker resource plugin v$docker_version: no download; building it from Go modules"
+  binary="$(PYTHON="$PYTHON" "$REPO_ROOT/scripts/toolchain/docker_plugin.sh" "$docker_version" | tail -n 1)"
+  pulumi plugin install resource docker "$docker_version" --file "$binary" >&2
+  log "docker resource plugin v$docker_version: installed from $binary"
+fi
