@@ -5,7 +5,7 @@ error instead of an engine error half-way through `pulumi up`.
 """
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Mapping, Optional, Protocol, Tuple
+from typing import Callable, List, Mapping, Optional, Protocol, Tuple
 
 from .addressing import overlaps
 from .errors import ConfigError

@@ -12,11 +12,13 @@ import os
 import runpy
 import signal
 import sys
+import traceback
 from concurrent import futures
 from pathlib import Path
 from typing import Iterator, Tuple
 
 import grpc
+from pulumi.errors import RunError
 from pulumi.automation._server import LanguageServer
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
@@ -43,7 +45,12 @@ class ProjectLanguageHost(LanguageServer):
         # Import the project's own packages the way `python __main__.py` would.
         if self._program_dir not in sys.path:
             sys.path.insert(0, self._program_dir)
-        runpy.run_path(os.path.join(self._program_dir, "__main__.py"), run_name="__main__")
+        try:
+            runpy.run_path(os.path.join(self._program_dir, "__main__.py"), run_name="__main__")
+        except RunError:
+            raise  # the program's own clean error, printed as it is
+        except Exception:  # noqa: BLE001 - reported like the official host does, with the traceback
+            raise RunError("Program failed with an unhandled exception:\n" + traceback.format_exc()) from None
 
     def Run(self, request, context):
         self._program_dir = request.info.program_directory or request.pwd or os.getcwd()

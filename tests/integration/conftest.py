@@ -15,34 +15,21 @@ import docker
 import pytest
 from pulumi import automation as auto
 
-from tests.conftest import REPO_ROOT, skipping_allowed
+from harness.project_copy import LOCAL_IMAGES, REPO_ROOT, make_project_copy
+from harness.project_copy import toolchain_env as read_toolchain_env
+from tests.conftest import skipping_allowed
 from tests.integration import engine
 
-PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components", "scenarios", "stacks")
 NAMESPACE = "docker-networking"
 # The test run selects the images built from Debian packages by the set-up (scripts/images.sh).
-TEST_IMAGES = {
-    "tomcatImage": os.environ.get("DOCKER_NETWORKING_TOMCAT_IMAGE", "docker-networking/tomcat:local"),
-    "redisImage": os.environ.get("DOCKER_NETWORKING_REDIS_IMAGE", "docker-networking/redis:local"),
-}
-
-
-def _toolchain_env() -> Dict[str, str]:
-    """The environment `make -s env` prints, applied to this process."""
-    printed = subprocess.run([str(REPO_ROOT / "scripts" / "env.sh")], check=True,
-                             capture_output=True, text=True).stdout
-    env = dict(os.environ)
-    for line in printed.splitlines():
-        key, _, value = line.removeprefix("export ").partition("=")
-        env[key] = os.path.expandvars(value.strip('"').replace("${PATH}", os.environ.get("PATH", "")))
-    return env
+TEST_IMAGES = LOCAL_IMAGES
 
 
 def _missing_prerequisites(env: Mapping[str, str]) -> Optional[str]:
     if shutil.which("pulumi", path=env["PATH"]) is None:
         return "the Pulumi CLI is not installed (run `make setup`)"
     try:
-        with docker.from_env() as client:
+        with engine.client() as client:
             client.ping()
     except Exception as error:  # noqa: BLE001 - any failure means no usable engine
         return f"no Docker engine answers ({error}); run `make setup`"
@@ -55,7 +42,7 @@ def _cleanup_labelled() -> None:
 
 @pytest.fixture(scope="session")
 def toolchain_env() -> Dict[str, str]:
-    env = _toolchain_env()
+    env = read_toolchain_env()
     missing = _missing_prerequisites(env)
     if missing:
         if skipping_allowed():
@@ -124,21 +111,7 @@ class ProjectWorkspace:
 @pytest.fixture(scope="session")
 def project(toolchain_env: Dict[str, str], clean_engine: None) -> Iterator[ProjectWorkspace]:
     with tempfile.TemporaryDirectory(prefix="docker-networking-it-") as tmp:
-        root = Path(tmp) / "project"
-        root.mkdir()
-        for name in PROJECT_FILES:
-            source = REPO_ROOT / name
-            if source.is_dir():
-                shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-            elif source.exists():
-                shutil.copy2(source, root / name)
-        (root / ".venv").symlink_to(REPO_ROOT / ".venv")
-        state = Path(tmp) / "state"
-        state.mkdir()
-        env = dict(toolchain_env)
-        env.update({"PULUMI_BACKEND_URL": f"file://{state}",
-                    "PULUMI_CONFIG_PASSPHRASE": "integration-tests"})
-        env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
+        root, env = make_project_copy(Path(tmp), passphrase="integration-tests")
         workspace = ProjectWorkspace(root, env)
         try:
             yield workspace

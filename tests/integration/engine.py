@@ -1,5 +1,6 @@
 """Small helpers over docker-py for the integration tests."""
-from typing import List, Tuple
+from contextlib import contextmanager
+from typing import Iterator, List, Tuple
 
 import docker
 
@@ -7,8 +8,14 @@ PROJECT_LABEL = "io.docker-networking.project=docker-networking"
 STACK_LABEL = "io.docker-networking.stack"
 
 
-def client() -> docker.DockerClient:
-    return docker.from_env()
+@contextmanager
+def client() -> Iterator[docker.DockerClient]:
+    """A docker-py client, closed afterwards (DockerClient is no context manager itself)."""
+    engine = docker.from_env()
+    try:
+        yield engine
+    finally:
+        engine.close()
 
 
 def exec_in(container_name: str, *cmd: str) -> Tuple[int, str]:

@@ -1,0 +1,1 @@
+"""Support shared by the integration tests and the benchmarks (not part of the Pulumi program)."""

@@ -1,0 +1,48 @@
+"""A throw-away copy of the project with its own state backend, on the toolchain `make setup` installed.
+
+Tests and benchmarks deploy the shipped stacks from such a copy, so what they write (stack config,
+state) never touches the repository or the person's own stacks.
+"""
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Dict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components", "scenarios", "stacks")
+# Where no registry answers, runs select the images built from Debian packages by scripts/images.sh.
+LOCAL_IMAGES = {
+    "tomcatImage": os.environ.get("DOCKER_NETWORKING_TOMCAT_IMAGE", "docker-networking/tomcat:local"),
+    "redisImage": os.environ.get("DOCKER_NETWORKING_REDIS_IMAGE", "docker-networking/redis:local"),
+}
+
+
+def toolchain_env() -> Dict[str, str]:
+    """This process's environment plus what `make -s env` prints (tools on PATH, backend, passphrase)."""
+    printed = subprocess.run([str(REPO_ROOT / "scripts" / "env.sh")], check=True,
+                             capture_output=True, text=True).stdout
+    env = dict(os.environ)
+    for line in printed.splitlines():
+        key, _, value = line.removeprefix("export ").partition("=")
+        env[key] = value.strip('"').replace("${PATH}", os.environ.get("PATH", ""))
+    return env
+
+
+def make_project_copy(workdir: Path, passphrase: str) -> "tuple[Path, Dict[str, str]]":
+    """Copy the project under `workdir`; returns its root and the environment to run Pulumi in it."""
+    root = workdir / "project"
+    root.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy2(source, root / name)
+    (root / ".venv").symlink_to(REPO_ROOT / ".venv")
+    state = workdir / "state"
+    state.mkdir()
+    env = toolchain_env()
+    env.update({"PULUMI_BACKEND_URL": f"file://{state}", "PULUMI_CONFIG_PASSPHRASE": passphrase})
+    env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
+    return root, env
