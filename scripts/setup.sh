@@ -27,7 +27,7 @@ fi
 "$REPO_ROOT/scripts/toolchain/install.sh"
 
 # 4. Images the stacks and tests use.
-"$REPO_ROOT/scripts/images.sh"
+"$REPO_ROOT/scripts/images.sh" >&2
 
 # 5. State: a local file backend and a passphrase that is generated once and never prompted for.
 mkdir -p "$BACKEND_DIR" "$CONFIG_DIR"

@@ -1,0 +1,1 @@
+"""Benchmarks: figures printed by scripts, compared against a baseline measured in the same run."""

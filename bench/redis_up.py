@@ -1,0 +1,154 @@
+"""`make bench`: time to a working Redis Cluster, `pulumi up -s redis` against the tutorial's commands.
+
+One run alternates rounds of
+  (a) the tutorial's docker commands, from nothing to every node cluster_state:ok, and their teardown;
+  (b) `pulumi up` from nothing to every node ok;  (c) a no-op `pulumi up`;  (d) `pulumi preview`;
+  (e) `pulumi destroy`;
+then prints medians, the ratios b/a and e/teardown, and a scaling table for 3, 6 and 12 masters.
+Timings are this script's output, never assertions.
+"""
+import argparse
+import json
+import platform
+import secrets
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+from bench import tutorial_cluster
+from components.redis_plan import plan_cluster
+from components.redis_settings import DEFAULT_NETWORK_NAME, DEFAULT_SUBNET, RedisClusterArgs
+from harness.project_copy import LOCAL_IMAGES, make_project_copy
+
+STACK = "redis"
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+class PulumiStack:
+    """The shipped `redis` stack in a throw-away copy of the project, driven by the plain CLI."""
+
+    def __init__(self, workdir: Path, image: str, password: str) -> None:
+        self.root, self.env = make_project_copy(workdir, passphrase="bench")
+        self.password = password
+        self.cli("stack", "init", STACK)
+        self.cli("config", "set", "redisImage", image)
+        self.cli("config", "set", "--secret", "redisPassword", password)
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run(["pulumi", *args, "--non-interactive"], cwd=self.root, env=self.env,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"pulumi {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def set_masters(self, masters: int) -> None:
+        self.cli("config", "set", "--path", "redis.masters", str(masters))
+
+    def up(self) -> None:
+        self.cli("up", "--yes", "-s", STACK)
+
+    def preview(self) -> None:
+        self.cli("preview", "-s", STACK)
+
+    def destroy(self) -> None:
+        self.cli("destroy", "--yes", "-s", STACK)
+
+
+def median(values: List[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def run(rounds: int, scaling: List[int], image: str) -> Dict[str, object]:
+    password = secrets.token_urlsafe(24)
+    figures: Dict[str, List[float]] = {k: [] for k in ("a", "a_teardown", "b", "c", "d", "e")}
+    scaling_rows = []
+    with tempfile.TemporaryDirectory(prefix="docker-networking-bench-") as tmp:
+        stack = PulumiStack(Path(tmp) / "pulumi", image, password)
+
+        def tutorial_round(masters: int) -> "tuple[float, float]":
+            plan = plan_cluster(DEFAULT_NETWORK_NAME, RedisClusterArgs(masters=masters, image=image))
+            confs = Path(tempfile.mkdtemp(dir=tmp))
+            up_time = timed(lambda: tutorial_cluster.create(plan, DEFAULT_NETWORK_NAME, DEFAULT_SUBNET,
+                                                            image, password, confs))
+            down_time = timed(lambda: tutorial_cluster.teardown(plan, DEFAULT_NETWORK_NAME))
+            return up_time, down_time
+
+        def pulumi_up_round(masters: int) -> float:
+            stack.set_masters(masters)
+            plan = plan_cluster(DEFAULT_NETWORK_NAME, RedisClusterArgs(masters=masters, image=image))
+            elapsed = timed(stack.up)
+            tutorial_cluster.wait_all_ok(plan, "127.0.0.1", password, timeout=5)  # a check, not timed
+            return elapsed
+
+        for number in range(1, rounds + 1):
+            a, a_down = tutorial_round(3)
+            figures["a"].append(a)
+            figures["a_teardown"].append(a_down)
+            figures["b"].append(pulumi_up_round(3))
+            figures["c"].append(timed(stack.up))
+            figures["d"].append(timed(stack.preview))
+            figures["e"].append(timed(stack.destroy))
+            print(f"round {number}/{rounds}: " + ", ".join(f"{k}={v[-1]:.1f}s" for k, v in figures.items()),
+                  flush=True)
+        for masters in scaling:
+            a, _ = tutorial_round(masters)
+            b = pulumi_up_round(masters)
+            stack.destroy()
+            scaling_rows.append({"masters": masters, "nodes": masters * 2, "tutorial_s": a, "pulumi_up_s": b})
+            print(f"scaling {masters} masters: tutorial {a:.1f}s, pulumi up {b:.1f}s", flush=True)
+    medians = {k: median(v) for k, v in figures.items()}
+    return {"machine": f"{platform.node()} {platform.machine()}, {_cpus()} cores",
+            "image": image, "rounds": rounds, "medians_s": medians,
+            "ratio_b_over_a": medians["b"] / medians["a"],
+            "ratio_e_over_teardown": medians["e"] / medians["a_teardown"],
+            "scaling": scaling_rows}
+
+
+def _cpus() -> int:
+    import os
+    return os.cpu_count() or 0
+
+
+def report(result: Dict[str, object]) -> None:
+    m = result["medians_s"]
+    assert isinstance(m, dict)
+    print(f"\nRedis Cluster, 3 masters x 1 replica, image {result['image']}, {result['rounds']} rounds "
+          f"({result['machine']}); medians:")
+    rows = [("a  tutorial commands, nothing -> ok", m["a"]), ("   tutorial teardown", m["a_teardown"]),
+            ("b  pulumi up, nothing -> ok", m["b"]), ("c  pulumi up, no changes", m["c"]),
+            ("d  pulumi preview", m["d"]), ("e  pulumi destroy", m["e"])]
+    for label, value in rows:
+        print(f"  {label:<38} {value:7.2f} s")
+    print(f"  ratio b/a          {result['ratio_b_over_a']:.2f}  (target <= 1.25)")
+    print(f"  ratio e/teardown   {result['ratio_e_over_teardown']:.2f}")
+    print("\nScaling (replicas 1), nothing -> every node ok:")
+    print(f"  {'masters':>7} {'nodes':>5} {'tutorial':>9} {'pulumi up':>10} {'b/a':>5}")
+    for row in result["scaling"]:  # type: ignore[union-attr]
+        print(f"  {row['masters']:>7} {row['nodes']:>5} {row['tutorial_s']:>8.1f}s {row['pulumi_up_s']:>9.1f}s "
+              f"{row['pulumi_up_s'] / row['tutorial_s']:>5.2f}")
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scaling", default="3,6,12", help="masters per scaling row; empty for none")
+    parser.add_argument("--image", default=LOCAL_IMAGES["redisImage"])
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    scaling = [int(x) for x in args.scaling.split(",") if x.strip()]
+    result = run(args.rounds, scaling, args.image)
+    report(result)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The baseline: the tutorial's own commands with the docker CLI, on the same image and settings.
+
+Network create, one `docker run` per node, `redis-cli --cluster create`, then wait until every node
+reports cluster_state:ok; and the matching teardown. The redis.conf files are rendered by the project's
+own renderer so both sides run the very same configuration.
+"""
+import subprocess
+import time
+from pathlib import Path
+from typing import List
+
+import redis
+
+from components.labels import project_labels
+from components.redis_config import (CONFIG_DIR, SERVER_COMMAND, RedisNodeConfig, render_auth_config,
+                                     render_node_config)
+from components.redis_plan import ClusterPlan
+
+LABELS = project_labels(stack="bench-tutorial", component="tutorial-commands")
+
+
+def _docker(*args: str) -> str:
+    return subprocess.run(["docker", *args], check=True, capture_output=True, text=True).stdout
+
+
+def _label_args() -> List[str]:
+    return [arg for key, value in LABELS.items() for arg in ("--label", f"{key}={value}")]
+
+
+def create(plan: ClusterPlan, network: str, subnet: str, image: str, password: str, workdir: Path,
+           bind: str = "127.0.0.1", timeout: float = 120.0) -> None:
+    _docker("network", "create", "--driver", "bridge", "--subnet", subnet, *_label_args(), network)
+    for node in plan.nodes:
+        conf_dir = workdir / node.name
+        conf_dir.mkdir(parents=True, exist_ok=True)
+        (conf_dir / "redis.conf").write_text(render_node_config(RedisNodeConfig(node.name, node.ip)))
+        (conf_dir / "auth.conf").write_text(render_auth_config(password))
+        # As the tutorial: one `docker run` after the other.
+        _docker("run", "-d", "--name", node.name, "--net", network, "--ip", node.ip,
+                "-p", f"{bind}:{node.host_port}:6379", "-p", f"{bind}:{node.bus_host_port}:16379",
+                "-v", f"{node.name}-data:/data", "-v", f"{conf_dir}:{CONFIG_DIR}:ro",
+                "--restart", "unless-stopped", *_label_args(), image, *SERVER_COMMAND)
+    replicas = plan.replicas_per_master
+    _wait_until_answering(plan, bind, password, timeout)
+    _docker("exec", plan.nodes[0].name, "redis-cli", "-a", password, "--no-auth-warning",
+            "--cluster", "create", *[f"{n.ip}:6379" for n in plan.nodes],
+            "--cluster-replicas", str(replicas), "--cluster-yes")
+    wait_all_ok(plan, bind, password, timeout)
+
+
+def _wait_until_answering(plan: ClusterPlan, host: str, password: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    for node in plan.nodes:
+        while True:
+            try:
+                with redis.Redis(host=host, port=node.host_port, password=password, socket_timeout=1) as c:
+                    c.ping()
+                break
+            except redis.exceptions.RedisError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{node.name} did not answer within {timeout:.0f} s") from None
+                time.sleep(0.05)
+
+
+def wait_all_ok(plan: ClusterPlan, host: str, password: str, timeout: float = 120.0) -> None:
+    """Poll every node until it reports cluster_state:ok."""
+    deadline = time.monotonic() + timeout
+    pending = list(plan.nodes)
+    while pending:
+        node = pending[0]
+        try:
+            with redis.Redis(host=host, port=node.host_port, password=password, socket_timeout=1) as c:
+                if c.cluster("info").get("cluster_state") == "ok":
+                    pending.pop(0)
+                    continue
+        except redis.exceptions.RedisError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{node.name} not cluster_state:ok within {timeout:.0f} s")
+        time.sleep(0.05)
+
+
+def teardown(plan: ClusterPlan, network: str) -> None:
+    _docker("rm", "-f", "-v", *[n.name for n in plan.nodes])
+    _docker("network", "rm", network)
+    _docker("volume", "rm", "-f", *[f"{n.name}-data" for n in plan.nodes])
