@@ -20,16 +20,24 @@ else
   log "python: $VENV is up to date"
 fi
 
-# 2. Engine first: the images and the tests need it, and the toolchain build can take minutes.
+# 2. Host tools the tests use: redis-server checks every rendered redis.conf in the unit tests.
+if ! command -v redis-server >/dev/null; then
+  [[ $(id -u) -eq 0 ]] || die "redis-server is missing: apt-get install redis-server (the unit tests start it)"
+  log "installing Debian's redis-server (the unit tests validate rendered configs with it)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >&2 \
+    || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >&2; }
+fi
+
+# 3. Engine first: the images and the tests need it, and the toolchain build can take minutes.
 "$REPO_ROOT/scripts/engine.sh"
 
-# 3. Pulumi CLI, language host, docker plugin.
+# 4. Pulumi CLI, language host, docker plugin.
 "$REPO_ROOT/scripts/toolchain/install.sh"
 
-# 4. Images the stacks and tests use.
+# 5. Images the stacks and tests use.
 "$REPO_ROOT/scripts/images.sh" >&2
 
-# 5. State: a local file backend and a passphrase that is generated once and never prompted for.
+# 6. State: a local file backend and a passphrase that is generated once and never prompted for.
 mkdir -p "$BACKEND_DIR" "$CONFIG_DIR"
 if [[ ! -s "$PASSPHRASE_FILE" ]]; then
   (umask 077; "$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$PASSPHRASE_FILE")

@@ -1,0 +1,158 @@
+"""RedisCluster: the tutorial's six-node Redis Cluster, secure by default.
+
+Its own bridge network, one container and one data volume per node (static IPs, ports 637N and 1637N
+on loopback), each node's redis.conf rendered from typed settings and uploaded as a file, the password
+in a second, secret file, and a RedisFormation that forms and verifies the cluster.
+"""
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional
+
+import pulumi
+import pulumi_docker as docker
+
+from .bridge_network import BridgeNetwork, BridgeNetworkArgs, validate_bridge
+from .host_networks import LiveInventory, NetworkInventory, check_subnet_is_free
+from .images import image, validate_image_name
+from .labels import project_labels
+from .providers.generated_password import GeneratedPassword
+from .providers.redis_formation import RedisFormation, RedisFormationArgs
+from .redis_config import (AUTH_PATH, CONFIG_PATH, DATA_DIR, SERVER_COMMAND, RedisNodeConfig,
+                           render_auth_config, render_node_config)
+from .redis_connect import address_map, connection_hints
+from .redis_node_files import build_dir_for, write_if_changed
+from .redis_plan import ClusterPlan, NodePlan, plan_cluster
+from .redis_settings import (BUS_PORT, CLIENT_PORT, IMAGE_SETTING, NAMESPACE, RedisClusterArgs,
+                             connect_host, open_to_network_warning, validate_args)
+
+COMPONENT = "RedisCluster"
+NODE_LABEL = "io.docker-networking.redis-node"
+
+
+def validate(name: str, args: RedisClusterArgs, inventory: NetworkInventory,
+             stack: Optional[str]) -> ClusterPlan:
+    """Every check that can fail, before anything is registered. Returns the plan."""
+    validate_args(args)
+    validate_image_name(f"{NAMESPACE}:{IMAGE_SETTING}", args.image)
+    plan = plan_cluster(name, args)
+    network = validate_bridge(_network_args(args))
+    check_subnet_is_free(f"{args.setting}.network.subnet", network.name, network.subnet, inventory, stack)
+    return plan
+
+
+def _network_args(args: RedisClusterArgs) -> BridgeNetworkArgs:
+    return BridgeNetworkArgs(name=args.network_name, subnet=args.subnet, setting=f"{args.setting}.network")
+
+
+def node_config(node: NodePlan, args: RedisClusterArgs) -> RedisNodeConfig:
+    return RedisNodeConfig(node_name=node.name, announce_ip=node.ip, port=CLIENT_PORT, bus_port=BUS_PORT,
+                           node_timeout_ms=args.node_timeout_ms, appendonly=args.appendonly,
+                           data_dir=DATA_DIR, auth_include=AUTH_PATH if args.auth else None)
+
+
+class RedisCluster(pulumi.ComponentResource):
+    """Outputs: password (secret), plan (known at preview), nodes (live roles), address_map, connect."""
+
+    password: Optional[pulumi.Output[str]]
+    plan: ClusterPlan
+    network: BridgeNetwork
+    containers: Dict[str, docker.Container]
+    volumes: Dict[str, docker.Volume]
+    config_files: Dict[str, pulumi.FileAsset]
+    formation: RedisFormation
+    nodes: pulumi.Output[List[Dict[str, Any]]]
+
+    def __init__(self, name: str, args: RedisClusterArgs, opts: Optional[pulumi.ResourceOptions] = None,
+                 inventory: Optional[NetworkInventory] = None, stack: Optional[str] = None,
+                 build_dir: Optional[Path] = None) -> None:
+        inventory = inventory or LiveInventory()
+        self.plan = validate(name, args, inventory, stack)
+        super().__init__(f"docker-networking:index:{COMPONENT}", name, None, opts)
+        warning = open_to_network_warning(args)
+        if warning:
+            pulumi.log.warn(warning, self)
+        child = pulumi.ResourceOptions(parent=self)
+        build_dir = build_dir if build_dir is not None else build_dir_for(stack or pulumi.get_stack()) / name
+
+        self.password = self._password(name, args)
+        self.network = BridgeNetwork(f"{name}-network", _network_args(args), child,
+                                     inventory=inventory, stack=stack)
+        node_image = image(f"{name}-image", args.image, keep_locally=args.keep_image, opts=child)
+        self.containers, self.volumes, self.config_files = {}, {}, {}
+        for node in self.plan.nodes:
+            labels = project_labels(stack=stack, component=COMPONENT, extra={NODE_LABEL: node.name})
+            volume = docker.Volume(
+                f"{node.name}-data", name=f"{node.name}-data",
+                labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
+            self.volumes[node.name] = volume
+            self.containers[node.name] = self._node(node, args, labels, volume, node_image, build_dir)
+
+        host = connect_host(args.bind_address)
+        self.formation = RedisFormation(
+            f"{name}-formation",
+            RedisFormationArgs(cluster_name=name, plan=self.plan, connect_host=host,
+                               password=self.password if self.password is not None else "",
+                               container_ids={n: c.id for n, c in self.containers.items()},
+                               timeout_seconds=args.formation_timeout_seconds),
+            pulumi.ResourceOptions(parent=self, depends_on=list(self.containers.values())))
+        self.nodes = self.formation.live.apply(lambda live: live_nodes(self.plan, live))
+        self.address_map = address_map(self.plan, host)
+        self.connect = connection_hints(self.plan, host, stack or pulumi.get_stack(), args.auth)
+        self.register_outputs({
+            "password": self.password, "plan": self.plan.summary(), "nodes": self.nodes,
+            "network": self.network.name, "addressMap": self.address_map, "connect": self.connect,
+            "configFiles": self.config_files,
+        })
+
+    def _password(self, name: str, args: RedisClusterArgs) -> Optional[pulumi.Output[str]]:
+        if not args.auth:
+            return None
+        if args.password is not None:
+            return pulumi.Output.secret(args.password)
+        # None set: one generated on the first `up` and kept, as a secret, in the stack's state.
+        generated = GeneratedPassword(f"{name}-password", opts=pulumi.ResourceOptions(parent=self))
+        return pulumi.Output.secret(generated.result)  # secret here too, not only in the engine's state
+
+    def _node(self, node: NodePlan, args: RedisClusterArgs, labels: Mapping[str, str],
+              volume: docker.Volume, node_image: docker.RemoteImage, build_dir: Path) -> docker.Container:
+        rendered = write_if_changed(build_dir / node.name / "redis.conf",
+                                    render_node_config(node_config(node, args)))
+        self.config_files[node.name] = pulumi.FileAsset(str(rendered.path))
+        uploads = [docker.ContainerUploadArgs(file=CONFIG_PATH, source=str(rendered.path),
+                                              source_hash=rendered.sha256)]
+        if self.password is not None:
+            uploads.append(docker.ContainerUploadArgs(
+                file=AUTH_PATH, content=pulumi.Output.secret(self.password.apply(render_auth_config))))
+        return docker.Container(
+            node.name,
+            name=node.name,
+            image=node_image.image_id,
+            command=list(SERVER_COMMAND),
+            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=self.network.name,
+                                                                    ipv4_address=node.ip)],
+            ports=[docker.ContainerPortArgs(internal=CLIENT_PORT, external=node.host_port,
+                                            ip=args.bind_address, protocol="tcp"),
+                   docker.ContainerPortArgs(internal=BUS_PORT, external=node.bus_host_port,
+                                            ip=args.bind_address, protocol="tcp")],
+            volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=DATA_DIR)],
+            uploads=uploads,
+            restart=args.restart_policy,
+            must_run=True,
+            labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # Fixed name, IP and ports: the old container must go before its replacement starts.
+                delete_before_replace=True,
+                additional_secret_outputs=["uploads"]))
+
+
+def live_nodes(plan: ClusterPlan, live: Optional[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """The plan's addresses and ports with each node's live role, master and slots."""
+    live = live or {}
+    nodes = []
+    for node in plan.nodes:
+        seen = live.get(node.name) or {}
+        nodes.append({"name": node.name, "ip": node.ip, "hostPort": node.host_port,
+                      "busHostPort": node.bus_host_port, "role": seen.get("role", node.role),
+                      "master": seen.get("master", node.master), "slots": seen.get("slots", [])})
+    return nodes

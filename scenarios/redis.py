@@ -1,0 +1,39 @@
+"""Scenario 4, the `redis` stack: a Redis Cluster on its own network, secure by default."""
+import pulumi
+from pulumi.runtime.config import is_config_secret
+
+from components.redis_cluster import RedisCluster
+from components.redis_settings import (IMAGE_SETTING, KEEP_IMAGES_SETTING, PASSWORD_SETTING, SETTING,
+                                       RedisClusterArgs, args_from_config)
+
+from .config_values import optional_bool, setting_name, structured
+
+CLUSTER_NAME = "redis"  # nodes redis-1 ... redis-N, as in the tutorial
+
+
+def redis_args(config: pulumi.Config) -> RedisClusterArgs:
+    """The component's arguments from this stack's settings."""
+    password = config.get(PASSWORD_SETTING)
+    if password is not None and not is_config_secret(setting_name(PASSWORD_SETTING)):
+        pulumi.log.warn(f"setting '{setting_name(PASSWORD_SETTING)}' is stored in plain text in the stack "
+                        f"file; set it with `pulumi config set --secret {PASSWORD_SETTING} <password>`")
+    args = args_from_config(structured(config, SETTING), image=config.get(IMAGE_SETTING),
+                            keep_image=optional_bool(config, KEEP_IMAGES_SETTING, True),
+                            password=password, setting=setting_name(SETTING))
+    if not args.auth and password is not None:
+        pulumi.log.warn(f"setting '{setting_name(PASSWORD_SETTING)}' is ignored: "
+                        f"'{setting_name(SETTING)}.auth' is false")
+    return args
+
+
+def build(config: pulumi.Config, stack: str) -> None:
+    cluster = RedisCluster(CLUSTER_NAME, redis_args(config), stack=stack)
+    if cluster.password is not None:
+        pulumi.export("password", cluster.password)  # a secret: `pulumi stack output --show-secrets password`
+    pulumi.export("network", {"name": cluster.network.name, "subnet": cluster.network.subnet,
+                              "gateway": cluster.network.gateway})
+    pulumi.export("plan", cluster.plan.summary())
+    pulumi.export("nodes", cluster.nodes)
+    pulumi.export("healthy", cluster.formation.healthy)
+    pulumi.export("addressMap", cluster.address_map)
+    pulumi.export("connect", cluster.connect)

@@ -1,0 +1,266 @@
+"""Scenario 4 on a real engine: `pulumi up -s redis` gives a working Redis Cluster, and `destroy` cleans up.
+
+The tests run in file order against one deployed stack: the facts of SCENARIOS.md first, then a second
+`up` that must change nothing, the tutorial's failover, and last the destroy.
+"""
+import os
+import subprocess
+import time
+from types import SimpleNamespace
+from typing import Dict, Iterator, List, Tuple
+
+import pytest
+import redis
+from redis.cluster import RedisCluster, key_slot
+
+from tests.integration import engine
+
+pytestmark = pytest.mark.integration
+
+STACK = "redis"
+NODES = [f"redis-{i}" for i in range(1, 7)]
+FAILOVER_LIMIT_SECONDS = 60
+
+
+class Printed:
+    """Collects what the CLI prints, so tests can check what a person would have seen."""
+
+    def __init__(self) -> None:
+        self.lines: List[str] = []
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line)
+        print(line)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture(scope="module")
+def deployed(project) -> Iterator[SimpleNamespace]:
+    stack = project.stack(STACK)
+    preview = Printed()
+    stack.preview(on_output=preview, diff=True)
+    up = Printed()
+    started = time.monotonic()
+    result = stack.up(on_output=up)
+    print(f"first up took {time.monotonic() - started:.1f}s")
+    outputs = stack.outputs()
+    state = SimpleNamespace(stack=stack, preview=preview, up=up, result=result, outputs=outputs,
+                            password=outputs["password"].value,
+                            nodes={n["name"]: n for n in outputs["nodes"].value})
+    yield state
+
+
+def _node(deployed, name: str) -> redis.Redis:
+    return redis.Redis(host="127.0.0.1", port=deployed.nodes[name]["hostPort"], password=deployed.password,
+                       decode_responses=True, socket_timeout=5)
+
+
+def _cluster_nodes(deployed, name: str) -> List[Dict]:
+    text = _node(deployed, name).execute_command("CLUSTER", "NODES")
+    rows = []
+    for line in text.strip().splitlines():
+        parts = line.split()
+        rows.append({"id": parts[0], "ip": parts[1].split(":")[0], "flags": parts[2].split(","),
+                     "master": parts[3], "slots": parts[8:]})
+    return rows
+
+
+def _client(deployed) -> RedisCluster:
+    remap = {tuple(k.split(":")[0:1]) + (int(k.split(":")[1]),): (v.split(":")[0], int(v.split(":")[1]))
+             for k, v in deployed.outputs["addressMap"].value.items()}
+    first = deployed.nodes["redis-1"]
+    return RedisCluster(host="127.0.0.1", port=first["hostPort"], password=deployed.password,
+                        address_remap=lambda address: remap.get(address, address), decode_responses=True,
+                        socket_timeout=3)
+
+
+def test_every_node_reports_cluster_state_ok(deployed):
+    for name in NODES:
+        info = _node(deployed, name).execute_command("CLUSTER", "INFO")
+        assert "cluster_state:ok" in info, (name, info)
+        assert "cluster_slots_assigned:16384" in info and "cluster_known_nodes:6" in info
+    assert deployed.outputs["healthy"].value is True
+
+
+def test_three_masters_and_three_replicas_each_following_a_different_master(deployed):
+    rows = _cluster_nodes(deployed, "redis-1")
+    masters = [r for r in rows if "master" in r["flags"]]
+    replicas = [r for r in rows if "slave" in r["flags"]]
+    assert len(masters) == 3 and len(replicas) == 3
+    assert sorted(r["master"] for r in replicas) == sorted(m["id"] for m in masters)
+    by_ip = {r["ip"]: r for r in rows}
+    for name in NODES:
+        assert deployed.nodes[name]["ip"] in by_ip  # every node announces its container IP
+
+
+def test_all_slots_are_covered_exactly_once_and_every_node_agrees(deployed):
+    maps = []
+    for name in NODES:
+        owned: Dict[int, str] = {}
+        for row in _cluster_nodes(deployed, name):
+            for token in row["slots"]:
+                start, _, end = token.partition("-")
+                for slot in range(int(start), int(end or start) + 1):
+                    assert slot not in owned, f"slot {slot} twice"
+                    owned[slot] = row["id"]
+        assert sorted(owned) == list(range(16384)), name
+        maps.append(owned)
+    assert all(m == maps[0] for m in maps)
+
+
+def test_outputs_describe_the_cluster_and_how_to_connect(deployed):
+    outputs = deployed.outputs
+    assert outputs["password"].secret is True and len(deployed.password) >= 16
+    nodes = deployed.nodes
+    assert [nodes[n]["ip"] for n in NODES] == [f"10.38.0.{10 + i}" for i in range(1, 7)]
+    assert [nodes[n]["hostPort"] for n in NODES] == [6370 + i for i in range(1, 7)]
+    assert [nodes[n]["role"] for n in NODES] == ["master"] * 3 + ["replica"] * 3
+    assert [nodes[n]["master"] for n in NODES[3:]] == NODES[:3]
+    assert nodes["redis-1"]["slots"] == ["0-5461"]
+    assert outputs["network"].value["subnet"] == "10.38.0.0/24"
+    connect = outputs["connect"].value
+    assert "redis-cli -c" in connect["redisCliFromHost"] and "address_remap" in connect["redisPy"]
+
+
+def test_ports_are_published_on_loopback_only(deployed, docker_client):
+    for name in NODES:
+        bindings = docker_client.containers.get(name).attrs["HostConfig"]["PortBindings"]
+        assert {b["HostIp"] for values in bindings.values() for b in values} == {"127.0.0.1"}, name
+
+
+def test_the_password_is_never_shown_in_plain_text(deployed):
+    assert deployed.password not in deployed.preview.text
+    assert deployed.password not in deployed.up.text
+    # What a person runs (the Automation API's export_stack adds --show-secrets).
+    workspace = deployed.stack.workspace
+    exported = subprocess.run(["pulumi", "stack", "export", "--stack", STACK], cwd=workspace.work_dir,
+                              env={**os.environ, **(workspace.env_vars or {})}, capture_output=True, text=True,
+                              check=True).stdout
+    assert '"ciphertext"' in exported and deployed.password not in exported
+    assert deployed.password not in deployed.stack.preview().stdout
+
+
+def test_redis_cli_follows_the_redirect_like_the_tutorial(deployed):
+    code, output = engine.exec_in("redis-1", "redis-cli", "-c", "-a", deployed.password, "--no-auth-warning",
+                                  "set", "a", "b")
+    assert code == 0 and "OK" in output
+    code, output = engine.exec_in("redis-4", "redis-cli", "-c", "-a", deployed.password, "--no-auth-warning",
+                                  "get", "a")
+    assert code == 0 and output.strip().endswith("b")
+
+
+def _key_on_each_master(deployed) -> Dict[str, str]:
+    """A key per master, found by computing slots the way Redis does."""
+    ranges = {n["name"]: [tuple(map(int, r.split("-"))) for r in n["slots"]]
+              for n in deployed.nodes.values() if n["role"] == "master"}
+    keys: Dict[str, str] = {}
+    for i in range(10000):
+        key = f"key-{i}"
+        slot = key_slot(key.encode())
+        for name, owned in ranges.items():
+            if name not in keys and any(a <= slot <= b for a, b in owned):
+                keys[name] = key
+        if len(keys) == len(ranges):
+            return keys
+    raise AssertionError("no key found for some master")
+
+
+def test_set_and_get_through_redis_py_on_every_master(deployed):
+    client = _client(deployed)
+    try:
+        for master, key in _key_on_each_master(deployed).items():
+            assert client.set(key, f"value-on-{master}")
+            assert client.get(key) == f"value-on-{master}"
+            # And it really lives on that master.
+            assert _node(deployed, master).execute_command("GET", key) == f"value-on-{master}"
+    finally:
+        client.close()
+
+
+def test_an_unauthenticated_client_is_refused(deployed):
+    for name in ("redis-1", "redis-4"):
+        anonymous = redis.Redis(host="127.0.0.1", port=deployed.nodes[name]["hostPort"])
+        with pytest.raises(redis.AuthenticationError):
+            anonymous.get("a")
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(host="127.0.0.1", port=deployed.nodes["redis-1"]["hostPort"], password="wrong").ping()
+
+
+def test_a_second_up_changes_nothing(deployed):
+    result = deployed.stack.up(on_output=print)
+    changes = {k: v for k, v in (result.summary.resource_changes or {}).items() if k != "same"}
+    assert changes == {}, changes
+
+
+def _owner_of(deployed, key: str) -> Tuple[str, str]:
+    slot = key_slot(key.encode())
+    for row in _cluster_nodes(deployed, "redis-2"):
+        for token in row["slots"]:
+            start, _, end = token.partition("-")
+            if int(start) <= slot <= int(end or start):
+                name = next(n for n, v in deployed.nodes.items() if v["ip"] == row["ip"])
+                return name, row["id"]
+    raise AssertionError(f"nobody owns slot {slot}")
+
+
+def test_failover_the_replica_takes_over_and_the_key_is_still_there(deployed, docker_client):
+    client = _client(deployed)
+    try:
+        client.set("a", "b")
+        master, _ = _owner_of(deployed, "a")
+        docker_client.containers.get(master).stop(timeout=1)
+        stopped = time.monotonic()
+        value, last_error = None, None
+        while time.monotonic() - stopped < FAILOVER_LIMIT_SECONDS:
+            try:
+                value = client.get("a")
+                if value == "b":
+                    break
+            except redis.RedisError as error:  # the cluster is failing over: keep asking, bounded
+                last_error = error
+            time.sleep(0.5)
+        took = time.monotonic() - stopped
+        print(f"failover: 'a' readable again {took:.1f}s after stopping {master}")
+        assert value == "b", f"not readable after {took:.0f}s: {last_error}"
+        new_owner, _ = _owner_of(deployed, "a")
+        assert new_owner != master
+    finally:
+        client.close()
+    # The old master comes back as a replica of its successor.
+    docker_client.containers.get(master).start()
+    deadline = time.monotonic() + FAILOVER_LIMIT_SECONDS
+    while True:
+        try:
+            if "slave" in next(r for r in _cluster_nodes(deployed, master) if "myself" in r["flags"])["flags"] \
+                    and "cluster_state:ok" in _node(deployed, master).execute_command("CLUSTER", "INFO"):
+                break
+        except redis.RedisError:
+            pass
+        assert time.monotonic() < deadline, f"{master} did not rejoin as a replica"
+        time.sleep(0.5)
+
+
+def test_a_failover_is_not_drift_and_up_with_refresh_reports_the_new_roles(deployed):
+    result = deployed.stack.up(on_output=print)
+    changes = {k: v for k, v in (result.summary.resource_changes or {}).items() if k != "same"}
+    assert changes == {}, changes
+    # Stack outputs are recomputed by a run of the program; --refresh first reads the live roles.
+    deployed.stack.up(on_output=print, refresh=True)
+    roles = {n["name"]: n["role"] for n in deployed.stack.outputs()["nodes"].value}
+    live = {name: ("master" if "master" in next(r for r in _cluster_nodes(deployed, name)
+                                                if "myself" in r["flags"])["flags"] else "replica")
+            for name in NODES}
+    assert roles == live
+    assert sorted(live.values()) == ["master"] * 3 + ["replica"] * 3
+
+
+def test_destroy_leaves_no_container_network_or_volume(deployed, docker_client):
+    deployed.stack.destroy(on_output=print)
+    for kind in ("containers", "networks", "volumes"):
+        assert engine.labelled(kind, STACK) == [], kind
+    names = {c.name for c in docker_client.containers.list(all=True)}
+    assert not names & set(NODES)
+    assert "redis" not in {n.name for n in docker_client.networks.list()}

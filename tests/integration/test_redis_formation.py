@@ -1,0 +1,191 @@
+"""The formation provider on real Redis containers, without Pulumi: create, read, diff, update, delete.
+
+The nodes are started here with docker-py from the redis image of the test run, with the same rendered
+redis.conf and auth file the stack uploads, on a private network of this module's own. The provider is
+called the way the dynamic-provider process calls it, with plain property dicts.
+"""
+import io
+import os
+import tarfile
+import time
+from typing import Dict, Iterator, List
+
+import docker
+import pytest
+import redis
+
+from components.labels import PROJECT_LABEL, PROJECT_VALUE
+from components.providers.redis_formation import (FormationSpec, RedisFormationProvider, observe,
+                                                  reset_nodes)
+from components.redis_cluster import node_config
+from components.redis_cluster_state import health_problems
+from components.redis_config import AUTH_PATH, CONFIG_PATH, SERVER_COMMAND, render_auth_config, render_node_config
+from components.redis_plan import plan_cluster
+from components.redis_settings import RedisClusterArgs
+from tests.conftest import skipping_allowed
+
+pytestmark = pytest.mark.integration
+
+IMAGE = os.environ.get("DOCKER_NETWORKING_REDIS_IMAGE", "docker-networking/redis:local")
+NAME = "formation-it"
+PASSWORD = "formation-test-Secret-1"
+# Its own private subnet and ports, so it can run beside a deployed `redis` stack.
+ARGS = RedisClusterArgs(subnet="10.38.200.0/24", base_port=26370, bus_base_port=36370, password=PASSWORD,
+                        formation_timeout_seconds=90)
+LABELS = {PROJECT_LABEL: PROJECT_VALUE, "io.docker-networking.stack": "formation-it"}
+
+
+def _tar(files: Dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for path, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size, info.mode = len(data), 0o644
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _start_node(client: docker.DockerClient, node, network_name: str) -> None:
+    volume = client.volumes.create(f"{node.name}-data", labels=LABELS)
+    container = client.containers.create(
+        IMAGE, list(SERVER_COMMAND), name=node.name, labels=LABELS, detach=True,
+        ports={"6379/tcp": ("127.0.0.1", node.host_port), "16379/tcp": ("127.0.0.1", node.bus_host_port)},
+        volumes={volume.name: {"bind": "/data", "mode": "rw"}}, network=network_name,
+        networking_config={network_name: docker.types.EndpointConfig(
+            client.api._version, ipv4_address=node.ip)})
+    container.put_archive("/", _tar({CONFIG_PATH: render_node_config(node_config(node, ARGS)),
+                                     AUTH_PATH: render_auth_config(PASSWORD)}))
+    container.start()
+
+
+def _remove_node(client: docker.DockerClient, name: str) -> None:
+    for found in client.containers.list(all=True, filters={"name": f"^{name}$"}):
+        found.remove(force=True)
+    for volume in client.volumes.list(filters={"name": f"{name}-data"}):
+        if volume.name == f"{name}-data":
+            volume.remove(force=True)
+
+
+@pytest.fixture(scope="module")
+def nodes() -> Iterator[Dict]:
+    client = docker.from_env()
+    try:
+        client.ping()
+        client.images.get(IMAGE)
+    except Exception as error:  # noqa: BLE001 - no engine or no image: the run cannot test this
+        if skipping_allowed():
+            pytest.skip(f"no engine or image {IMAGE}: {error}")
+        pytest.fail(f"no engine or image {IMAGE}: {error} (run `make setup`)", pytrace=False)
+    plan = plan_cluster(NAME, ARGS)
+    network = client.networks.create(
+        f"{NAME}-net", driver="bridge", labels=LABELS,
+        ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=ARGS.subnet)]))
+    try:
+        for node in plan.nodes:
+            _start_node(client, node, network.name)
+        props = {"clusterName": NAME, "topology": plan.topology(), "endpoints": plan.endpoints("127.0.0.1"),
+                 "password": PASSWORD, "containers": {n.name: n.name for n in plan.nodes},
+                 "timeoutSeconds": ARGS.formation_timeout_seconds}
+        yield {"client": client, "plan": plan, "props": props, "network": network.name}
+    finally:
+        for node in plan.nodes:
+            _remove_node(client, node.name)
+        network.remove()
+        client.close()
+
+
+def _problems(props) -> List[str]:
+    spec = FormationSpec.from_props(props)
+    return health_problems(observe(spec), len(spec.plan.masters), spec.plan.replicas_per_master)
+
+
+def test_create_forms_the_planned_cluster(nodes):
+    provider = RedisFormationProvider()
+    started = time.monotonic()
+    result = provider.create(dict(nodes["props"]))
+    print(f"formed in {time.monotonic() - started:.1f}s")
+    outs = result.outs
+    assert outs["healthy"] is True, outs["problems"]
+    live = outs["live"]
+    plan = nodes["plan"]
+    for node in plan.nodes:
+        assert live[node.name]["role"] == node.role
+        assert live[node.name]["master"] == node.master
+    assert live[f"{NAME}-1"]["slots"] == ["0-5461"]
+    nodes["outs"] = outs
+
+
+def test_create_again_adopts_the_formed_cluster(nodes):
+    started = time.monotonic()
+    outs = RedisFormationProvider().create(dict(nodes["props"])).outs
+    assert outs["healthy"] and outs["nodeIds"] == nodes["outs"]["nodeIds"]
+    assert time.monotonic() - started < 10
+
+
+def test_diff_and_read_see_no_drift_on_a_healthy_cluster(nodes):
+    provider = RedisFormationProvider()
+    olds = nodes["outs"]
+    assert provider.diff("id", olds, dict(nodes["props"])).changes is False
+    assert provider.read("id", olds).outs["healthy"] is True
+
+
+def test_diff_replaces_on_a_new_topology_and_updates_on_a_new_password(nodes):
+    provider = RedisFormationProvider()
+    olds = nodes["outs"]
+    bigger = [dict(n) for n in olds["topology"]]
+    bigger[0]["slots"] = [[0, 100]]
+    replaced = provider.diff("id", olds, {**nodes["props"], "topology": bigger})
+    assert replaced.replaces == ["topology"] and replaced.delete_before_replace is True
+    updated = provider.diff("id", olds, {**nodes["props"], "password": "another-one"})
+    assert updated.changes is True and not updated.replaces
+
+
+def test_wrong_password_is_refused(nodes):
+    endpoint = nodes["props"]["endpoints"][f"{NAME}-1"]
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(host=endpoint["host"], port=endpoint["port"], password="wrong").ping()
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(host=endpoint["host"], port=endpoint["port"]).get("a")
+
+
+def test_a_node_that_lost_its_data_rejoins_on_update(nodes):
+    """Drift: a replica recreated with an empty volume. diff sees it; update repairs it."""
+    client, plan = nodes["client"], nodes["plan"]
+    replica = plan.replicas[-1]
+    _remove_node(client, replica.name)
+    _start_node(client, replica, nodes["network"])
+    provider = RedisFormationProvider()
+    assert provider.diff("id", nodes["outs"], dict(nodes["props"])).changes is True
+    refreshed = provider.read("id", nodes["outs"]).outs
+    assert refreshed["healthy"] is False and refreshed["problems"]
+    outs = provider.update("id", refreshed, dict(nodes["props"])).outs
+    assert outs["healthy"] is True, outs["problems"]
+    assert outs["live"][replica.name]["role"] == "replica"
+    assert outs["nodeIds"][replica.name] != nodes["outs"]["nodeIds"][replica.name]
+    nodes["outs"] = outs
+
+
+def test_a_master_that_lost_its_data_comes_back_as_a_replica_of_its_successor(nodes):
+    client, plan = nodes["client"], nodes["plan"]
+    master = plan.masters[0]
+    _remove_node(client, master.name)
+    _start_node(client, master, nodes["network"])
+    started = time.monotonic()
+    outs = RedisFormationProvider().update("id", nodes["outs"], dict(nodes["props"])).outs
+    print(f"repaired in {time.monotonic() - started:.1f}s")
+    assert outs["healthy"] is True, outs["problems"]
+    successor = outs["live"][master.name]["master"]
+    assert outs["live"][master.name]["role"] == "replica"
+    assert outs["live"][successor]["slots"] == ["0-5461"]
+    nodes["outs"] = outs
+
+
+def test_delete_leaves_every_node_blank(nodes):
+    RedisFormationProvider().delete("id", nodes["outs"])
+    for obs in observe(FormationSpec.from_props(nodes["props"])):
+        assert obs.is_blank, obs
+    # And a blank set of nodes can be formed again.
+    outs = RedisFormationProvider().create(dict(nodes["props"])).outs
+    assert outs["healthy"] is True
+    reset_nodes(FormationSpec.from_props(nodes["props"]))

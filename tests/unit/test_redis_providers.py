@@ -1,0 +1,96 @@
+"""The two dynamic providers: what they decide without a cluster, and that the pickled provider loads in a
+fresh interpreter started in the project directory, as the dynamic-provider process is."""
+import base64
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import dill
+from pulumi.dynamic.dynamic import serialize_provider
+
+from components.providers.generated_password import ALPHABET, GeneratedPasswordProvider
+from components.providers.redis_formation import RedisFormationProvider
+from components.redis_plan import plan_cluster
+from components.redis_settings import RedisClusterArgs
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the probe goes: nothing listens there
+
+
+def _props(**changes):
+    plan = plan_cluster("redis", RedisClusterArgs())
+    port = _closed_port()
+    props = {"clusterName": "redis", "topology": plan.topology(),
+             "endpoints": {n.name: {"host": "127.0.0.1", "port": port} for n in plan.nodes},
+             "password": "pw", "containers": {n.name: f"id-{n.name}" for n in plan.nodes}, "timeoutSeconds": 120}
+    props.update(changes)
+    return props
+
+
+def test_generated_password_is_made_once_and_kept():
+    provider = GeneratedPasswordProvider()
+    created = provider.create({"length": 32, "alphabet": ALPHABET})
+    value = created.outs["result"]
+    assert len(value) == 32 and set(value) <= set(ALPHABET)
+    assert provider.create({"length": 32, "alphabet": ALPHABET}).outs["result"] != value
+    assert provider.diff(created.id, created.outs, {"length": 32, "alphabet": ALPHABET}).changes is False
+    assert provider.diff(created.id, created.outs, {"length": 40, "alphabet": ALPHABET}).replaces == ["length"]
+    assert provider.read(created.id, created.outs).outs["result"] == value
+
+
+def test_formation_diff_replaces_when_the_topology_changes():
+    olds = _props()
+    bigger = plan_cluster("redis", RedisClusterArgs(masters=4)).topology()
+    result = RedisFormationProvider().diff("id", olds, _props(topology=bigger))
+    assert result.changes and result.replaces == ["topology"] and result.delete_before_replace
+
+
+def test_formation_diff_updates_on_password_ports_or_new_containers():
+    olds = _props()
+    for key, value in (("password", "other"), ("containers", {"redis-1": "new"}),
+                       ("endpoints", {"redis-1": {"host": "127.0.0.1", "port": 1}}), ("timeoutSeconds", 60)):
+        result = RedisFormationProvider().diff("id", olds, {**olds, key: value})
+        assert result.changes is True and not result.replaces, key
+
+
+def test_formation_diff_with_unknown_inputs_in_preview_is_a_change():
+    from pulumi.runtime import rpc
+
+    olds = _props()
+    assert RedisFormationProvider().diff("id", olds, {**olds, "containers": rpc.UNKNOWN}).changes is True
+
+
+def test_formation_diff_without_input_changes_asks_the_live_cluster():
+    """Nothing answers on the endpoints: that is drift, and `pulumi up` will try to converge."""
+    olds = _props()
+    assert RedisFormationProvider().diff("id", olds, dict(olds)).changes is True
+
+
+def test_formation_read_reports_unreachable_nodes():
+    outs = RedisFormationProvider().read("id", _props()).outs
+    assert outs["healthy"] is False and len(outs["problems"]) == 6
+    assert outs["live"]["redis-1"]["role"] == "unreachable"
+
+
+def test_providers_load_in_a_fresh_process_started_in_the_project_directory():
+    for provider in (RedisFormationProvider(), GeneratedPasswordProvider()):
+        encoded = serialize_provider(provider)
+        assert b"socket" not in base64.b64decode(encoded)
+        code = ("import base64, sys, dill; p = dill.loads(base64.b64decode(sys.stdin.read())); "
+                "print(type(p).__module__, type(p).__name__)")
+        # -m-like start: the project directory as cwd and first on sys.path, nothing else of ours imported.
+        result = subprocess.run([sys.executable, "-c", code], input=encoded, capture_output=True, text=True,
+                                cwd=PROJECT, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split()[1] == type(provider).__name__
+
+
+def test_pickled_provider_is_a_reference_not_a_copy_of_the_module():
+    data = dill.dumps(RedisFormationProvider(), recurse=True)
+    assert b"components.providers.redis_formation" in data and len(data) < 2000
