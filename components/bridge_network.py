@@ -1,18 +1,21 @@
 """BridgeNetwork: a user-defined bridge network, or the engine's default bridge looked up."""
 import ipaddress
+import re
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import pulumi
 import pulumi_docker as docker
 
-from .addressing import (default_gateway, parse_ip, parse_subnet, public_subnet_warning,
-                         require_host_address, require_in_subnet)
+from .addressing import default_gateway, parse_ip, parse_subnet, public_subnet_warning, require_in_subnet
 from .errors import ConfigError
 from .host_networks import LiveInventory, NetworkInventory, check_subnet_is_free
 from .labels import project_labels
+from .network_ref import DEFAULT_BRIDGE_NAME, NetworkRef
 
-DEFAULT_BRIDGE_NAME = "bridge"
+# The engine's own rule for network names (docker network create rejects anything else).
+_NETWORK_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+_BUILT_IN_NETWORKS = (DEFAULT_BRIDGE_NAME, "host", "none")
 
 
 @dataclass(frozen=True)
@@ -39,10 +42,10 @@ class ValidatedBridge:
 
 def validate_bridge(args: BridgeNetworkArgs) -> ValidatedBridge:
     """Pure checks of the network's own settings (no engine)."""
-    if not args.name or not args.name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+    if not isinstance(args.name, str) or not _NETWORK_NAME.match(args.name):
         raise ConfigError(f"{args.setting}.name", f"{args.name!r} is not a valid network name",
-                          "use letters, digits, '-', '_' or '.'")
-    if args.name in (DEFAULT_BRIDGE_NAME, "host", "none"):
+                          "start with a letter or digit, then use letters, digits, '-', '_' or '.'")
+    if args.name in _BUILT_IN_NETWORKS:
         raise ConfigError(f"{args.setting}.name", f"'{args.name}' is one of the engine's built-in networks",
                           "choose another name; use BridgeNetwork.default_bridge() to use docker0")
     subnet = parse_subnet(f"{args.setting}.subnet", args.subnet)
@@ -64,8 +67,26 @@ def validate_bridge(args: BridgeNetworkArgs) -> ValidatedBridge:
     return ValidatedBridge(name=args.name, subnet=subnet, gateway=gateway, ip_range=ip_range)
 
 
+def default_bridge_addressing(ipam_configs: Sequence[Mapping[str, Any]]) -> Tuple[str, str]:
+    """(subnet, gateway) of docker0 from its IPAM configs, IPv4 only.
+
+    The engine leaves the gateway out of docker0's IPAM config; the daemon gives the bridge the
+    subnet's first address (unless started with --bip), so that is the answer when none is recorded.
+    """
+    for config in ipam_configs:
+        subnet = config.get("subnet") or ""
+        try:
+            network = ipaddress.ip_network(subnet, strict=False)
+        except ValueError:
+            continue
+        if isinstance(network, ipaddress.IPv4Network):
+            gateway = config.get("gateway") or str(default_gateway(network))
+            return str(network), gateway
+    return "", ""
+
+
 class BridgeNetwork(pulumi.ComponentResource):
-    """A bridge network with outputs name, id, subnet and gateway.
+    """A bridge network with outputs name, network_id, subnet and gateway.
 
     `BridgeNetwork(name, args)` creates a user-defined bridge; `BridgeNetwork.default_bridge(name)`
     looks up the engine's docker0 network and creates nothing.
@@ -76,6 +97,7 @@ class BridgeNetwork(pulumi.ComponentResource):
     subnet: pulumi.Output[str]
     gateway: pulumi.Output[str]
     is_default: bool
+    settings: Optional[ValidatedBridge]
 
     def __init__(self, resource_name: str, args: Optional[BridgeNetworkArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None,
@@ -83,45 +105,62 @@ class BridgeNetwork(pulumi.ComponentResource):
                  stack: Optional[str] = None,
                  _lookup_default: bool = False) -> None:
         # Validate before registering anything, so bad input creates nothing.
-        validated = None if _lookup_default else validate_bridge(_require(args))
-        if validated is not None:
-            warning = public_subnet_warning(f"{args.setting}.subnet", validated.subnet)  # type: ignore[union-attr]
-            check_subnet_is_free(f"{args.setting}.subnet", validated.name, validated.subnet,  # type: ignore[union-attr]
+        settings: Optional[ValidatedBridge] = None
+        warning: Optional[str] = None
+        if not _lookup_default:
+            args = _require(args)
+            settings = validate_bridge(args)
+            warning = public_subnet_warning(f"{args.setting}.subnet", settings.subnet)
+            check_subnet_is_free(f"{args.setting}.subnet", settings.name, settings.subnet,
                                  inventory or LiveInventory(), stack)
         super().__init__("docker-networking:index:BridgeNetwork", resource_name, None, opts)
-        self.is_default = validated is None
-        if validated is None:
-            found = docker.get_network_output(name=DEFAULT_BRIDGE_NAME,
-                                              opts=pulumi.InvokeOutputOptions(parent=self))
-            self.name = found.name
-            self.network_id = found.id
-            ipam = found.ipam_configs.apply(lambda cfgs: cfgs[0] if cfgs else None)
-            self.subnet = ipam.apply(lambda c: (c.subnet or "") if c else "")
-            self.gateway = ipam.apply(lambda c: (c.gateway or "") if c else "")
+        self.is_default = settings is None
+        self.settings = settings
+        if args is None or settings is None:
+            self._look_up_default_bridge()
         else:
             if warning:
                 pulumi.log.warn(warning, self)
-            assert args is not None
-            labels = project_labels(stack=stack, component="BridgeNetwork", extra=args.labels)
-            network = docker.Network(
-                resource_name,
-                name=validated.name,
-                driver="bridge",
-                ipam_configs=[docker.NetworkIpamConfigArgs(
-                    subnet=str(validated.subnet),
-                    gateway=str(validated.gateway),
-                    ip_range=str(validated.ip_range) if validated.ip_range else None,
-                )],
-                labels=[docker.NetworkLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            self.resource = network
-            self.name = network.name
-            self.network_id = network.id
-            self.subnet = pulumi.Output.from_input(str(validated.subnet))
-            self.gateway = pulumi.Output.from_input(str(validated.gateway))
-        self.register_outputs({"name": self.name, "id": self.network_id,
+            self._create(resource_name, args, settings, stack)
+        self.register_outputs({"name": self.name, "network_id": self.network_id,
                                "subnet": self.subnet, "gateway": self.gateway})
+
+    def _look_up_default_bridge(self) -> None:
+        found = docker.get_network_output(name=DEFAULT_BRIDGE_NAME,
+                                          opts=pulumi.InvokeOutputOptions(parent=self))
+        addressing = found.ipam_configs.apply(default_bridge_addressing)
+        self.name = found.name
+        self.network_id = found.id
+        self.subnet = addressing.apply(lambda pair: pair[0])
+        self.gateway = addressing.apply(lambda pair: pair[1])
+
+    def _create(self, resource_name: str, args: BridgeNetworkArgs, settings: ValidatedBridge,
+                stack: Optional[str]) -> None:
+        labels = project_labels(stack=stack, component="BridgeNetwork", extra=args.labels)
+        network = docker.Network(
+            resource_name,
+            name=settings.name,
+            driver="bridge",
+            ipam_configs=[docker.NetworkIpamConfigArgs(
+                subnet=str(settings.subnet),
+                gateway=str(settings.gateway),
+                ip_range=str(settings.ip_range) if settings.ip_range else None,
+            )],
+            labels=[docker.NetworkLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.resource = network
+        self.name = network.name
+        self.network_id = network.id
+        self.subnet = pulumi.Output.from_input(str(settings.subnet))
+        self.gateway = pulumi.Output.from_input(str(settings.gateway))
+
+    def ref(self) -> NetworkRef:
+        """What a container needs to join this network (and to check a static IP against it)."""
+        if self.settings is None:
+            return NetworkRef.default_bridge()
+        return NetworkRef(name=self.name, user_defined=True,
+                          subnet=self.settings.subnet, gateway=self.settings.gateway)
 
     @classmethod
     def default_bridge(cls, resource_name: str,

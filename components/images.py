@@ -8,7 +8,9 @@ from .errors import ConfigError
 
 # The public images stay the defaults; scripts/select_images.sh and the tests switch a stack to the
 # images built locally from Debian packages (scripts/images.sh) where no registry answers.
-DEFAULT_IMAGES = {"tomcatImage": "tomcat:10.1", "redisImage": "redis:7.4"}
+DEFAULT_TOMCAT_IMAGE = "tomcat:10.1"
+DEFAULT_REDIS_IMAGE = "redis:7.4"  # a supported release; the tutorial's 5.0.9-alpine is long out of support
+DEFAULT_IMAGES = {"tomcatImage": DEFAULT_TOMCAT_IMAGE, "redisImage": DEFAULT_REDIS_IMAGE}
 
 _ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789._-/:@")
 

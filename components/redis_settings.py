@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from .errors import ConfigError
+from .images import DEFAULT_REDIS_IMAGE
 
 SETTING = "redis"  # the structured config key: docker-networking:redis
 IMAGE_SETTING = "redisImage"
@@ -18,7 +19,7 @@ PASSWORD_SETTING = "redisPassword"
 KEEP_IMAGES_SETTING = "keepImages"
 NAMESPACE = "docker-networking"
 
-DEFAULT_IMAGE = "redis:7.4"
+DEFAULT_IMAGE = DEFAULT_REDIS_IMAGE
 # RFC 1918 space; "38" echoes the tutorial's 172.38.0.0/16, which is public address space.
 DEFAULT_SUBNET = "10.38.0.0/24"
 DEFAULT_NETWORK_NAME = "redis"

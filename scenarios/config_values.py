@@ -4,7 +4,7 @@ Pulumi stores what `pulumi config set` typed: a boolean may arrive as `true` or 
 "true", a structured value as a dict or as JSON text. These helpers accept both and reject the rest.
 """
 import json
-from typing import Any, Dict, Iterable, Mapping, Optional
+from typing import Any, Dict, Iterable, Mapping
 
 import pulumi
 
@@ -56,5 +56,6 @@ def structured(config: pulumi.Config, key: str) -> Dict[str, Any]:
 
 
 def optional_bool(config: pulumi.Config, key: str, default: bool) -> bool:
-    raw: Optional[str] = config.get(key)
+    """`docker-networking:<key>` as a boolean, `default` when it is not set."""
+    raw = config.get(key)
     return default if raw is None else parse_bool(setting_name(key), raw)

@@ -1,0 +1,33 @@
+"""Scenario 2, legacy `--link`: tomcat01 and tomcat02 on docker0, then
+`docker run -d -P --name tomcat03 --link tomcat02 tomcat`.
+
+tomcat03 resolves tomcat02 through one line in its /etc/hosts; tomcat02 cannot resolve tomcat03.
+"""
+import pulumi
+
+from components.bridge_network import BridgeNetwork
+from components.labels import project_labels
+from components.linked_tomcat_pair import LinkedTomcatPair, LinkedTomcatPairArgs
+from components.tomcat import tomcat_container
+
+from .config_values import structured
+from .tomcat_image import image_settings, tomcat_image
+from .tomcat_outputs import describe_container, export_scenario
+from .tomcat_settings import LINK_CONTAINERS, parse_tomcat_scenario
+
+
+def build(config: pulumi.Config, stack: str) -> None:
+    settings = parse_tomcat_scenario("link", structured(config, "link"), LINK_CONTAINERS,
+                                     image_settings(config))
+    docker0 = BridgeNetwork.default_bridge("docker0")
+    image = tomcat_image(settings.image)
+    tomcat01 = tomcat_container("tomcat01", settings.spec("tomcat01"), image=image.image_id,
+                                network=docker0.ref(), publish_address=settings.publish_address,
+                                labels=project_labels(stack=stack, component="Tomcat"))
+    pair = LinkedTomcatPair("link-pair", LinkedTomcatPairArgs(
+        image=image.image_id, first=settings.spec("tomcat02"), second=settings.spec("tomcat03"),
+        link_second_to_first=True, publish_address=settings.publish_address,
+        setting=settings.setting), stack=stack)
+    export_scenario({"tomcat01": describe_container(tomcat01), "tomcat02": describe_container(pair.first),
+                     "tomcat03": describe_container(pair.second)},
+                    {"bridge": docker0})

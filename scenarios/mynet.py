@@ -1,0 +1,56 @@
+"""Scenario 3, a user-defined network and `docker network connect`:
+
+    docker run -d -P --name tomcat01 tomcat
+    docker network create --driver bridge --subnet 192.168.0.0/16 --gateway 192.168.0.1 mynet
+    docker run -d -P --name tomcat-net-01 --net mynet tomcat     (and tomcat-net-02)
+    docker network connect mynet tomcat01
+
+tomcat-net-01 and tomcat-net-02 resolve each other by name (the engine's DNS); tomcat01 reaches them
+only once connected, and the connection neither recreates nor restarts it.
+"""
+from typing import Optional
+
+import pulumi
+
+from components.bridge_network import BridgeNetwork
+from components.host_networks import NetworkInventory
+from components.labels import project_labels
+from components.linked_tomcat_pair import LinkedTomcatPair, LinkedTomcatPairArgs
+from components.providers.network_connection import NetworkConnection, NetworkConnectionArgs
+from components.tomcat import tomcat_container
+
+from .config_values import structured
+from .tomcat_image import image_settings, tomcat_image
+from .tomcat_outputs import describe_container, export_scenario
+from .tomcat_settings import parse_mynet
+
+
+def build(config: pulumi.Config, stack: str, inventory: Optional[NetworkInventory] = None) -> None:
+    """`inventory` replaces the live engine and route table in the overlap check (unit tests)."""
+    settings = parse_mynet(structured(config, "mynet"), image_settings(config))
+    tomcat = settings.tomcat
+    # First resource: its engine checks (subnet overlap) run before anything else is registered.
+    mynet = BridgeNetwork("mynet", settings.network, inventory=inventory, stack=stack)
+    docker0 = BridgeNetwork.default_bridge("docker0")
+    image = tomcat_image(tomcat.image)
+
+    tomcat01 = tomcat_container("tomcat01", tomcat.spec("tomcat01", static_ip=False), image=image.image_id,
+                                network=docker0.ref(), publish_address=tomcat.publish_address,
+                                labels=project_labels(stack=stack, component="Tomcat"))
+    pair = LinkedTomcatPair("mynet-pair", LinkedTomcatPairArgs(
+        image=image.image_id, first=tomcat.spec("tomcat-net-01"), second=tomcat.spec("tomcat-net-02"),
+        network=mynet.ref(), publish_address=tomcat.publish_address, setting=tomcat.setting), stack=stack)
+
+    # The connection is its own resource: tomcat01's inputs never mention mynet, so the container
+    # shows no diff after it, even after a refresh (the provider doesn't read networks back into the
+    # container's inputs); tests/integration/test_mynet.py checks both previews. No ignore_changes needed.
+    connections = []
+    if settings.connect_tomcat01:
+        connections.append(NetworkConnection("tomcat01-mynet", NetworkConnectionArgs(
+            container=tomcat01.id, network=mynet.network_id,
+            ipv4_address=tomcat.static_ips.get("tomcat01"))))
+
+    export_scenario({"tomcat01": describe_container(tomcat01, connections),
+                     "tomcat-net-01": describe_container(pair.first),
+                     "tomcat-net-02": describe_container(pair.second)},
+                    {"bridge": docker0, settings.network.name: mynet})

@@ -1,0 +1,49 @@
+"""What a person wants to read after `pulumi up`: per container its networks and IPs, its published
+ports and the hosts entries a link added; per network its name, subnet and gateway."""
+from typing import Any, Dict, Mapping, Sequence, Tuple
+
+import pulumi
+import pulumi_docker as docker
+
+from components.bridge_network import BridgeNetwork
+from components.providers.network_connection import NetworkConnection
+
+
+def summarize_container(container_id: str, network_data: Sequence[Mapping[str, Any]],
+                        ports: Sequence[Mapping[str, Any]], hosts: Sequence[Mapping[str, Any]],
+                        connected: Sequence[Tuple[str, str]] = ()) -> Dict[str, Any]:
+    """Pure: the engine's view of one container, in the shapes `docker ps` and `docker inspect` use.
+
+    `connected` holds (network, IP) of attachments made after the container was created; the
+    container's own network data only shows them after a refresh. Entries are read as mappings
+    (Output.all hands nested output types over as plain dicts).
+    """
+    networks = {entry["network_name"]: entry["ip_address"] for entry in network_data or []}
+    networks.update(dict(connected))
+    return {
+        "id": container_id,
+        "networks": dict(sorted(networks.items())),
+        "ports": [f"{port['ip']}:{port['external']}->{port['internal']}/{port['protocol']}"
+                  for port in ports or []],
+        "hosts": sorted(f"{entry['ip']} {entry['host']}" for entry in hosts or []),
+    }
+
+
+def describe_container(container: docker.Container,
+                       connections: Sequence[NetworkConnection] = ()) -> pulumi.Output[Dict[str, Any]]:
+    connected = [pulumi.Output.all(c.network_name, c.ip_address).apply(tuple) for c in connections]
+    return pulumi.Output.all(container.id, container.network_datas, container.ports, container.hosts,
+                             pulumi.Output.all(*connected)).apply(
+        lambda values: summarize_container(values[0], values[1], values[2], values[3], values[4]))
+
+
+def describe_network(network: BridgeNetwork) -> pulumi.Output[Dict[str, str]]:
+    return pulumi.Output.all(network.name, network.network_id, network.subnet, network.gateway).apply(
+        lambda values: dict(zip(("name", "id", "subnet", "gateway"), values)))
+
+
+def export_scenario(containers: Dict[str, pulumi.Output[Dict[str, Any]]],
+                    networks: Dict[str, BridgeNetwork]) -> None:
+    """The stack outputs `containers` and `networks`, both keyed by engine name."""
+    pulumi.export("containers", containers)
+    pulumi.export("networks", {name: describe_network(network) for name, network in networks.items()})

@@ -1,0 +1,216 @@
+"""The bridge, link and mynet stacks under mocks: resource graph, names, parents, the link's hosts
+entry, the outputs, and bad config failing before anything is registered."""
+import ipaddress
+from typing import Any, Dict
+
+import pulumi
+import pytest
+
+from components.errors import ConfigError
+from components.host_networks import HostRoute
+from components.labels import COMPONENT_LABEL, PROJECT_LABEL, STACK_LABEL
+from scenarios import bridge, build_scenario, link, mynet
+
+from .network_harness import FakeInventory, fake_id, run_program
+
+CONTAINER = "docker:index/container:Container"
+CONNECTION = "dynamic/docker-networking:NetworkConnection"
+LOCAL_IMAGE = "docker-networking/tomcat:local"
+STACK_URN_SUFFIX = "pulumi:pulumi:Stack::docker-networking-"
+
+
+def deploy(builder, stack: str, config: Dict[str, Any], **kwargs):
+    deployment, _ = run_program(lambda: builder(pulumi.Config(), stack, **kwargs),
+                                {"scenario": stack, **config}, stack=stack)
+    return deployment
+
+
+def labels_of(resource) -> Dict[str, str]:
+    return {item["label"]: item["value"] for item in resource.state["labels"]}
+
+
+# --- bridge --------------------------------------------------------------------------------------
+
+def test_bridge_stack_graph():
+    deployment = deploy(bridge.build, "bridge", {"tomcatImage": LOCAL_IMAGE})
+    assert sorted((r.type, r.name) for r in deployment.resources) == sorted([
+        ("docker-networking:index:BridgeNetwork", "docker0"),
+        ("docker:index/remoteImage:RemoteImage", "tomcat-image"),
+        ("docker-networking:index:LinkedTomcatPair", "docker0-pair"),
+        (CONTAINER, "docker0-pair-tomcat01"),
+        (CONTAINER, "docker0-pair-tomcat02"),
+    ])
+    pair = deployment.named("docker0-pair")
+    containers = deployment.containers()
+    assert sorted(containers) == ["tomcat01", "tomcat02"]
+    for container in containers.values():
+        assert container.parent == pair.urn
+        assert container.state["networkMode"] == "bridge"
+        assert "networksAdvanced" not in container.state
+        assert container.state["image"] == "sha256:" + fake_id(LOCAL_IMAGE)
+        assert container.state["hosts"] == []
+        assert labels_of(container) == {PROJECT_LABEL: "docker-networking", STACK_LABEL: "bridge",
+                                        COMPONENT_LABEL: "LinkedTomcatPair"}
+    assert containers["tomcat01"].state["ports"] == [
+        {"internal": 8080, "ip": "127.0.0.1", "protocol": "tcp", "external": 32768}]
+    image = deployment.named("tomcat-image")
+    assert image.state["name"] == LOCAL_IMAGE
+    assert image.state["keepLocally"] is True
+
+
+def test_bridge_stack_outputs():
+    outputs = deploy(bridge.build, "bridge", {}).outputs
+    assert outputs["containers"]["tomcat01"] == {
+        "id": fake_id("tomcat01"), "networks": {"bridge": "172.17.0.2"},
+        "ports": ["127.0.0.1:32768->8080/tcp"], "hosts": []}
+    assert outputs["containers"]["tomcat02"]["networks"] == {"bridge": "172.17.0.3"}
+    assert outputs["networks"]["bridge"]["subnet"] == "172.17.0.0/16"
+    assert outputs["networks"]["bridge"]["gateway"] == "172.17.0.1"
+
+
+def test_bridge_stack_default_image_fixed_port_and_images_not_kept():
+    deployment = deploy(bridge.build, "bridge", {"keepImages": False, "bridge": {
+        "publishAddress": "0.0.0.0", "hostPorts": {"tomcat02": 8082}}})
+    image = deployment.named("tomcat-image")
+    assert (image.state["name"], image.state["keepLocally"]) == ("tomcat:10.1", False)
+    assert deployment.containers()["tomcat02"].state["ports"] == [
+        {"internal": 8080, "ip": "0.0.0.0", "protocol": "tcp", "external": 8082}]
+
+
+# --- link ----------------------------------------------------------------------------------------
+
+def test_link_stack_graph_and_the_one_way_hosts_entry():
+    deployment = deploy(link.build, "link", {})
+    containers = deployment.containers()
+    assert sorted(containers) == ["tomcat01", "tomcat02", "tomcat03"]
+    pair = deployment.named("link-pair")
+    assert containers["tomcat01"].parent.endswith(STACK_URN_SUFFIX + "link")
+    assert containers["tomcat01"].name == "tomcat01"
+    assert labels_of(containers["tomcat01"])[COMPONENT_LABEL] == "Tomcat"
+    assert containers["tomcat02"].parent == pair.urn
+    assert containers["tomcat03"].parent == pair.urn
+    assert (containers["tomcat02"].name, containers["tomcat03"].name) == ("link-pair-tomcat02", "link-pair-tomcat03")
+    # What `--link tomcat02` wrote: tomcat02's IP, its name and its short container ID.
+    assert containers["tomcat03"].state["hosts"] == [
+        {"host": f"tomcat02 {fake_id('tomcat02')[:12]}", "ip": "172.17.0.3"}]
+    assert containers["tomcat02"].state["hosts"] == []
+    assert containers["tomcat01"].state["hosts"] == []
+
+
+def test_link_stack_outputs_show_the_hosts_line():
+    outputs = deploy(link.build, "link", {}).outputs
+    assert outputs["containers"]["tomcat03"]["hosts"] == [f"172.17.0.3 tomcat02 {fake_id('tomcat02')[:12]}"]
+    assert outputs["containers"]["tomcat02"]["hosts"] == []
+    assert outputs["containers"]["tomcat01"]["networks"] == {"bridge": "172.17.0.2"}
+
+
+# --- mynet ---------------------------------------------------------------------------------------
+
+def test_mynet_stack_graph():
+    inventory = FakeInventory()
+    deployment = deploy(mynet.build, "mynet", {}, inventory=inventory)
+    assert inventory.calls == 1  # one look at the engine's networks, before registering (see the bad-config tests)
+    assert sorted((r.type.split(":")[-1], r.name) for r in deployment.resources) == [
+        ("BridgeNetwork", "docker0"), ("BridgeNetwork", "mynet"), ("Container", "mynet-pair-tomcat-net-01"),
+        ("Container", "mynet-pair-tomcat-net-02"), ("Container", "tomcat01"), ("LinkedTomcatPair", "mynet-pair"),
+        ("Network", "mynet"), ("NetworkConnection", "tomcat01-mynet"), ("RemoteImage", "tomcat-image")]
+    component = deployment.named("mynet", "index:BridgeNetwork")
+    network = deployment.of_type("docker:index/network:Network")[0]
+    assert network.parent == component.urn
+    assert network.state["ipamConfigs"] == [{"subnet": "192.168.0.0/16", "gateway": "192.168.0.1"}]
+    assert labels_of(network)[STACK_LABEL] == "mynet"
+
+    containers = deployment.containers()
+    assert sorted(containers) == ["tomcat-net-01", "tomcat-net-02", "tomcat01"]
+    assert containers["tomcat01"].state["networkMode"] == "bridge"
+    pair = deployment.named("mynet-pair")
+    for name in ("tomcat-net-01", "tomcat-net-02"):
+        assert containers[name].parent == pair.urn
+        assert containers[name].state["networksAdvanced"] == [{"name": "mynet"}]
+
+    [connection] = deployment.of_type(CONNECTION)
+    assert connection.name == "tomcat01-mynet"
+    assert connection.state["container"] == fake_id("tomcat01")
+    assert connection.state["network"] == fake_id("mynet")
+    assert connection.state.get("ipv4_address") is None
+
+
+def test_mynet_outputs_give_tomcat01_two_ips():
+    outputs = deploy(mynet.build, "mynet", {}, inventory=FakeInventory()).outputs
+    tomcat01 = outputs["containers"]["tomcat01"]
+    assert set(tomcat01["networks"]) == {"bridge", "mynet"}
+    assert tomcat01["networks"]["bridge"] == "172.17.0.2"
+    assert tomcat01["networks"]["mynet"] == "192.168.0.100"
+    assert outputs["networks"]["mynet"] == {"name": "mynet", "id": fake_id("mynet"),
+                                            "subnet": "192.168.0.0/16", "gateway": "192.168.0.1"}
+
+
+def test_mynet_without_the_connection():
+    deployment = deploy(mynet.build, "mynet", {"mynet": {"connectTomcat01": False}}, inventory=FakeInventory())
+    assert deployment.of_type(CONNECTION) == []
+    assert deployment.outputs["containers"]["tomcat01"]["networks"] == {"bridge": "172.17.0.2"}
+
+
+def test_mynet_static_ips_and_another_subnet():
+    config = {"mynet": {"network": {"name": "appnet", "subnet": "10.30.0.0/24"},
+                        "staticIps": {"tomcat-net-01": "10.30.0.11", "tomcat01": "10.30.0.100"}}}
+    deployment = deploy(mynet.build, "mynet", config, inventory=FakeInventory())
+    containers = deployment.containers()
+    assert containers["tomcat-net-01"].state["networksAdvanced"] == [{"name": "appnet", "ipv4Address": "10.30.0.11"}]
+    assert containers["tomcat-net-02"].state["networksAdvanced"] == [{"name": "appnet"}]
+    [connection] = deployment.of_type(CONNECTION)
+    assert connection.state["ipv4_address"] == "10.30.0.100"
+    assert deployment.outputs["containers"]["tomcat01"]["networks"]["appnet"] == "10.30.0.100"
+    assert deployment.outputs["networks"]["appnet"]["gateway"] == "10.30.0.1"
+
+
+# --- bad config: rejected before anything is registered ------------------------------------------
+
+@pytest.mark.parametrize("builder, stack, config, setting", [
+    (mynet.build, "mynet", {"mynet": {"network": {"subnet": "192.168.0.0/33"}}},
+     "docker-networking:mynet.network.subnet"),
+    (mynet.build, "mynet", {"mynet": {"network": {"subnet": "10.30.0.0/24", "gateway": "10.30.1.1"}}},
+     "docker-networking:mynet.network.gateway"),
+    (mynet.build, "mynet", {"mynet": {"staticIps": {"tomcat-net-01": "192.168.0.1"}}},
+     "docker-networking:mynet.staticIps.tomcat-net-01"),
+    (mynet.build, "mynet", {"mynet": {"staticIps": {"tomcat-net-01": "192.168.0.9", "tomcat-net-02": "192.168.0.9"}}},
+     "docker-networking:mynet.staticIps"),
+    (mynet.build, "mynet", {"mynet": {"colour": "blue"}}, "docker-networking:mynet.colour"),
+    (mynet.build, "mynet", {"mynet": "not an object"}, "docker-networking:mynet"),
+    (bridge.build, "bridge", {"bridge": {"hostPorts": {"tomcat01": 8081, "tomcat02": 8081}}},
+     "docker-networking:bridge.hostPorts.tomcat02"),
+    (link.build, "link", {"tomcatImage": "tomcat:"}, "docker-networking:tomcatImage"),
+    (link.build, "link", {"link": {"network": {}}}, "docker-networking:link.network"),
+    (link.build, "link", {"keepImages": "sometimes"}, "docker-networking:keepImages"),
+])
+def test_bad_config_registers_nothing(builder, stack, config, setting):
+    kwargs = {"inventory": FakeInventory()} if builder is mynet.build else {}
+    deployment, error = run_program(lambda: builder(pulumi.Config(), stack, **kwargs),
+                                    {"scenario": stack, **config}, stack=stack, expect=ConfigError)
+    assert error.setting == setting
+    assert f"invalid setting '{setting}'" in str(error)
+    assert deployment.resources == []
+
+
+def test_mynet_subnet_overlapping_a_host_route_registers_nothing():
+    inventory = FakeInventory(routes=[HostRoute(device="wlan0", destination=ipaddress.IPv4Network("192.168.1.0/24"))])
+    deployment, error = run_program(lambda: mynet.build(pulumi.Config(), "mynet", inventory=inventory),
+                                    {"scenario": "mynet"}, stack="mynet", expect=ConfigError)
+    assert error.setting == "docker-networking:mynet.network.subnet"
+    assert "192.168.1.0/24 (host route via wlan0)" in error.problem
+    assert deployment.resources == []
+
+
+def test_unknown_scenario_names_the_setting_and_the_choices():
+    deployment, error = run_program(lambda: build_scenario(pulumi.Config(), "oops"), {"scenario": "bridges"},
+                                    expect=ConfigError)
+    assert error.setting == "docker-networking:scenario"
+    assert "unknown scenario 'bridges'" in error.problem
+    assert "bridge, link, mynet, redis" in error.fix
+    assert deployment.resources == []
+
+
+def test_registry_dispatches_to_the_bridge_scenario():
+    deployment, _ = run_program(lambda: build_scenario(pulumi.Config(), "bridge"), {"scenario": "bridge"},
+                                stack="bridge")
+    assert sorted(deployment.containers()) == ["tomcat01", "tomcat02"]
