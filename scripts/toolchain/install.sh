@@ -48,10 +48,11 @@ plugins = json.load(sys.stdin) or []
 sys.exit(0 if any(p["name"] == "docker" and p["kind"] == "resource" and p["version"] == want for p in plugins) else 1)
 ' "$docker_version"; then
   log "docker resource plugin v$docker_version: installed"
-elif timeout 90 pulumi plugin install resource docker "$docker_version" >&2 2>&1; then
+elif mkdir -p "$CACHE_DIR" && timeout 90 pulumi plugin install resource docker "$docker_version" \
+       >"$CACHE_DIR/plugin-download.log" 2>&1; then
   log "docker resource plugin v$docker_version: downloaded"
 else
-  log "docker resource plugin v$docker_version: no download; building it from Go modules"
+  log "docker resource plugin v$docker_version: no download ($(tail -n 1 "$CACHE_DIR/plugin-download.log")); building it from Go modules"
   binary="$(PYTHON="$PYTHON" "$REPO_ROOT/scripts/toolchain/docker_plugin.sh" "$docker_version" | tail -n 1)"
   pulumi plugin install resource docker "$docker_version" --file "$binary" >&2
   log "docker resource plugin v$docker_version: installed from $binary"

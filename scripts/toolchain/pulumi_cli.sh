@@ -69,7 +69,10 @@ import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
 SRC
 cd "$build"
 log "step 1/2: resolving modules (first run downloads ~400 MB)"
-with_heartbeat "resolving modules" env GOFLAGS=-mod=mod go mod tidy
+# go lists every module it downloads: that goes to a log, the heartbeat says how long it has taken.
+if ! with_heartbeat "resolving modules" sh -c 'GOFLAGS=-mod=mod go mod tidy >"$1" 2>&1' _ "$build/tidy.log"; then
+  tail -n 20 "$build/tidy.log" >&2; die "go mod tidy failed (log: $build/tidy.log)"
+fi
 log "step 2/2: compiling the CLI (about 4 minutes on 2 cores)"
 # The release build's flags: version stamped in, -trimpath, and the osusergo,grpcnotrace tags.
 with_heartbeat "compiling" go build -trimpath -tags osusergo,grpcnotrace \
