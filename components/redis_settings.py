@@ -5,13 +5,13 @@ stack's structured `redis` setting (plus the top-level image and password settin
 keys and values of the wrong type, so a typo fails `pulumi preview` instead of being silently ignored.
 `validate_args` checks the values themselves; the component calls it before registering anything.
 """
-import difflib
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from .errors import ConfigError
 from .images import DEFAULT_REDIS_IMAGE
+from .setting_values import parse_bool, parse_int, parse_str, reject_unknown_keys
 
 SETTING = "redis"  # the structured config key: docker-networking:redis
 IMAGE_SETTING = "redisImage"
@@ -64,56 +64,21 @@ class RedisClusterArgs:
 
 
 # camelCase config key -> (dataclass field, parser). Nested `network` is handled on its own.
-def _int(setting: str, value: Any) -> int:
-    # Digit strings are accepted because `pulumi config set --path` stores strings.
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ConfigError(setting, f"{value!r} is not an integer", "write a whole number, e.g. 3")
-    if isinstance(value, str):
-        text = value.strip()
-        if not (text.lstrip("-").isdigit() and text.count("-") <= 1):
-            raise ConfigError(setting, f"{value!r} is not an integer", "write a whole number, e.g. 3")
-        return int(text)
-    return value
-
-
-def _bool(setting: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise ConfigError(setting, f"{value!r} is not a boolean", "write true or false")
-
-
-def _str(setting: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(setting, f"{value!r} is not a string", "write a quoted string")
-    return value
-
-
 _FIELDS: Dict[str, "tuple[str, Callable[[str, Any], Any]]"] = {
-    "masters": ("masters", _int),
-    "replicasPerMaster": ("replicas_per_master", _int),
-    "firstHostOffset": ("first_host_offset", _int),
-    "basePort": ("base_port", _int),
-    "busBasePort": ("bus_base_port", _int),
-    "bindAddress": ("bind_address", _str),
-    "auth": ("auth", _bool),
-    "nodeTimeoutMs": ("node_timeout_ms", _int),
-    "appendonly": ("appendonly", _bool),
-    "restartPolicy": ("restart_policy", _str),
-    "formationTimeoutSeconds": ("formation_timeout_seconds", _int),
+    "masters": ("masters", parse_int),
+    "replicasPerMaster": ("replicas_per_master", parse_int),
+    "firstHostOffset": ("first_host_offset", parse_int),
+    "basePort": ("base_port", parse_int),
+    "busBasePort": ("bus_base_port", parse_int),
+    "bindAddress": ("bind_address", parse_str),
+    "auth": ("auth", parse_bool),
+    "nodeTimeoutMs": ("node_timeout_ms", parse_int),
+    "appendonly": ("appendonly", parse_bool),
+    "restartPolicy": ("restart_policy", parse_str),
+    "formationTimeoutSeconds": ("formation_timeout_seconds", parse_int),
 }
 _NETWORK_FIELDS: Dict[str, str] = {"name": "network_name", "subnet": "subnet"}
 KNOWN_KEYS = tuple(sorted([*_FIELDS, "network"]))
-
-
-def _reject_unknown(setting: str, raw: Mapping[str, Any], known: "tuple[str, ...]") -> None:
-    for key in raw:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            raise ConfigError(f"{setting}.{key}", "unknown key",
-                              f"{hint}known keys are {', '.join(known)}")
 
 
 def args_from_config(raw: Optional[Mapping[str, Any]], image: Optional[str] = None,
@@ -124,16 +89,16 @@ def args_from_config(raw: Optional[Mapping[str, Any]], image: Optional[str] = No
     if not isinstance(raw, Mapping):
         raise ConfigError(setting, f"expected an object, got {type(raw).__name__}",
                           "write it as a map, e.g. `redis: {masters: 3, replicasPerMaster: 1}`")
-    _reject_unknown(setting, raw, KNOWN_KEYS)
+    reject_unknown_keys(setting, raw, KNOWN_KEYS)
     values: Dict[str, Any] = {"setting": setting}
     for key, value in raw.items():
         if key == "network":
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{setting}.network", f"expected an object, got {type(value).__name__}",
                                   "write it as a map, e.g. `network: {name: redis, subnet: 10.38.0.0/24}`")
-            _reject_unknown(f"{setting}.network", value, tuple(_NETWORK_FIELDS))
+            reject_unknown_keys(f"{setting}.network", value, tuple(_NETWORK_FIELDS))
             for sub_key, sub_value in value.items():
-                values[_NETWORK_FIELDS[sub_key]] = _str(f"{setting}.network.{sub_key}", sub_value)
+                values[_NETWORK_FIELDS[sub_key]] = parse_str(f"{setting}.network.{sub_key}", sub_value)
             continue
         field_name, parse = _FIELDS[key]
         values[field_name] = parse(f"{setting}.{key}", value)

@@ -44,4 +44,4 @@ def test_unknown_key_message():
     with pytest.raises(ConfigError) as caught:
         reject_unknown_keys("docker-networking:bridge", {"hostports": {}}, ["publishAddress", "hostPorts"])
     assert str(caught.value) == ("invalid setting 'docker-networking:bridge.hostports': 'hostports' is not a "
-                                 "setting here. Fix: use one of: hostPorts, publishAddress")
+                                 "setting here. Fix: use one of: hostPorts, publishAddress (did you mean 'hostPorts'?)")

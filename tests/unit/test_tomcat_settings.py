@@ -46,13 +46,13 @@ def test_host_port_out_of_range_is_rejected(port):
 def test_host_port_for_a_container_the_scenario_does_not_have():
     error = rejected(parse_tomcat_scenario, "bridge", {"hostPorts": {"tomcat03": 8083}}, BRIDGE_CONTAINERS, IMAGE)
     assert error.setting == "docker-networking:bridge.hostPorts.tomcat03"
-    assert error.fix == "use one of: tomcat01, tomcat02"
+    assert error.fix == "use one of: tomcat01, tomcat02 (did you mean 'tomcat02'?)"
 
 
 def test_unknown_key_names_the_key_and_the_allowed_ones():
     error = rejected(parse_tomcat_scenario, "link", {"publishAdress": "0.0.0.0"}, LINK_CONTAINERS, IMAGE)
     assert error.setting == "docker-networking:link.publishAdress"
-    assert error.fix == "use one of: hostPorts, publishAddress"
+    assert error.fix == "use one of: hostPorts, publishAddress (did you mean 'publishAddress'?)"
 
 
 def test_publish_address_must_be_an_ipv4_address():
@@ -148,10 +148,11 @@ def test_static_ip_that_is_not_an_address():
 def test_unknown_keys_in_mynet_and_in_its_network():
     error = rejected(parse_mynet, {"conectTomcat01": True}, IMAGE)
     assert error.setting == "docker-networking:mynet.conectTomcat01"
-    assert error.fix == "use one of: connectTomcat01, hostPorts, network, publishAddress, staticIps"
+    assert error.fix == ("use one of: connectTomcat01, hostPorts, network, publishAddress, staticIps "
+                         "(did you mean 'connectTomcat01'?)")
     error = rejected(parse_mynet, {"network": {"gatway": "192.168.0.1"}}, IMAGE)
     assert error.setting == "docker-networking:mynet.network.gatway"
-    assert error.fix == "use one of: gateway, ipRange, name, subnet"
+    assert error.fix == "use one of: gateway, ipRange, name, subnet (did you mean 'gateway'?)"
     error = rejected(parse_mynet, {"staticIps": {"tomcat02": "192.168.0.5"}}, IMAGE)
     assert error.setting == "docker-networking:mynet.staticIps.tomcat02"
 
