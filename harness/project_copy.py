@@ -29,6 +29,14 @@ def toolchain_env() -> Dict[str, str]:
     return env
 
 
+def _forget_encryption_salts(stacks_dir: Path) -> None:
+    """The copy has its own backend and passphrase: the salts `make setup` wrote for the person's own
+    stacks would make Pulumi reject that passphrase ("incorrect passphrase")."""
+    for stack_file in stacks_dir.glob("Pulumi.*.yaml"):
+        lines = stack_file.read_text().splitlines(keepends=True)
+        stack_file.write_text("".join(line for line in lines if not line.startswith("encryptionsalt:")))
+
+
 def make_project_copy(workdir: Path, passphrase: str) -> "tuple[Path, Dict[str, str]]":
     """Copy the project under `workdir`; returns its root and the environment to run Pulumi in it."""
     root = workdir / "project"
@@ -39,6 +47,7 @@ def make_project_copy(workdir: Path, passphrase: str) -> "tuple[Path, Dict[str, 
             shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif source.exists():
             shutil.copy2(source, root / name)
+    _forget_encryption_salts(root / "stacks")
     (root / ".venv").symlink_to(REPO_ROOT / ".venv")
     state = workdir / "state"
     state.mkdir()
