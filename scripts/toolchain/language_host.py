@@ -60,7 +60,13 @@ class ProjectLanguageHost(LanguageServer):
         forwarded.CopyFrom(request)
         del forwarded.args[:]
         forwarded.args.append(self._engine_address)
-        return super().Run(forwarded, context)
+        response = super().Run(forwarded, context)
+        if response.error:
+            # The SDK's server has already logged the error as a diagnostic; bail, as the official
+            # host does, so the CLI does not print it a second time as "an unhandled error occurred".
+            response.bail = True
+            response.error = ""
+        return response
 
     def GetRequiredPlugins(self, request, context):
         return language_pb2.GetRequiredPluginsResponse(plugins=[
