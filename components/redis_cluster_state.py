@@ -18,6 +18,9 @@ class NodeEntry:
     master_id: Optional[str]
     link_state: str
     slots: Tuple[SlotRange, ...]
+    # Slots half-way through a move (an interrupted reshard): (slot, peer id); only on a node's own line.
+    migrating: Tuple[Tuple[int, str], ...] = ()
+    importing: Tuple[Tuple[int, str], ...] = ()
 
     @property
     def ip(self) -> str:
@@ -40,15 +43,19 @@ def parse_cluster_nodes(text: str) -> List[NodeEntry]:
         if len(parts) < 8:
             continue
         address = parts[1].split("@", 1)[0]
-        slots = []
+        slots, migrating, importing = [], [], []
         for token in parts[8:]:
-            if token.startswith("["):
-                continue  # a slot being migrated or imported: not owned yet
+            if token.startswith("["):  # [slot->-peer] migrating to peer, [slot-<-peer] importing from it
+                slot, arrow, peer = token.strip("[]").partition("->-") if "->-" in token \
+                    else token.strip("[]").partition("-<-")
+                (migrating if arrow == "->-" else importing).append((int(slot), peer))
+                continue
             start, _, end = token.partition("-")
             slots.append((int(start), int(end or start)))
         entries.append(NodeEntry(
             node_id=parts[0], address=address, flags=frozenset(parts[2].split(",")),
-            master_id=None if parts[3] == "-" else parts[3], link_state=parts[7], slots=tuple(slots)))
+            master_id=None if parts[3] == "-" else parts[3], link_state=parts[7], slots=tuple(slots),
+            migrating=tuple(migrating), importing=tuple(importing)))
     return entries
 
 
@@ -113,10 +120,12 @@ def _ranges_text(ranges: Sequence[SlotRange]) -> str:
 
 
 def health_problems(observations: Sequence[NodeObservation], masters: int,
-                    replicas_per_master: int) -> List[str]:
+                    replicas_per_master: int, require_synced: bool = False) -> List[str]:
     """Everything that keeps these nodes from being one healthy cluster of the planned shape.
 
     Shape, not roles: after a failover a former replica is a master, and that is healthy.
+    `require_synced` also asks every replica's replication link to be up: what `up` waits for before it
+    reports done; a replica still copying its master heals by itself, so it is not drift otherwise.
     An empty list means healthy.
     """
     problems = []
@@ -135,6 +144,17 @@ def health_problems(observations: Sequence[NodeObservation], masters: int,
         unknown = sorted(name for name, node_id in own_ids.items() if node_id not in known)
         if unknown:
             problems.append(f"{obs.name}: does not know {', '.join(unknown)} as a healthy peer")
+        link = obs.info.get("master_link_status")
+        if require_synced and link is not None and link != "up":
+            # Not synced yet: if its master failed now, this replica could not take over (Redis refuses a
+            # failover to a replica whose data is too old), so the cluster is not healthy until it is.
+            problems.append(f"{obs.name}: its replication link to its master is {link}")
+        if len(obs.entries) != len(observations):
+            problems.append(f"{obs.name}: knows {len(obs.entries)} nodes, {len(observations)} planned")
+        me = obs.myself
+        if me and (me.migrating or me.importing):
+            moving = sorted(slot for slot, _peer in (*me.migrating, *me.importing))
+            problems.append(f"{obs.name}: slots {_ranges_text(merge_ranges(moving))} are half-way through a move")
     maps = {o.name: slot_map(o.entries) for o in reachable}
     reference_name, reference = next(iter(maps.items()))
     for name, seen in maps.items():

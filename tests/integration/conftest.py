@@ -17,7 +17,7 @@ from pulumi import automation as auto
 
 from harness.project_copy import LOCAL_IMAGES, REPO_ROOT, make_project_copy
 from harness.project_copy import toolchain_env as read_toolchain_env
-from tests.conftest import skipping_allowed
+from tests.conftest import skip_or_fail
 from tests.integration import engine
 
 NAMESPACE = "docker-networking"
@@ -48,9 +48,7 @@ def toolchain_env() -> Dict[str, str]:
     env = read_toolchain_env()
     missing = _missing_prerequisites(env)
     if missing:
-        if skipping_allowed():
-            pytest.skip(f"integration prerequisites missing: {missing}")
-        pytest.fail(f"integration prerequisites missing: {missing}", pytrace=False)
+        skip_or_fail(f"integration prerequisites missing: {missing}")
     os.environ.update(env)  # so docker-py and the CLI see the same settings as a person would
     return env
 

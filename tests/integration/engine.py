@@ -1,6 +1,12 @@
 """Small helpers over docker-py for the integration tests."""
+import os
+import shutil
+import signal
+import subprocess
+import time
 from contextlib import contextmanager
-from typing import Iterator, List, Tuple
+from pathlib import Path
+from typing import Iterator, List, Optional, Tuple
 
 import docker
 
@@ -45,3 +51,52 @@ def all_project_objects() -> List[str]:
         return ([f"container:{c.name}" for c in engine.containers.list(all=True, filters=filters)]
                 + [f"network:{n.name}" for n in engine.networks.list(filters=filters)]
                 + [f"volume:{v.name}" for v in engine.volumes.list(filters=filters)])
+
+
+# --- Restarting the engine itself (only the test that says so in its name does this) ---------------
+DOCKERD_PIDFILE = Path("/var/run/docker.pid")
+DOCKERD_LOG = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "docker-networking-iac" / "dockerd.log"
+
+
+def why_engine_cannot_restart(stack: str) -> Optional[str]:
+    """None when this run may stop and start dockerd; else why not. Restarting stops every container on
+    the engine, so it is only done when the engine runs nothing but `stack`'s containers, and only for a
+    dockerd started by hand the way scripts/engine.sh starts it (not one a service manager owns)."""
+    if os.geteuid() != 0:
+        return "starting dockerd needs root"
+    if not DOCKERD_PIDFILE.exists() or shutil.which("dockerd") is None:
+        return f"no dockerd pid file at {DOCKERD_PIDFILE}"
+    if Path("/run/systemd/system").exists():
+        return "dockerd belongs to systemd here; restart it with systemctl instead"
+    with client() as engine:
+        others = [c["Names"][0].lstrip("/") for c in engine.api.containers()  # no inspect: no race
+                  if (c.get("Labels") or {}).get(STACK_LABEL) != stack]
+    if others:
+        return f"other containers are running on this engine ({', '.join(sorted(others)[:5])}); a restart would stop them"
+    return None
+
+
+def engine_answers() -> bool:
+    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+
+
+def restart_engine(timeout: float = 120.0) -> float:
+    """Stop dockerd (SIGTERM: it stops the containers cleanly) and start it again as scripts/engine.sh does;
+    returns the seconds until `docker info` answers again."""
+    started = time.monotonic()
+    pid = int(DOCKERD_PIDFILE.read_text().strip())
+    os.kill(pid, signal.SIGTERM)
+    while Path(f"/proc/{pid}").exists():
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"dockerd (pid {pid}) did not stop within {timeout:.0f}s")
+        time.sleep(0.2)
+    DOCKERD_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with open(DOCKERD_LOG, "ab") as log:
+        # Its own session, like `setsid nohup dockerd`: the engine outlives this test run.
+        subprocess.Popen(["dockerd"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    while not engine_answers():
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"dockerd did not answer within {timeout:.0f}s (see {DOCKERD_LOG})")
+        time.sleep(0.5)
+    return time.monotonic() - started

@@ -7,34 +7,20 @@ import os
 import subprocess
 import time
 from types import SimpleNamespace
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List
 
 import pytest
 import redis
-from redis.cluster import RedisCluster, key_slot
+from redis.cluster import key_slot
 
 from tests.integration import engine
+from tests.integration.redis_checks import ClusterRow, Printed, RedisView, changes
 
 pytestmark = pytest.mark.integration
 
 STACK = "redis"
 NODES = [f"redis-{i}" for i in range(1, 7)]
 FAILOVER_LIMIT_SECONDS = 60
-
-
-class Printed:
-    """Collects what the CLI prints, so tests can check what a person would have seen."""
-
-    def __init__(self) -> None:
-        self.lines: List[str] = []
-
-    def __call__(self, line: str) -> None:
-        self.lines.append(line)
-        print(line)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
 
 
 @pytest.fixture(scope="module")
@@ -47,34 +33,18 @@ def deployed(project) -> Iterator[SimpleNamespace]:
     result = stack.up(on_output=up)
     print(f"first up took {time.monotonic() - started:.1f}s")
     outputs = stack.outputs()
-    state = SimpleNamespace(stack=stack, preview=preview, up=up, result=result, outputs=outputs,
-                            password=outputs["password"].value,
-                            nodes={n["name"]: n for n in outputs["nodes"].value})
+    view = RedisView.of(stack)
+    state = SimpleNamespace(stack=stack, preview=preview, up=up, result=result, outputs=outputs, view=view,
+                            password=view.password, nodes=view.nodes)
     yield state
 
 
 def _node(deployed, name: str) -> redis.Redis:
-    return redis.Redis(host="127.0.0.1", port=deployed.nodes[name]["hostPort"], password=deployed.password,
-                       decode_responses=True, socket_timeout=5)
+    return deployed.view.node(name)
 
 
-def _cluster_nodes(deployed, name: str) -> List[Dict]:
-    text = _node(deployed, name).execute_command("CLUSTER", "NODES")
-    rows = []
-    for line in text.strip().splitlines():
-        parts = line.split()
-        rows.append({"id": parts[0], "ip": parts[1].split(":")[0], "flags": parts[2].split(","),
-                     "master": parts[3], "slots": parts[8:]})
-    return rows
-
-
-def _client(deployed) -> RedisCluster:
-    remap = {tuple(k.split(":")[0:1]) + (int(k.split(":")[1]),): (v.split(":")[0], int(v.split(":")[1]))
-             for k, v in deployed.outputs["addressMap"].value.items()}
-    first = deployed.nodes["redis-1"]
-    return RedisCluster(host="127.0.0.1", port=first["hostPort"], password=deployed.password,
-                        address_remap=lambda address: remap.get(address, address), decode_responses=True,
-                        socket_timeout=3)
+def _cluster_nodes(deployed, name: str) -> List[ClusterRow]:
+    return deployed.view.cluster_nodes(name)
 
 
 def test_every_node_reports_cluster_state_ok(deployed):
@@ -87,11 +57,11 @@ def test_every_node_reports_cluster_state_ok(deployed):
 
 def test_three_masters_and_three_replicas_each_following_a_different_master(deployed):
     rows = _cluster_nodes(deployed, "redis-1")
-    masters = [r for r in rows if "master" in r["flags"]]
-    replicas = [r for r in rows if "slave" in r["flags"]]
+    masters = [r for r in rows if r.is_master]
+    replicas = [r for r in rows if "slave" in r.flags]
     assert len(masters) == 3 and len(replicas) == 3
-    assert sorted(r["master"] for r in replicas) == sorted(m["id"] for m in masters)
-    by_ip = {r["ip"]: r for r in rows}
+    assert sorted(r.master for r in replicas) == sorted(m.node_id for m in masters)
+    by_ip = {r.ip: r for r in rows}
     for name in NODES:
         assert deployed.nodes[name]["ip"] in by_ip  # every node announces its container IP
 
@@ -101,11 +71,11 @@ def test_all_slots_are_covered_exactly_once_and_every_node_agrees(deployed):
     for name in NODES:
         owned: Dict[int, str] = {}
         for row in _cluster_nodes(deployed, name):
-            for token in row["slots"]:
+            for token in row.slots:
                 start, _, end = token.partition("-")
                 for slot in range(int(start), int(end or start) + 1):
                     assert slot not in owned, f"slot {slot} twice"
-                    owned[slot] = row["id"]
+                    owned[slot] = row.node_id
         assert sorted(owned) == list(range(16384)), name
         maps.append(owned)
     assert all(m == maps[0] for m in maps)
@@ -169,7 +139,7 @@ def _key_on_each_master(deployed) -> Dict[str, str]:
 
 
 def test_set_and_get_through_redis_py_on_every_master(deployed):
-    client = _client(deployed)
+    client = deployed.view.cluster()
     try:
         for master, key in _key_on_each_master(deployed).items():
             assert client.set(key, f"value-on-{master}")
@@ -191,26 +161,14 @@ def test_an_unauthenticated_client_is_refused(deployed):
 
 def test_a_second_up_changes_nothing(deployed):
     result = deployed.stack.up(on_output=print)
-    changes = {k: v for k, v in (result.summary.resource_changes or {}).items() if k != "same"}
-    assert changes == {}, changes
-
-
-def _owner_of(deployed, key: str) -> Tuple[str, str]:
-    slot = key_slot(key.encode())
-    for row in _cluster_nodes(deployed, "redis-2"):
-        for token in row["slots"]:
-            start, _, end = token.partition("-")
-            if int(start) <= slot <= int(end or start):
-                name = next(n for n, v in deployed.nodes.items() if v["ip"] == row["ip"])
-                return name, row["id"]
-    raise AssertionError(f"nobody owns slot {slot}")
+    assert changes(result) == {}
 
 
 def test_failover_the_replica_takes_over_and_the_key_is_still_there(deployed, docker_client):
-    client = _client(deployed)
+    client = deployed.view.cluster()
     try:
         client.set("a", "b")
-        master, _ = _owner_of(deployed, "a")
+        master = deployed.view.owner_of("a", asking="redis-2")
         docker_client.containers.get(master).stop(timeout=1)
         stopped = time.monotonic()
         value, last_error = None, None
@@ -225,7 +183,7 @@ def test_failover_the_replica_takes_over_and_the_key_is_still_there(deployed, do
         took = time.monotonic() - stopped
         print(f"failover: 'a' readable again {took:.1f}s after stopping {master}")
         assert value == "b", f"not readable after {took:.0f}s: {last_error}"
-        new_owner, _ = _owner_of(deployed, "a")
+        new_owner = deployed.view.owner_of("a", asking="redis-2")
         assert new_owner != master
     finally:
         client.close()
@@ -234,7 +192,7 @@ def test_failover_the_replica_takes_over_and_the_key_is_still_there(deployed, do
     deadline = time.monotonic() + FAILOVER_LIMIT_SECONDS
     while True:
         try:
-            if "slave" in next(r for r in _cluster_nodes(deployed, master) if "myself" in r["flags"])["flags"] \
+            if "slave" in deployed.view.myself(master).flags \
                     and "cluster_state:ok" in _node(deployed, master).execute_command("CLUSTER", "INFO"):
                 break
         except redis.RedisError:
@@ -244,15 +202,11 @@ def test_failover_the_replica_takes_over_and_the_key_is_still_there(deployed, do
 
 
 def test_a_failover_is_not_drift_and_up_with_refresh_reports_the_new_roles(deployed):
-    result = deployed.stack.up(on_output=print)
-    changes = {k: v for k, v in (result.summary.resource_changes or {}).items() if k != "same"}
-    assert changes == {}, changes
+    assert changes(deployed.stack.up(on_output=print)) == {}
     # Stack outputs are recomputed by a run of the program; --refresh first reads the live roles.
     deployed.stack.up(on_output=print, refresh=True)
     roles = {n["name"]: n["role"] for n in deployed.stack.outputs()["nodes"].value}
-    live = {name: ("master" if "master" in next(r for r in _cluster_nodes(deployed, name)
-                                                if "myself" in r["flags"])["flags"] else "replica")
-            for name in NODES}
+    live = {name: ("master" if deployed.view.myself(name).is_master else "replica") for name in NODES}
     assert roles == live
     assert sorted(live.values()) == ["master"] * 3 + ["replica"] * 3
 

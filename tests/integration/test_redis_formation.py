@@ -130,13 +130,17 @@ def test_diff_and_read_see_no_drift_on_a_healthy_cluster(nodes):
     assert provider.read("id", olds).outs["healthy"] is True
 
 
-def test_diff_replaces_on_a_new_topology_and_updates_on_a_new_password(nodes):
+def test_diff_replaces_on_a_moved_node_and_updates_on_a_new_plan_or_password(nodes):
     provider = RedisFormationProvider()
     olds = nodes["outs"]
-    bigger = [dict(n) for n in olds["topology"]]
-    bigger[0]["slots"] = [[0, 100]]
-    replaced = provider.diff("id", olds, {**nodes["props"], "topology": bigger})
+    moved = [dict(n) for n in olds["topology"]]
+    moved[0]["ip"] = "10.38.200.99"
+    replaced = provider.diff("id", olds, {**nodes["props"], "topology": moved})
     assert replaced.replaces == ["topology"] and replaced.delete_before_replace is True
+    reshaped = [dict(n) for n in olds["topology"]]
+    reshaped[0]["slots"] = [[0, 100]]
+    resharded = provider.diff("id", olds, {**nodes["props"], "topology": reshaped})
+    assert resharded.changes is True and not resharded.replaces
     updated = provider.diff("id", olds, {**nodes["props"], "password": "another-one"})
     assert updated.changes is True and not updated.replaces
 

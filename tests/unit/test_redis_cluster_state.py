@@ -105,3 +105,30 @@ def test_a_blank_node_is_recognised():
     blank = NodeObservation(name="redis-1", info=parse_info("cluster_state:fail\r\n"),
                             entries=tuple(parse_cluster_nodes(f"{M1} :6379@16379 myself,master - 0 0 0 connected\n")))
     assert blank.is_blank and not _observations()[0].is_blank
+
+
+def test_a_slot_half_way_through_a_move_is_a_problem():
+    observations = _observations()
+    text = _nodes_text("redis-1", {"redis-1": ("master", "-", f"0-5461 [5461->-{M2}]")})
+    observations[0] = NodeObservation(name="redis-1", info=parse_info(OK_INFO),
+                                      entries=tuple(parse_cluster_nodes(text)))
+    assert any("half-way through a move" in p for p in health_problems(observations, 3, 1))
+
+
+def test_a_node_that_still_knows_a_removed_node_is_a_problem():
+    observations = _observations()
+    extra = f"{'9' * 40} 10.38.0.17:6379@16379 slave {M1} 0 0 1 connected"
+    observations[0] = NodeObservation(name="redis-1", info=parse_info(OK_INFO), entries=tuple(
+        parse_cluster_nodes(_nodes_text("redis-1") + extra)))
+    assert "redis-1: knows 7 nodes, 6 planned" in health_problems(observations, 3, 1)
+
+
+def test_a_replica_not_yet_synced_is_a_problem_only_when_up_waits_for_it():
+    observations = _observations()
+    unsynced = parse_info("role:slave\r\nmaster_link_status:down\r\n" + OK_INFO)
+    observations[3] = NodeObservation(name="redis-4", info=unsynced, entries=observations[3].entries)
+    assert "redis-4: its replication link to its master is down" in health_problems(observations, 3, 1, True)
+    assert health_problems(observations, 3, 1) == []  # not drift: it heals by itself
+    observations[3] = NodeObservation(name="redis-4", info=parse_info("master_link_status:up\r\n" + OK_INFO),
+                                      entries=observations[3].entries)
+    assert health_problems(observations, 3, 1) == []

@@ -44,11 +44,21 @@ def test_generated_password_is_made_once_and_kept():
     assert provider.read(created.id, created.outs).outs["result"] == value
 
 
-def test_formation_diff_replaces_when_the_topology_changes():
+def test_formation_diff_updates_when_the_cluster_changes_size():
+    """Resharding happens in place: more or fewer masters or replicas is an update, never a re-formation."""
     olds = _props()
-    bigger = plan_cluster("redis", RedisClusterArgs(masters=4)).topology()
-    result = RedisFormationProvider().diff("id", olds, _props(topology=bigger))
+    for args in (RedisClusterArgs(masters=4), RedisClusterArgs(replicas_per_master=0),
+                 RedisClusterArgs(replicas_per_master=2)):
+        result = RedisFormationProvider().diff("id", olds, _props(topology=plan_cluster("redis", args).topology()))
+        assert result.changes is True and not result.replaces, args
+
+
+def test_formation_diff_replaces_when_a_kept_node_moves_or_the_name_changes():
+    olds = _props()
+    moved = plan_cluster("redis", RedisClusterArgs(first_host_offset=21)).topology()
+    result = RedisFormationProvider().diff("id", olds, _props(topology=moved))
     assert result.changes and result.replaces == ["topology"] and result.delete_before_replace
+    assert RedisFormationProvider().diff("id", olds, _props(clusterName="other")).replaces == ["clusterName"]
 
 
 def test_formation_diff_updates_on_password_ports_or_new_containers():
@@ -94,3 +104,15 @@ def test_providers_load_in_a_fresh_process_started_in_the_project_directory():
 def test_pickled_provider_is_a_reference_not_a_copy_of_the_module():
     data = dill.dumps(RedisFormationProvider(), recurse=True)
     assert b"components.providers.redis_formation" in data and len(data) < 2000
+
+
+def test_an_update_reaches_the_nodes_the_new_topology_drops_through_their_old_endpoints():
+    from components.providers.redis_node_access import FormationSpec
+
+    bigger = plan_cluster("redis", RedisClusterArgs(masters=4))
+    olds = _props(topology=bigger.topology(), endpoints=bigger.endpoints("127.0.0.1"))
+    spec = FormationSpec.for_update(olds, _props(endpoints=plan_cluster("redis", RedisClusterArgs()).endpoints("127.0.0.1")))
+    assert [node.name for node in spec.leaving] == ["redis-7", "redis-8"]
+    assert spec.endpoints["redis-8"] == {"host": "127.0.0.1", "port": 6378} and spec.ip_of("redis-8") == "10.38.0.18"
+    assert [node.name for node in spec.plan.nodes] == [f"redis-{i}" for i in range(1, 7)]
+    assert FormationSpec.for_update(olds, olds).leaving == ()
