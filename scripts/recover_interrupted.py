@@ -14,6 +14,7 @@ Then `pulumi up` converges. A SIGINT'ed `up` needs none of this: Pulumi finishes
 
 Usage: scripts/recover_interrupted.py STACK   (run in the project directory, with `make env` loaded)
 """
+import argparse
 import json
 import subprocess
 import sys
@@ -72,6 +73,7 @@ def main(stack: str) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    sys.exit(main(sys.argv[1]))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0],
+                                     epilog="Run it in the project directory, after eval \"$(make -s env)\".")
+    parser.add_argument("stack", help="the stack whose `pulumi up` was killed, e.g. redis")
+    sys.exit(main(parser.parse_args().stack))
