@@ -18,7 +18,7 @@ SERVER_COMMAND = ("redis-server", CONFIG_PATH)
 KNOWN_DIRECTIVES = frozenset({
     "port", "bind", "protected-mode", "dir", "cluster-enabled", "cluster-config-file",
     "cluster-node-timeout", "cluster-announce-ip", "cluster-announce-port", "cluster-announce-bus-port",
-    "appendonly", "include", "requirepass", "masterauth",
+    "appendonly", "repl-diskless-sync-delay", "include", "requirepass", "masterauth",
 })
 
 
@@ -57,6 +57,9 @@ def node_directives(config: RedisNodeConfig) -> List[Tuple[str, str]]:
         ("cluster-announce-port", str(config.port)),
         ("cluster-announce-bus-port", str(config.bus_port)),
         ("appendonly", _yes_no(config.appendonly)),
+        # Redis 7 waits 5 s by default for more replicas before a diskless full sync; a master here has
+        # its few replicas at once, so start at once (a fresh or recreated replica is in sync 5 s sooner).
+        ("repl-diskless-sync-delay", "0"),
     ]
     if config.auth_include is not None:
         directives.append(("include", config.auth_include))  # last, so nothing after it overrides

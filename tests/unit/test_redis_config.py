@@ -30,7 +30,8 @@ def test_the_tutorials_settings_are_all_there_and_spelled_right():
         "port": "6379", "bind": "0.0.0.0", "protected-mode": "yes", "dir": "/data",
         "cluster-enabled": "yes", "cluster-config-file": "nodes.conf", "cluster-node-timeout": "5000",
         "cluster-announce-ip": "10.38.0.11", "cluster-announce-port": "6379",
-        "cluster-announce-bus-port": "16379", "appendonly": "yes", "include": AUTH_PATH,
+        "cluster-announce-bus-port": "16379", "appendonly": "yes", "repl-diskless-sync-delay": "0",
+        "include": AUTH_PATH,
     }
 
 
