@@ -328,6 +328,13 @@ _img_build() (
     *) _img_die "unknown image kind '$kind'" ;;
   esac
   [[ $EUID -eq 0 ]] || _img_die "building $tag needs root (debootstrap, chroot, mount)"
+  # A fresh machine has no debootstrap: install it from Debian's packages (as the engine step does docker.io).
+  if ! command -v debootstrap >/dev/null 2>&1; then
+    _img_log "$kind: installing Debian's debootstrap"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >&2 \
+      || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >&2; } \
+      || _img_die "building $tag needs 'debootstrap' and apt-get could not install it (apt-get install debootstrap)"
+  fi
   for tool in debootstrap flock chroot tar; do
     command -v "$tool" >/dev/null 2>&1 || _img_die "building $tag needs '$tool'"
   done

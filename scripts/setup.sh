@@ -45,7 +45,11 @@ if [[ ! -s "$PASSPHRASE_FILE" ]]; then
 fi
 eval "$("$REPO_ROOT/scripts/env.sh")"
 for stack in bridge link mynet redis; do
-  (cd "$REPO_ROOT" && pulumi stack select --create "$stack" >/dev/null 2>&1) \
-    || die "could not create the stack '$stack' in $PULUMI_BACKEND_URL"
+  if ! output=$(cd "$REPO_ROOT" && pulumi stack select --create "$stack" 2>&1); then
+    printf '%s\n' "$output" >&2
+    # The usual cause: stacks/Pulumi.$stack.yaml carries an encryptionsalt made with another passphrase.
+    die "could not create the stack '$stack' in $PULUMI_BACKEND_URL (if the error is about the passphrase," \
+        "the encryptionsalt line in stacks/Pulumi.$stack.yaml was made with another one: remove that line)"
+  fi
 done
 log "ready in $((SECONDS - started))s: eval \"\$(make -s env)\" then pulumi up -s redis"
