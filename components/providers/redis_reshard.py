@@ -39,6 +39,12 @@ def _view(spec: FormationSpec) -> Tuple[List[NodeObservation], Tuple[NodeEntry, 
     return staying + _leaving_observations(spec), anchor.entries
 
 
+def _not_ok(spec: FormationSpec) -> List[str]:
+    observations = observe(spec) + _leaving_observations(spec)
+    return [f"{o.name}: cluster_state:{o.info.get('cluster_state')}" for o in observations
+            if o.reachable and o.info.get("cluster_state") != "ok"]
+
+
 def _names_by_id(observations: Sequence[NodeObservation]) -> Dict[str, str]:
     return {node_id: name for name, node_id in own_ids(observations).items()}
 
@@ -118,6 +124,9 @@ def rebalance_slots(spec: FormationSpec, deadline: float) -> None:
         raise FormationError(f"Redis Cluster '{spec.cluster_name}': {error}") from None
     if not moves:
         return
+    # A master that just joined refuses keys (CLUSTERDOWN) until its own cluster_state is ok: for an empty
+    # new node Redis holds that back for cluster-node-timeout (at most 5 s) after it learns the slot map.
+    wait_for("every node to report cluster_state:ok before slots move", lambda: _not_ok(spec), deadline, spec)
     masters = [names[e.node_id] for e in view if e.is_master and e.node_id in names and not e.failing]
     started, total = time.monotonic(), sum(move.count for move in moves)
     with Clients(spec) as clients:
@@ -198,8 +207,10 @@ def _ignore_errors(action) -> None:
         pass
 
 
-def balance_replicas(spec: FormationSpec, deadline: float) -> None:
-    """Every slot-less master becomes a replica, and every master gets its planned number of replicas."""
+def balance_replicas(spec: FormationSpec, deadline: float) -> List[str]:
+    """Every slot-less master becomes a replica, and every master gets its planned number of replicas.
+
+    Returns the names of the nodes that were told to follow a new master."""
     observations = observe(spec)
     names = _names_by_id(observations)
     ids = own_ids(observations)
@@ -221,6 +232,7 @@ def balance_replicas(spec: FormationSpec, deadline: float) -> None:
         retry(f"{name} to follow {names.get(master_id, master_id[:12])}",
               lambda name=name, master_id=master_id: command(spec, name, "CLUSTER", "REPLICATE", master_id),
               deadline, spec)
+    return [names[node_id] for node_id, _master_id in moves]
 
 
 def retire_leaving(spec: FormationSpec) -> None:
