@@ -32,6 +32,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from ..redis_cluster_state import NodeObservation, coverage_problems, health_problems, live_roles, slot_map
 from ..redis_plan import ClusterPlan, slots_of
+from .container_presence import missing_containers
 from .redis_node_access import (CLIENT_PORT, PROBE_TIMEOUT_SECONDS, Clients, FormationError, FormationSpec,
                                 command, observe, observe_node, own_ids, retry, wait_for)
 from .redis_reshard import (balance_replicas, finish_open_slots, hand_over_leaving_masters, rebalance_slots,
@@ -45,7 +46,15 @@ OUTPUT_KEYS = ("nodeIds", "live", "healthy", "problems")
 
 
 def _reachability(spec: FormationSpec) -> List[str]:
-    return [f"{o.name}: {o.error}" for o in observe(spec) if not o.reachable]
+    unreachable = {o.name: o.error for o in observe(spec) if not o.reachable}
+    removed = missing_containers({n: spec.containers[n] for n in unreachable if n in spec.containers})
+    if removed:
+        # No wait brings back a container removed by hand: say so now, not at the timeout.
+        raise FormationError(
+            f"Redis Cluster '{spec.cluster_name}': the container of {', '.join(removed)} no longer exists "
+            "(removed outside Pulumi), and Pulumi's state still lists it. Fix: `pulumi up --refresh` "
+            "recreates it and the formation rejoins it to the cluster")
+    return [f"{name}: {error}" for name, error in unreachable.items()]
 
 
 def _all_meet(spec: FormationSpec) -> List[str]:
@@ -192,8 +201,7 @@ def _repair(spec: FormationSpec, observations: Sequence[NodeObservation], deadli
 def converge(spec: FormationSpec) -> Dict[str, Any]:
     """Form, adopt, repair or reshard the cluster; return the live outputs once it is healthy as planned."""
     deadline = time.monotonic() + spec.timeout_seconds
-    wait_for("every node to answer (a container removed by hand is recreated by `pulumi up --refresh`)",
-             lambda: _reachability(spec), deadline, spec)
+    wait_for("every node to answer", lambda: _reachability(spec), deadline, spec)
     observations = observe(spec)
     fresh = all(o.is_blank or len(o.entries) == 1 for o in observations)
     if fresh:

@@ -36,12 +36,14 @@ class FormationSpec:
     password: str = field(repr=False)
     timeout_seconds: float
     leaving: Sequence[NodePlan] = ()
+    containers: Mapping[str, str] = field(default_factory=dict)  # node name -> container id
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> "FormationSpec":
         return cls(cluster_name=props["clusterName"], plan=topology_from_props(props["topology"]),
                    endpoints=props["endpoints"], password=props.get("password") or "",
-                   timeout_seconds=float(props.get("timeoutSeconds") or 120))
+                   timeout_seconds=float(props.get("timeoutSeconds") or 120),
+                   containers=dict(props.get("containers") or {}))
 
     @classmethod
     def for_update(cls, olds: Mapping[str, Any], news: Mapping[str, Any]) -> "FormationSpec":
@@ -51,7 +53,7 @@ class FormationSpec:
         leaving = tuple(node for node in old.plan.nodes if node.name not in kept)
         endpoints = {**{node.name: old.endpoints[node.name] for node in leaving}, **spec.endpoints}
         return cls(cluster_name=spec.cluster_name, plan=spec.plan, endpoints=endpoints, password=spec.password,
-                   timeout_seconds=spec.timeout_seconds, leaving=leaving)
+                   timeout_seconds=spec.timeout_seconds, leaving=leaving, containers=spec.containers)
 
     def ip_of(self, name: str) -> str:
         return next(node.ip for node in (*self.plan.nodes, *self.leaving) if node.name == name)

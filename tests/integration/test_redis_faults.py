@@ -188,6 +188,12 @@ def test_a_replica_removed_by_hand_is_recreated_and_rejoins_its_master(faults):
     followed = masters[view.myself(replica).master]
     before = faults.container_ids()
     _remove_container(replica)
+    # Plain `up` trusts the state, so it cannot recreate the container: it must say so and name the fix,
+    # at once rather than after the formation's timeout, and change nothing.
+    with pytest.raises(auto.CommandError) as plain_up:
+        faults.up(f"drift: replica {replica} removed, plain up (fails fast)")
+    assert f"the container of {replica} no longer exists" in str(plain_up.value)
+    assert "pulumi up --refresh" in str(plain_up.value)
     result = faults.up(f"drift: replica {replica} removed, up --refresh", refresh=True)
     assert changes(result).get("create", 0) >= 1  # the container, recreated
     assert faults.container_ids()[replica] != before[replica]
