@@ -31,7 +31,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from ..redis_cluster_state import NodeObservation, coverage_problems, health_problems, live_roles, slot_map
-from ..redis_plan import ClusterPlan, slots_of
+from ..redis_plan import ClusterPlan, NodePlan, slots_of
 from .container_presence import missing_containers
 from .redis_node_access import (CLIENT_PORT, PROBE_TIMEOUT_SECONDS, Clients, FormationError, FormationSpec,
                                 command, observe, observe_node, own_ids, retry, wait_for)
@@ -141,6 +141,13 @@ def _uncovered(spec: FormationSpec) -> List[str]:
     return coverage_problems(owned)
 
 
+def _send_meets(clients: Clients, sender: str, targets: Sequence[NodePlan]) -> None:
+    pipe = clients[sender].pipeline(transaction=False)
+    for node in targets:
+        pipe.execute_command("CLUSTER", "MEET", node.ip, CLIENT_PORT)
+    pipe.execute()
+
+
 def _meet_everyone(spec: FormationSpec, observations: Sequence[NodeObservation]) -> bool:
     """Every node meets, directly, every planned node it does not know yet; True if any meeting was asked.
 
@@ -153,10 +160,7 @@ def _meet_everyone(spec: FormationSpec, observations: Sequence[NodeObservation])
             known = {e.node_id for e in obs.entries if not e.failing}
             strangers = [n for n in spec.plan.nodes if n.name != obs.name and ids.get(n.name) not in known]
             if strangers:
-                pipe = clients[obs.name].pipeline(transaction=False)
-                for node in strangers:
-                    pipe.execute_command("CLUSTER", "MEET", node.ip, CLIENT_PORT)
-                pipe.execute()
+                _send_meets(clients, obs.name, strangers)
                 met = True
     return met
 
@@ -168,11 +172,7 @@ def _announce(spec: FormationSpec, names: Sequence[str]) -> None:
     master) updates the receiver at once. The sender's extra handshake entry goes when the PONG comes."""
     with Clients(spec) as clients:
         for name in names:
-            pipe = clients[name].pipeline(transaction=False)
-            for node in spec.plan.nodes:
-                if node.name != name:
-                    pipe.execute_command("CLUSTER", "MEET", node.ip, CLIENT_PORT)
-            pipe.execute()
+            _send_meets(clients, name, [node for node in spec.plan.nodes if node.name != name])
 
 
 def _forget(spec: FormationSpec, stale: Sequence[str]) -> None:
