@@ -185,6 +185,49 @@ def test_a_master_that_lost_its_data_comes_back_as_a_replica_of_its_successor(no
     nodes["outs"] = outs
 
 
+def _node_client(nodes, name: str) -> redis.Redis:
+    endpoint = nodes["props"]["endpoints"][name]
+    return redis.Redis(host=endpoint["host"], port=int(endpoint["port"]), password=PASSWORD,
+                       decode_responses=True)
+
+
+def test_a_slot_left_half_way_through_a_move_is_finished_by_the_next_update(nodes):
+    """An `up` interrupted mid-reshard: a slot MIGRATING/IMPORTING with some of its keys moved already.
+    drift is seen, and the update finishes the move without losing a key."""
+    from redis.crc import key_slot
+
+    outs = nodes["outs"]
+    live = outs["live"]
+    source, destination = sorted(name for name, row in live.items() if row["role"] == "master")[:2]
+    first, last = (int(x) for x in live[source]["slots"][0].split("-"))
+    tag = next(f"t{i}" for i in range(10_000) if first <= key_slot(f"{{t{i}}}".encode()) <= last)
+    slot = key_slot(f"{{{tag}}}".encode())
+    keys = {f"{{{tag}}}:{i}": f"value-{i}" for i in range(40)}
+    src, dst = _node_client(nodes, source), _node_client(nodes, destination)
+    try:
+        for key, value in keys.items():
+            src.set(key, value)
+        src_id, dst_id = src.execute_command("CLUSTER", "MYID"), dst.execute_command("CLUSTER", "MYID")
+        dst.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", src_id)
+        src.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", dst_id)
+        half = sorted(keys)[: len(keys) // 2]
+        dst_ip = next(node.ip for node in nodes["plan"].nodes if node.name == destination)
+        src.execute_command("MIGRATE", dst_ip, 6379, "", 0, 5000, "AUTH", PASSWORD, "KEYS", *half)
+        # Interrupted here: half the keys on each side, the slot open on both.
+        assert any("half-way through a move" in p for p in _problems(nodes["props"]))
+        provider = RedisFormationProvider()
+        assert provider.diff("id", outs, dict(nodes["props"])).changes is True
+        outs = provider.update("id", outs, dict(nodes["props"])).outs
+        assert outs["healthy"] is True, outs["problems"]
+        assert dst.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == len(keys)
+        assert {key: dst.get(key) for key in keys} == keys
+        assert str(slot) in outs["live"][destination]["slots"]
+        nodes["outs"] = outs
+    finally:
+        src.close()
+        dst.close()
+
+
 def test_delete_leaves_every_node_blank(nodes):
     RedisFormationProvider().delete("id", nodes["outs"])
     for obs in observe(FormationSpec.from_props(nodes["props"])):
