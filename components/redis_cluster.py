@@ -16,10 +16,10 @@ from .images import image, validate_image_name
 from .labels import project_labels
 from .providers.generated_password import GeneratedPassword
 from .providers.redis_formation import RedisFormation, RedisFormationArgs
-from .redis_config import (AUTH_PATH, CONFIG_PATH, DATA_DIR, SERVER_COMMAND, RedisNodeConfig,
-                           render_auth_config, render_node_config)
+from .redis_config import AUTH_PATH, DATA_DIR, RedisNodeConfig
 from .redis_connect import address_map, connection_hints
-from .redis_node_files import build_dir_for, write_if_changed
+from .redis_node import RedisNode, RedisNodeArgs
+from .redis_node_files import build_dir_for
 from .redis_plan import ClusterPlan, NodePlan, plan_cluster
 from .redis_settings import (BUS_PORT, CLIENT_PORT, IMAGE_SETTING, NAMESPACE, RedisClusterArgs,
                              connect_host, open_to_network_warning, validate_args)
@@ -55,6 +55,7 @@ class RedisCluster(pulumi.ComponentResource):
     password: Optional[pulumi.Output[str]]
     plan: ClusterPlan
     network: BridgeNetwork
+    node_components: Dict[str, RedisNode]
     containers: Dict[str, docker.Container]
     volumes: Dict[str, docker.Volume]
     config_files: Dict[str, pulumi.FileAsset]
@@ -77,15 +78,17 @@ class RedisCluster(pulumi.ComponentResource):
         self.network = BridgeNetwork(f"{name}-network", _network_args(args), child,
                                      inventory=inventory, stack=stack)
         node_image = image(f"{name}-image", args.image, keep_locally=args.keep_image, opts=child)
-        self.containers, self.volumes, self.config_files = {}, {}, {}
+        self.node_components: Dict[str, RedisNode] = {}
         for node in self.plan.nodes:
             labels = project_labels(stack=stack, component=COMPONENT, extra={NODE_LABEL: node.name})
-            volume = docker.Volume(
-                f"{node.name}-data", name=f"{node.name}-data",
-                labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
-                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
-            self.volumes[node.name] = volume
-            self.containers[node.name] = self._node(node, args, labels, volume, node_image, build_dir)
+            self.node_components[node.name] = RedisNode(node.name, RedisNodeArgs(
+                node=node, config=node_config(node, args), image_id=node_image.image_id,
+                network_name=self.network.name, bind_address=args.bind_address,
+                restart_policy=args.restart_policy, labels=labels, build_dir=build_dir, password=self.password,
+            ), child)
+        self.containers = {node_name: n.container for node_name, n in self.node_components.items()}
+        self.volumes = {node_name: n.volume for node_name, n in self.node_components.items()}
+        self.config_files = {node_name: n.config_file for node_name, n in self.node_components.items()}
 
         host = connect_host(args.bind_address)
         self.formation = RedisFormation(
@@ -112,38 +115,6 @@ class RedisCluster(pulumi.ComponentResource):
         # None set: one generated on the first `up` and kept, as a secret, in the stack's state.
         generated = GeneratedPassword(f"{name}-password", opts=pulumi.ResourceOptions(parent=self))
         return pulumi.Output.secret(generated.result)  # secret here too, not only in the engine's state
-
-    def _node(self, node: NodePlan, args: RedisClusterArgs, labels: Mapping[str, str],
-              volume: docker.Volume, node_image: docker.RemoteImage, build_dir: Path) -> docker.Container:
-        rendered = write_if_changed(build_dir / node.name / "redis.conf",
-                                    render_node_config(node_config(node, args)))
-        self.config_files[node.name] = pulumi.FileAsset(str(rendered.path))
-        uploads = [docker.ContainerUploadArgs(file=CONFIG_PATH, source=str(rendered.path),
-                                              source_hash=rendered.sha256)]
-        if self.password is not None:
-            uploads.append(docker.ContainerUploadArgs(
-                file=AUTH_PATH, content=pulumi.Output.secret(self.password.apply(render_auth_config))))
-        return docker.Container(
-            node.name,
-            name=node.name,
-            image=node_image.image_id,
-            command=list(SERVER_COMMAND),
-            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=self.network.name,
-                                                                    ipv4_address=node.ip)],
-            ports=[docker.ContainerPortArgs(internal=CLIENT_PORT, external=node.host_port,
-                                            ip=args.bind_address, protocol="tcp"),
-                   docker.ContainerPortArgs(internal=BUS_PORT, external=node.bus_host_port,
-                                            ip=args.bind_address, protocol="tcp")],
-            volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=DATA_DIR)],
-            uploads=uploads,
-            restart=args.restart_policy,
-            must_run=True,
-            labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                # Fixed name, IP and ports: the old container must go before its replacement starts.
-                delete_before_replace=True,
-                additional_secret_outputs=["uploads"]))
 
 
 def live_nodes(plan: ClusterPlan, live: Optional[Mapping[str, Any]]) -> List[Dict[str, Any]]:

@@ -340,8 +340,12 @@ def _resize(faults: Faults, settings: Mapping[str, Any], added: Set[str], remove
     result, _ = timed(f"scaling to {settings}: up", lambda: faults.stack.up(on_output=print, on_event=done))
     print(f"up of {settings}: {done.steps}")
     assert done.names("create") == added and done.names("delete") == removed
+    # The summary counts components too: one RedisNode per node added or removed.
+    components_added, components_removed = (len({n for n in names if not n.endswith("-data")})
+                                             for names in (added, removed))
     assert changes(result) == {key: value for key, value in
-                               {"create": len(added), "delete": len(removed), "update": 1}.items() if value}
+                               {"create": len(added) + components_added,
+                                "delete": len(removed) + components_removed, "update": 1}.items() if value}
     if removed:  # slots move off and the nodes are forgotten before their containers go
         assert done.first("update", {"redis-formation"}) < done.first("delete", removed)
     faults.assert_whole()

@@ -62,12 +62,17 @@ def monitor():
 
 
 def _by_name(monitor) -> Dict[str, Any]:
-    """Registrations by name; BridgeNetwork's own child shares its name, the component is kept."""
+    """Registrations by name. A component and its own child may share a name (BridgeNetwork and its
+    network, RedisNode and its container): the child resource is kept; `_components` has the others."""
     found: Dict[str, Any] = {}
     for request in monitor.requests:
-        if request.name not in found or request.type.startswith("docker-networking:"):
+        if request.name not in found or not request.type.startswith("docker-networking:"):
             found[request.name] = request
     return found
+
+
+def _components(monitor) -> Dict[str, Any]:
+    return {r.name: r for r in monitor.requests if r.type.startswith("docker-networking:")}
 
 
 def _urn_suffix(monitor, name: str) -> str:
@@ -105,12 +110,32 @@ def test_every_child_has_the_component_as_parent(monitor, tmp_path: Path):
     cluster = RedisCluster("redis", RedisClusterArgs(), inventory=Inventory(), stack="unit", build_dir=tmp_path)
 
     def check(_):
+        names, components = _by_name(monitor), _components(monitor)
+        cluster_urn = "docker-networking:index:RedisCluster::redis"
+        assert components["redis"].type == "docker-networking:index:RedisCluster"
+        for name in ["redis-network", "redis-image", "redis-password", "redis-formation"]:
+            assert components.get(name, names[name]).parent.endswith("$" + cluster_urn), name
+        assert names["redis-network"].parent.endswith("$docker-networking:index:BridgeNetwork::redis-network")
+        for i in range(1, 7):
+            node = components[f"redis-{i}"]
+            assert node.type == "docker-networking:index:RedisNode"
+            assert node.parent.endswith("$" + cluster_urn)
+            node_urn = f"docker-networking:index:RedisNode::redis-{i}"
+            assert names[f"redis-{i}"].parent.endswith("$" + node_urn)
+            assert names[f"redis-{i}-data"].parent.endswith("$" + node_urn)
+    return _wait(cluster).apply(check)
+
+
+@pulumi.runtime.test
+def test_volumes_and_containers_keep_their_state_from_before_the_node_component(monitor, tmp_path: Path):
+    """Stacks deployed when they were the cluster's own children keep them: an alias to that parent."""
+    cluster = RedisCluster("redis", RedisClusterArgs(), inventory=Inventory(), stack="unit", build_dir=tmp_path)
+
+    def check(_):
         names = _by_name(monitor)
-        component = _urn_suffix(monitor, "redis")
-        for name in [*(f"redis-{i}" for i in range(1, 7)), *(f"redis-{i}-data" for i in range(1, 7)),
-                     "redis-network", "redis-image", "redis-password", "redis-formation"]:
-            assert names[name].parent.endswith("$" + component), name
-        assert names["redis"].type == "docker-networking:index:RedisCluster"
+        for name in ("redis-1", "redis-1-data"):
+            aliases = [str(a) for a in names[name].aliases]
+            assert any("RedisCluster::redis" in a and "RedisNode" not in a for a in aliases), (name, aliases)
     return _wait(cluster).apply(check)
 
 
