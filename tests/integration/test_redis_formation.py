@@ -29,8 +29,10 @@ pytestmark = pytest.mark.integration
 IMAGE = os.environ.get("DOCKER_NETWORKING_REDIS_IMAGE", "docker-networking/redis:local")
 NAME = "formation-it"
 PASSWORD = "formation-test-Secret-1"
-# Its own private subnet and ports, so it can run beside a deployed `redis` stack.
-ARGS = RedisClusterArgs(subnet="10.38.200.0/24", base_port=26370, bus_base_port=36370, password=PASSWORD,
+# Its own private subnet and ports, so it can run beside a deployed `redis` stack. All below Linux's
+# ephemeral range (32768-60999): a port there may be taken by any outgoing connection or plugin server
+# (seen: 36374 in use, the node could not publish it).
+ARGS = RedisClusterArgs(subnet="10.38.200.0/24", base_port=26370, bus_base_port=27370, password=PASSWORD,
                         formation_timeout_seconds=90)
 LABELS = {PROJECT_LABEL: PROJECT_VALUE, "io.docker-networking.stack": "formation-it"}
 
