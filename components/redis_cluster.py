@@ -11,6 +11,7 @@ import pulumi
 import pulumi_docker as docker
 
 from .bridge_network import BridgeNetwork, BridgeNetworkArgs, validate_bridge
+from .ephemeral_ports import ephemeral_port_warning, ephemeral_range
 from .host_networks import LiveInventory, NetworkInventory, check_subnet_is_free
 from .images import image, validate_image_name
 from .labels import project_labels
@@ -68,9 +69,11 @@ class RedisCluster(pulumi.ComponentResource):
         inventory = inventory or LiveInventory()
         self.plan = validate(name, args, inventory, stack)
         super().__init__(f"docker-networking:index:{COMPONENT}", name, None, opts)
-        warning = open_to_network_warning(args)
-        if warning:
-            pulumi.log.warn(warning, self)
+        ports = [port for node in self.plan.nodes for port in (node.host_port, node.bus_host_port)]
+        for warning in (open_to_network_warning(args),
+                        ephemeral_port_warning(f"{args.setting}.basePort/busBasePort", ports, ephemeral_range())):
+            if warning:
+                pulumi.log.warn(warning, self)
         child = pulumi.ResourceOptions(parent=self)
         build_dir = build_dir if build_dir is not None else build_dir_for(stack or pulumi.get_stack()) / name
 
