@@ -15,7 +15,8 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 import pulumi
 from pulumi.dynamic import (CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult,
                             ResourceProvider, UpdateResult)
-from pulumi.runtime import rpc
+
+from .unknown import is_unknown
 
 # The resource's identity: changing either means another attachment, so a replacement.
 IDENTITY_KEYS = ("container", "network")
@@ -36,10 +37,10 @@ class NetworkConnectionProvider(ResourceProvider):
         failures = []
         for key in IDENTITY_KEYS:
             value = news.get(key)
-            if value != rpc.UNKNOWN and (not isinstance(value, str) or not value):
+            if not is_unknown(value) and (not isinstance(value, str) or not value):
                 failures.append(CheckFailure(key, f"'{key}' must be the name or ID of an existing {key}"))
         address = news.get("ipv4_address")
-        if address not in (None, "", rpc.UNKNOWN):
+        if address not in (None, "") and not is_unknown(address):
             try:
                 ipaddress.IPv4Address(address)
             except ValueError:

@@ -37,6 +37,7 @@ from .redis_node_access import (CLIENT_PORT, PROBE_TIMEOUT_SECONDS, Clients, For
                                 command, observe, observe_node, own_ids, retry, wait_for)
 from .redis_reshard import (balance_replicas, finish_open_slots, hand_over_leaving_masters, rebalance_slots,
                             reset_node, retire_leaving)
+from .unknown import is_unknown
 
 __all__ = ["FormationError", "FormationSpec", "RedisFormation", "RedisFormationArgs", "RedisFormationProvider",
            "converge", "observe", "reset_nodes"]
@@ -245,18 +246,12 @@ def _live_problems(props: Mapping[str, Any]) -> List[str]:
     return health_problems(observe(spec), len(spec.plan.masters), spec.plan.replicas_per_master)
 
 
-def _is_unknown(value: Any) -> bool:
-    from pulumi.runtime import rpc
-
-    return value == rpc.UNKNOWN
-
-
 def _replacing_keys(olds: Mapping[str, Any], news: Mapping[str, Any]) -> List[str]:
     """Changes that mean another cluster: a new name, or a node that stays but moves to a new address
     (Redis Cluster knows its members by address). Added or removed nodes and new roles are resharding."""
-    if _is_unknown(news.get("clusterName")) or olds.get("clusterName") != news.get("clusterName"):
+    if is_unknown(news.get("clusterName")) or olds.get("clusterName") != news.get("clusterName"):
         return ["clusterName"]
-    if _is_unknown(news.get("topology")):
+    if is_unknown(news.get("topology")):
         return ["topology"]
     old_ips = {node["name"]: node["ip"] for node in olds.get("topology") or ()}
     moved = [node["name"] for node in news.get("topology") or ()
@@ -284,7 +279,7 @@ class RedisFormationProvider(ResourceProvider):
         replaces = _replacing_keys(olds, news)
         if replaces:
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
-        changed = [k for k in UPDATE_KEYS if _is_unknown(news.get(k)) or olds.get(k) != news.get(k)]
+        changed = [k for k in UPDATE_KEYS if is_unknown(news.get(k)) or olds.get(k) != news.get(k)]
         drifted = not changed and (olds.get("healthy") is False or bool(_live_problems(olds)))
         return DiffResult(changes=bool(changed) or drifted, replaces=[], delete_before_replace=True)
 

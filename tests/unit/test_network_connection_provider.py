@@ -12,6 +12,8 @@ from pulumi.runtime import rpc
 
 from components.providers.network_connection import NetworkConnectionProvider
 
+from .preview_inputs import as_check_inputs
+
 CONTAINER_ID = "c" * 64
 NETWORK_ID = "n" * 64
 
@@ -223,6 +225,9 @@ def test_check_rejects_bad_inputs_and_skips_unknowns(provider):
     failures = provider.check({}, props(container="", ipv4_address="192.168.0.300")).failures
     assert sorted(f.property for f in failures) == ["container", "ipv4_address"]
     assert provider.check({}, props(container=rpc.UNKNOWN, ipv4_address=rpc.UNKNOWN)).failures == []
+    # A preview from nothing: the container and the network are not created yet.
+    previewed = as_check_inputs(props(container=rpc.UNKNOWN, network=rpc.UNKNOWN, ipv4_address=rpc.UNKNOWN))
+    assert provider.check({}, previewed).failures == []
 
 
 def test_the_provider_pickles_without_clients_and_comes_back_working():
