@@ -12,10 +12,12 @@ from .errors import ConfigError
 from .host_networks import LiveInventory, NetworkInventory, check_subnet_is_free
 from .labels import project_labels
 from .network_ref import DEFAULT_BRIDGE_NAME, NetworkRef
+from .providers.docker_network import DockerNetwork, DockerNetworkArgs
 
 # The engine's own rule for network names (docker network create rejects anything else).
 _NETWORK_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 _BUILT_IN_NETWORKS = (DEFAULT_BRIDGE_NAME, "host", "none")
+PULUMI_DOCKER_NETWORK = "docker:index/network:Network"
 
 
 @dataclass(frozen=True)
@@ -137,17 +139,12 @@ class BridgeNetwork(pulumi.ComponentResource):
     def _create(self, resource_name: str, args: BridgeNetworkArgs, settings: ValidatedBridge,
                 stack: Optional[str]) -> None:
         labels = project_labels(stack=stack, component="BridgeNetwork", extra=args.labels)
-        network = docker.Network(
+        network = DockerNetwork(
             resource_name,
-            name=settings.name,
-            driver="bridge",
-            ipam_configs=[docker.NetworkIpamConfigArgs(
-                subnet=str(settings.subnet),
-                gateway=str(settings.gateway),
-                ip_range=str(settings.ip_range) if settings.ip_range else None,
-            )],
-            labels=[docker.NetworkLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
-            opts=pulumi.ResourceOptions(parent=self),
+            DockerNetworkArgs(name=settings.name, subnet=str(settings.subnet), gateway=str(settings.gateway),
+                              ip_range=str(settings.ip_range) if settings.ip_range else None, labels=labels),
+            # Stacks deployed before this resource existed hold a pulumi-docker Network under this name.
+            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(type_=PULUMI_DOCKER_NETWORK)]),
         )
         self.resource = network
         self.name = network.name

@@ -23,7 +23,8 @@ from typing import Any, Dict, List, Tuple
 STACK_LABEL = "io.docker-networking.stack"
 # Pulumi type -> the docker CLI object kind it creates.
 ENGINE_KINDS = {"docker:index/container:Container": "container", "docker:index/volume:Volume": "volume",
-                "docker:index/network:Network": "network"}
+                "docker:index/network:Network": "network",
+                "pulumi-python:dynamic/docker-networking:Network": "network"}
 
 
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:

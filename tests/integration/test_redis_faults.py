@@ -31,7 +31,8 @@ KEY_COUNT = 300
 RECOVERY_LIMIT_SECONDS = 120
 RECOVERY_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "recover_interrupted.py"
 ENGINE_TYPES = {"docker:index/container:Container": "container", "docker:index/volume:Volume": "volume",
-                "docker:index/network:Network": "network"}
+                "docker:index/network:Network": "network",
+                "pulumi-python:dynamic/docker-networking:Network": "network"}
 
 
 @dataclass

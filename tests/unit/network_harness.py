@@ -14,6 +14,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
 from components.host_networks import EngineNetwork, HostRoute
+from components.providers.docker_network import TYPE_TOKEN as NETWORK_TYPE
 
 DOCKER0_SUBNET = "172.17.0.0/16"
 # Registrations arrive in no fixed order, so the fake engine's dynamic addresses and ports go by
@@ -65,9 +66,9 @@ class FakeEngine(Mocks):
         if args.typ == "docker:index/remoteImage:RemoteImage":
             image_id = "sha256:" + fake_id(inputs["name"])
             return image_id + inputs["name"], {**inputs, "imageId": image_id, "repoDigest": ""}
-        if args.typ == "docker:index/network:Network":
+        if args.typ == NETWORK_TYPE:
             network_id = fake_id(inputs["name"])
-            self.subnets[inputs["name"]] = ipaddress.IPv4Network(inputs["ipamConfigs"][0]["subnet"])
+            self.subnets[inputs["name"]] = ipaddress.IPv4Network(inputs["subnet"])
             self.network_ids[network_id] = inputs["name"]
             return network_id, inputs
         if args.typ == "docker:index/container:Container":

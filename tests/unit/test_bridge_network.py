@@ -9,6 +9,7 @@ from components.bridge_network import (BridgeNetwork, BridgeNetworkArgs, default
 from components.errors import ConfigError
 from components.host_networks import EngineNetwork, HostRoute
 from components.labels import COMPONENT_LABEL, PROJECT_LABEL, STACK_LABEL
+from components.providers.docker_network import TYPE_TOKEN as NETWORK_TYPE
 
 from .network_harness import FakeInventory, run_program
 
@@ -43,13 +44,13 @@ def test_user_defined_bridge_creates_one_labelled_network_under_the_component():
     args = BridgeNetworkArgs(name="appnet", subnet="10.30.0.0/24", labels={"team": "docs"})
     deployment, _ = run_program(lambda: BridgeNetwork("appnet", args, inventory=FakeInventory(), stack="s1"), {})
     component = deployment.of_type("index:BridgeNetwork")[0]
-    network = deployment.of_type("docker:index/network:Network")[0]
+    network = deployment.of_type(NETWORK_TYPE)[0]
     assert network.parent == component.urn
     assert network.state["name"] == "appnet"
     assert network.state["driver"] == "bridge"
-    assert network.state["ipamConfigs"] == [{"subnet": "10.30.0.0/24", "gateway": "10.30.0.1"}]
-    labels = {item["label"]: item["value"] for item in network.state["labels"]}
-    assert labels == {PROJECT_LABEL: "docker-networking", STACK_LABEL: "s1", COMPONENT_LABEL: "BridgeNetwork",
+    assert (network.state["subnet"], network.state["gateway"], network.state.get("ip_range")) == \
+        ("10.30.0.0/24", "10.30.0.1", None)
+    assert network.state["labels"] == {PROJECT_LABEL: "docker-networking", STACK_LABEL: "s1", COMPONENT_LABEL: "BridgeNetwork",
                       "team": "docs"}
 
 
@@ -58,7 +59,7 @@ def test_two_bridge_networks_coexist_in_one_program():
         BridgeNetwork("front", BridgeNetworkArgs(name="front", subnet="10.30.1.0/24"), inventory=FakeInventory())
         BridgeNetwork("back", BridgeNetworkArgs(name="back", subnet="10.30.2.0/24"), inventory=FakeInventory())
     deployment, _ = run_program(program, {})
-    assert sorted(r.state["name"] for r in deployment.of_type("docker:index/network:Network")) == ["back", "front"]
+    assert sorted(r.state["name"] for r in deployment.of_type(NETWORK_TYPE)) == ["back", "front"]
 
 
 def test_default_bridge_is_looked_up_not_created():
@@ -67,7 +68,7 @@ def test_default_bridge_is_looked_up_not_created():
     def program():
         holder["docker0"] = BridgeNetwork.default_bridge("docker0")
     deployment, _ = run_program(program, {})
-    assert deployment.of_type("docker:index/network:Network") == []
+    assert deployment.of_type(NETWORK_TYPE) == []
     assert holder["docker0"].is_default
     assert holder["docker0"].ref().user_defined is False
 
@@ -108,14 +109,14 @@ def test_the_stacks_own_network_from_an_earlier_up_is_no_overlap():
     inventory.routes.append(HostRoute(device="br-" + "m" * 12, destination=NET("192.168.0.0/16")))
     args = BridgeNetworkArgs(name="mynet", subnet="192.168.0.0/16")
     deployment, _ = run_program(lambda: BridgeNetwork("mynet", args, inventory=inventory, stack="mynet"), {})
-    assert len(deployment.of_type("docker:index/network:Network")) == 1
+    assert len(deployment.of_type(NETWORK_TYPE)) == 1
 
 
 def test_public_subnet_gets_a_warning_not_an_error(caplog):
     args = BridgeNetworkArgs(name="redisnet", subnet="172.38.0.0/16", setting="docker-networking:mynet.network")
     with caplog.at_level(logging.WARNING):
         deployment, _ = run_program(lambda: BridgeNetwork("redisnet", args, inventory=FakeInventory()), {})
-    assert len(deployment.of_type("docker:index/network:Network")) == 1
+    assert len(deployment.of_type(NETWORK_TYPE)) == 1
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("docker-networking:mynet.network.subnet" in w and "public address space" in w for w in warnings)
 

@@ -7,6 +7,7 @@ import pytest
 
 from components.errors import ConfigError
 from components.host_networks import EngineNetwork
+from components.providers.docker_network import TYPE_TOKEN as NETWORK_TYPE
 from components.redis_cluster import RedisCluster
 from components.redis_config import AUTH_PATH, CONFIG_PATH, parse_directives
 from components.redis_settings import RedisClusterArgs
@@ -97,7 +98,7 @@ def test_six_nodes_six_volumes_one_network_one_formation(monitor, tmp_path: Path
         types = [r.type for r in monitor.requests]
         assert types.count("docker:index/container:Container") == 6
         assert types.count("docker:index/volume:Volume") == 6
-        assert types.count("docker:index/network:Network") == 1
+        assert types.count(NETWORK_TYPE) == 1
         assert types.count(FORMATION) == 1 and types.count(PASSWORD_TYPE) == 1
         names = _by_name(monitor)
         assert {f"redis-{i}" for i in range(1, 7)} | {f"redis-{i}-data" for i in range(1, 7)} | {

@@ -9,6 +9,7 @@ import pytest
 from components.errors import ConfigError
 from components.host_networks import HostRoute
 from components.labels import COMPONENT_LABEL, PROJECT_LABEL, STACK_LABEL
+from components.providers.docker_network import TYPE_TOKEN as NETWORK_TYPE
 from scenarios import bridge, build_scenario, link, mynet
 
 from .network_harness import FakeInventory, fake_id, run_program
@@ -26,7 +27,8 @@ def deploy(builder, stack: str, config: Dict[str, Any], **kwargs):
 
 
 def labels_of(resource) -> Dict[str, str]:
-    return {item["label"]: item["value"] for item in resource.state["labels"]}
+    labels = resource.state["labels"]  # a container's: [{label, value}]; a DockerNetwork's: a mapping
+    return dict(labels) if isinstance(labels, dict) else {item["label"]: item["value"] for item in labels}
 
 
 # --- bridge --------------------------------------------------------------------------------------
@@ -115,9 +117,9 @@ def test_mynet_stack_graph():
         ("Container", "mynet-pair-tomcat-net-02"), ("Container", "tomcat01"), ("LinkedTomcatPair", "mynet-pair"),
         ("Network", "mynet"), ("NetworkConnection", "tomcat01-mynet"), ("RemoteImage", "tomcat-image")]
     component = deployment.named("mynet", "index:BridgeNetwork")
-    network = deployment.of_type("docker:index/network:Network")[0]
+    network = deployment.of_type(NETWORK_TYPE)[0]
     assert network.parent == component.urn
-    assert network.state["ipamConfigs"] == [{"subnet": "192.168.0.0/16", "gateway": "192.168.0.1"}]
+    assert (network.state["subnet"], network.state["gateway"]) == ("192.168.0.0/16", "192.168.0.1")
     assert labels_of(network)[STACK_LABEL] == "mynet"
 
     containers = deployment.containers()
