@@ -82,12 +82,16 @@ class RedisCluster(pulumi.ComponentResource):
                                      inventory=inventory, stack=stack)
         node_image = image(f"{name}-image", args.image, keep_locally=args.keep_image, opts=child)
         self.node_components: Dict[str, RedisNode] = {}
-        for node in self.plan.nodes:
+        # Masters first, and each replica's container after its master's: Redis keeps a new master at
+        # cluster_state:fail for its first 2 s, and that wait then overlaps the replicas' start.
+        for node in self.plan.masters + self.plan.replicas:
             labels = project_labels(stack=stack, component=COMPONENT, extra={NODE_LABEL: node.name})
+            master = self.node_components.get(node.master or "")
             self.node_components[node.name] = RedisNode(node.name, RedisNodeArgs(
                 node=node, config=node_config(node, args), image_id=node_image.image_id,
                 network_name=self.network.name, bind_address=args.bind_address,
                 restart_policy=args.restart_policy, labels=labels, build_dir=build_dir, password=self.password,
+                start_after=[master.container] if master else [],
             ), child)
         self.containers = {node_name: n.container for node_name, n in self.node_components.items()}
         self.volumes = {node_name: n.volume for node_name, n in self.node_components.items()}

@@ -7,7 +7,7 @@ component of their own also lets `pulumi destroy` delete the volumes together wi
 """
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_docker as docker
@@ -32,6 +32,7 @@ class RedisNodeArgs:
     labels: Mapping[str, str]
     build_dir: Path
     password: Optional[pulumi.Output[str]]  # a secret; None when authentication is off
+    start_after: Sequence[pulumi.Resource] = ()  # containers to start before this one
 
 
 class RedisNode(pulumi.ComponentResource):
@@ -72,5 +73,6 @@ class RedisNode(pulumi.ComponentResource):
             restart=args.restart_policy,
             must_run=True,
             labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in labels],
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(additional_secret_outputs=["uploads"])))
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
+                additional_secret_outputs=["uploads"], depends_on=list(args.start_after))))
         self.register_outputs({"container": self.container.id, "volume": self.volume.name})
