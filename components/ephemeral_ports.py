@@ -27,5 +27,5 @@ def ephemeral_port_warning(setting: str, ports: Iterable[int], port_range: Optio
     if not inside:
         return None
     return (f"setting '{setting}': host ports {inside[0]}-{inside[-1]} are in this machine's ephemeral port "
-            f"range ({low}-{high}), which the kernel hands to outgoing connections; a node may fail to "
-            f"publish its port (address already in use). Fix: choose ports below {low}")
+            f"range ({low}-{high}), which the kernel hands to outgoing connections; a container may fail "
+            f"to publish its port (address already in use). Fix: choose ports below {low}")

@@ -73,7 +73,7 @@ class LinkedTomcatPair(pulumi.ComponentResource):
         super().__init__("docker-networking:index:LinkedTomcatPair", resource_name, None, opts)
         labels = project_labels(stack=stack, component="LinkedTomcatPair", extra=args.labels)
         common = dict(image=args.image, network=args.network, labels=labels,
-                      publish_address=args.publish_address)
+                      publish_address=args.publish_address, setting=args.setting)
 
         self.first = tomcat_container(f"{resource_name}-{args.first.name}", args.first, **common,
                                       opts=pulumi.ResourceOptions(parent=self))

@@ -9,6 +9,7 @@ from typing import Any, Mapping, Optional, Sequence
 import pulumi
 import pulumi_docker as docker
 
+from .ephemeral_ports import ephemeral_port_warning, ephemeral_range
 from .errors import ConfigError
 from .network_ref import NetworkRef
 
@@ -32,10 +33,11 @@ def tomcat_container(resource_name: str, spec: TomcatSpec, *, image: pulumi.Inpu
                      network: NetworkRef, labels: Mapping[str, str],
                      publish_address: str = LOOPBACK,
                      hosts: Optional[pulumi.Input[Sequence[pulumi.Input[docker.ContainerHostArgs]]]] = None,
-                     opts: Optional[pulumi.ResourceOptions] = None) -> docker.Container:
+                     opts: Optional[pulumi.ResourceOptions] = None, setting: str = "tomcat") -> docker.Container:
     """A running Tomcat container on `network`, 8080 published on `publish_address`.
 
-    `image`: best a RemoteImage's `image_id`, so the container depends on the image resource.
+    `image`: best a RemoteImage's `image_id`, so the container depends on the image resource;
+    `setting`: the scenario's config key, so a warning names `<setting>.hostPorts.<name>`.
     """
     if spec.ipv4_address and not network.user_defined:
         raise ConfigError(f"{spec.name}.ipv4Address", "a static IP on the default bridge",
@@ -46,7 +48,7 @@ def tomcat_container(resource_name: str, spec: TomcatSpec, *, image: pulumi.Inpu
             name=network.name, ipv4_address=spec.ipv4_address)]}
     else:
         joining = {"network_mode": network.name}
-    return docker.Container(
+    container = docker.Container(
         resource_name,
         name=spec.name,
         image=image,
@@ -57,6 +59,11 @@ def tomcat_container(resource_name: str, spec: TomcatSpec, *, image: pulumi.Inpu
         opts=opts,
         **joining,
     )
+    if spec.host_port is not None:
+        warning = ephemeral_port_warning(f"{setting}.hostPorts.{spec.name}", [spec.host_port], ephemeral_range())
+        if warning:
+            pulumi.log.warn(warning, container)
+    return container
 
 
 def ip_on_network(container: docker.Container, network_name: pulumi.Input[str]) -> pulumi.Output[str]:

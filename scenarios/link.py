@@ -23,7 +23,7 @@ def build(config: pulumi.Config, stack: str) -> None:
     image = tomcat_image(settings.image)
     tomcat01 = tomcat_container("tomcat01", settings.spec("tomcat01"), image=image.image_id,
                                 network=docker0.ref(), publish_address=settings.publish_address,
-                                labels=project_labels(stack=stack, component="Tomcat"))
+                                labels=project_labels(stack=stack, component="Tomcat"), setting=settings.setting)
     pair = LinkedTomcatPair("link-pair", LinkedTomcatPairArgs(
         image=image.image_id, first=settings.spec("tomcat02"), second=settings.spec("tomcat03"),
         link_second_to_first=True, publish_address=settings.publish_address,

@@ -36,7 +36,7 @@ def build(config: pulumi.Config, stack: str, inventory: Optional[NetworkInventor
 
     tomcat01 = tomcat_container("tomcat01", tomcat.spec("tomcat01", static_ip=False), image=image.image_id,
                                 network=docker0.ref(), publish_address=tomcat.publish_address,
-                                labels=project_labels(stack=stack, component="Tomcat"))
+                                labels=project_labels(stack=stack, component="Tomcat"), setting=tomcat.setting)
     pair = LinkedTomcatPair("mynet-pair", LinkedTomcatPairArgs(
         image=image.image_id, first=tomcat.spec("tomcat-net-01"), second=tomcat.spec("tomcat-net-02"),
         network=mynet.ref(), publish_address=tomcat.publish_address, setting=tomcat.setting), stack=stack)

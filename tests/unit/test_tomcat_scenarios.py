@@ -1,6 +1,7 @@
 """The bridge, link and mynet stacks under mocks: resource graph, names, parents, the link's hosts
 entry, the outputs, and bad config failing before anything is registered."""
 import ipaddress
+import logging
 from typing import Any, Dict
 
 import pulumi
@@ -77,6 +78,27 @@ def test_bridge_stack_default_image_fixed_port_and_images_not_kept():
     assert (image.state["name"], image.state["keepLocally"]) == ("tomcat:10.1", False)
     assert deployment.containers()["tomcat02"].state["ports"] == [
         {"internal": 8080, "ip": "0.0.0.0", "protocol": "tcp", "external": 8082}]
+
+
+@pytest.mark.parametrize("builder,stack,container", [(bridge.build, "bridge", "tomcat02"),
+                                                     (link.build, "link", "tomcat01"),
+                                                     (mynet.build, "mynet", "tomcat-net-02")])
+def test_a_fixed_host_port_in_the_ephemeral_range_gets_a_warning_naming_the_setting(
+        builder, stack, container, monkeypatch, caplog):
+    monkeypatch.setattr("components.tomcat.ephemeral_range", lambda: (32768, 60999))
+    with caplog.at_level(logging.WARNING):
+        deploy(builder, stack, {stack: {"hostPorts": {container: 40000}}})
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert [w for w in warnings if "ephemeral port range" in w] == [
+        w for w in warnings if f"docker-networking:{stack}.hostPorts.{container}" in w and "below 32768" in w]
+    assert any("ephemeral port range" in w for w in warnings)
+
+
+def test_fixed_host_ports_below_the_ephemeral_range_get_no_warning(monkeypatch, caplog):
+    monkeypatch.setattr("components.tomcat.ephemeral_range", lambda: (32768, 60999))
+    with caplog.at_level(logging.WARNING):
+        deploy(bridge.build, "bridge", {"bridge": {"hostPorts": {"tomcat01": 8081, "tomcat02": 8082}}})
+    assert not [r for r in caplog.records if "ephemeral port range" in r.getMessage()]
 
 
 # --- link ----------------------------------------------------------------------------------------
