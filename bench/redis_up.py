@@ -3,8 +3,10 @@
 One run alternates rounds of
   (a) the tutorial's docker commands, from nothing to every node cluster_state:ok, and their teardown;
   (b) `pulumi up` from nothing to every node ok;  (c) a no-op `pulumi up`;  (d) `pulumi preview`;
-  (e) `pulumi destroy`;
-then prints medians, the ratios b/a and e/teardown, and a scaling table for 3, 6 and 12 masters.
+  (e) `pulumi destroy`;  (f) `pulumi up` of a program that declares nothing, on the same CLI, language
+  host and backend: the fixed cost of any `pulumi up` here, which no component can cut;
+then prints medians, the ratios b/a and e/teardown, b-f against a, and a scaling table for 3, 6 and
+12 masters.
 Timings are this script's output, never assertions.
 """
 import argparse
@@ -21,7 +23,7 @@ from typing import Callable, Dict, List, Optional
 from bench import tutorial_cluster
 from components.redis_plan import plan_cluster
 from components.redis_settings import DEFAULT_NETWORK_NAME, DEFAULT_SUBNET, RedisClusterArgs
-from harness.project_copy import LOCAL_IMAGES, make_project_copy
+from harness.project_copy import LOCAL_IMAGES, REPO_ROOT, make_project_copy
 
 STACK = "redis"
 
@@ -62,16 +64,37 @@ class PulumiStack:
         self.cli("destroy", "--yes", "-s", STACK)
 
 
+class EmptyProgram:
+    """A Python program that declares nothing: what `pulumi up` costs before any resource (the CLI, the
+    language host and the program started twice, for the preview and for the update, and the state)."""
+
+    def __init__(self, workdir: Path, env: Dict[str, str]) -> None:
+        self.root, self.env = workdir / "empty-program", env
+        self.root.mkdir(parents=True)
+        (self.root / "Pulumi.yaml").write_text(
+            "name: bench-empty-program\nruntime:\n  name: python\n  options:\n"
+            f"    virtualenv: {REPO_ROOT / '.venv'}\n")
+        (self.root / "__main__.py").write_text("import pulumi\n")
+        subprocess.run(["pulumi", "stack", "init", "empty", "--non-interactive"], cwd=self.root, env=self.env,
+                       check=True, capture_output=True)
+        self.up()  # the stack's first update writes its state from scratch: not what later rounds measure
+
+    def up(self) -> None:
+        subprocess.run(["pulumi", "up", "--yes", "-s", "empty", "--non-interactive"], cwd=self.root,
+                       env=self.env, check=True, capture_output=True)
+
+
 def median(values: List[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
 def run(rounds: int, scaling: List[int], image: str) -> Dict[str, object]:
     password = secrets.token_urlsafe(24)
-    figures: Dict[str, List[float]] = {k: [] for k in ("a", "a_teardown", "b", "c", "d", "e")}
+    figures: Dict[str, List[float]] = {k: [] for k in ("a", "a_teardown", "b", "c", "d", "e", "f")}
     scaling_rows = []
     with tempfile.TemporaryDirectory(prefix="docker-networking-bench-") as tmp:
         stack = PulumiStack(Path(tmp) / "pulumi", image, password)
+        empty = EmptyProgram(Path(tmp), stack.env)
 
         def tutorial_round(masters: int) -> "tuple[float, float]":
             plan = plan_cluster(DEFAULT_NETWORK_NAME, RedisClusterArgs(masters=masters, image=image))
@@ -96,6 +119,7 @@ def run(rounds: int, scaling: List[int], image: str) -> Dict[str, object]:
             figures["c"].append(timed(stack.up))
             figures["d"].append(timed(stack.preview))
             figures["e"].append(timed(stack.destroy))
+            figures["f"].append(timed(empty.up))
             print(f"round {number}/{rounds}: " + ", ".join(f"{k}={v[-1]:.1f}s" for k, v in figures.items()),
                   flush=True)
         for masters in scaling:
@@ -108,6 +132,7 @@ def run(rounds: int, scaling: List[int], image: str) -> Dict[str, object]:
     return {"machine": f"{platform.node()} {platform.machine()}, {_cpus()} cores",
             "image": image, "rounds": rounds, "medians_s": medians,
             "ratio_b_over_a": medians["b"] / medians["a"],
+            "ratio_b_minus_f_over_a": (medians["b"] - medians["f"]) / medians["a"],
             "ratio_e_over_teardown": medians["e"] / medians["a_teardown"],
             "scaling": scaling_rows}
 
@@ -124,11 +149,13 @@ def report(result: Dict[str, object]) -> None:
           f"({result['machine']}); medians:")
     rows = [("a  tutorial commands, nothing -> ok", m["a"]), ("   tutorial teardown", m["a_teardown"]),
             ("b  pulumi up, nothing -> ok", m["b"]), ("c  pulumi up, no changes", m["c"]),
-            ("d  pulumi preview", m["d"]), ("e  pulumi destroy", m["e"])]
+            ("d  pulumi preview", m["d"]), ("e  pulumi destroy", m["e"]),
+            ("f  pulumi up, a program with nothing", m["f"])]
     for label, value in rows:
         print(f"  {label:<38} {value:7.2f} s")
     print(f"  ratio b/a          {result['ratio_b_over_a']:.2f}  (target <= 1.25)")
     print(f"  ratio e/teardown   {result['ratio_e_over_teardown']:.2f}")
+    print(f"  ratio (b-f)/a      {result['ratio_b_minus_f_over_a']:.2f}  (b without Pulumi's fixed cost f)")
     print("\nScaling (replicas 1), nothing -> every node ok:")
     print(f"  {'masters':>7} {'nodes':>5} {'tutorial':>9} {'pulumi up':>10} {'b/a':>5}")
     for row in result["scaling"]:  # type: ignore[union-attr]
