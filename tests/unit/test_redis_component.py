@@ -156,6 +156,21 @@ def test_formation_depends_on_every_container_and_keeps_the_password_secret(moni
 
 
 @pulumi.runtime.test
+def test_each_replica_container_starts_after_its_masters_and_masters_wait_for_no_container(monitor, tmp_path: Path):
+    cluster = RedisCluster("redis", RedisClusterArgs(masters=4), inventory=Inventory(), stack="unit",
+                           build_dir=tmp_path)
+
+    def check(_):
+        by_name = _by_name(monitor)
+        container_urns = {name: _urn_suffix(monitor, name) for name in cluster.containers}
+        for node in cluster.plan.nodes:
+            started_after = {name for name, suffix in container_urns.items()
+                             if any(urn.endswith(suffix) for urn in by_name[node.name].dependencies)}
+            assert started_after == ({node.master} if node.master else set()), node.name
+    return _wait(cluster).apply(check)
+
+
+@pulumi.runtime.test
 def test_containers_get_ip_ports_on_loopback_volume_and_both_config_files(monitor, tmp_path: Path):
     cluster = RedisCluster("redis", RedisClusterArgs(), inventory=Inventory(), stack="unit", build_dir=tmp_path)
 
