@@ -1,8 +1,10 @@
 """The scenario registry: one module per tutorial scenario, chosen by the `scenario` setting."""
+import os
 from typing import Callable, Dict
 
 import pulumi
 
+from components.engine_target import require_one_engine
 from components.errors import ConfigError
 
 ScenarioBuilder = Callable[[pulumi.Config, str], None]
@@ -16,6 +18,7 @@ def _registry() -> Dict[str, ScenarioBuilder]:
 
 
 def build_scenario(config: pulumi.Config, stack: str) -> None:
+    require_one_engine(pulumi.Config("docker").get("host"), os.environ.get("DOCKER_HOST"))
     name = config.get("scenario")
     registry = _registry()
     if name not in registry:

@@ -234,6 +234,24 @@ def test_unknown_scenario_names_the_setting_and_the_choices():
     assert deployment.resources == []
 
 
+def test_a_docker_host_setting_that_docker_host_does_not_match_is_refused_before_anything(monkeypatch):
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    deployment, error = run_program(lambda: build_scenario(pulumi.Config(), "bridge"),
+                                    {"scenario": "bridge", "docker:host": "ssh://admin@build-box"},
+                                    stack="bridge", expect=ConfigError)
+    assert error.setting == "docker:host"
+    assert "DOCKER_HOST is not set" in error.problem
+    assert "pulumi config rm docker:host" in error.fix and "DOCKER_HOST=ssh://admin@build-box" in error.fix
+    assert deployment.resources == []
+
+
+def test_a_docker_host_setting_equal_to_docker_host_is_fine(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
+    deployment, _ = run_program(lambda: build_scenario(pulumi.Config(), "bridge"),
+                                {"scenario": "bridge", "docker:host": "unix:///var/run/docker.sock"}, stack="bridge")
+    assert sorted(deployment.containers()) == ["tomcat01", "tomcat02"]
+
+
 def test_registry_dispatches_to_the_bridge_scenario():
     deployment, _ = run_program(lambda: build_scenario(pulumi.Config(), "bridge"), {"scenario": "bridge"},
                                 stack="bridge")

@@ -1,0 +1,23 @@
+"""One engine for the whole program.
+
+pulumi-docker takes the engine's address from the stack setting `docker:host`, else from DOCKER_HOST.
+The project's own providers and checks (DockerNetwork, NetworkConnection, the Redis formation, the
+subnet check) use docker-py, which reads DOCKER_HOST only. A `docker:host` that DOCKER_HOST does not
+match would create the network on one engine and the containers on another.
+"""
+from typing import Optional
+
+from .errors import ConfigError
+
+SETTING = "docker:host"
+
+
+def require_one_engine(docker_host_setting: Optional[str], docker_host_env: Optional[str]) -> None:
+    """Raise before anything is registered when `docker:host` names an engine DOCKER_HOST does not."""
+    if not docker_host_setting or docker_host_setting == (docker_host_env or ""):
+        return
+    raise ConfigError(SETTING, f"it is {docker_host_setting!r} but DOCKER_HOST is "
+                               f"{repr(docker_host_env) if docker_host_env else 'not set'}, and the project's "
+                               "own providers reach the engine through DOCKER_HOST",
+                      f"remove it (pulumi config rm {SETTING}) and export DOCKER_HOST={docker_host_setting} "
+                      "before running pulumi, so every part of the stack talks to the same engine")
