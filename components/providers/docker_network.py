@@ -46,8 +46,9 @@ class DockerNetworkProvider(ResourceProvider):
                         iprange=props.get("ip_range") or None)
         with closing(self._client()) as client:
             try:
+                # check_duplicate: engines before API 1.44 otherwise create a second network of the same name.
                 created = client.api.create_network(props["name"], driver=props.get("driver") or "bridge",
-                                                    ipam=IPAMConfig(pool_configs=[pool]),
+                                                    ipam=IPAMConfig(pool_configs=[pool]), check_duplicate=True,
                                                     labels=dict(props.get("labels") or {}))
             except docker.errors.APIError as error:
                 raise RuntimeError(f"the engine refused to create network {props['name']!r}: "

@@ -1,7 +1,7 @@
 """The DockerNetwork dynamic provider against a fake engine API: create, read, diff, delete."""
 import base64
 import copy
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import dill
 import docker.errors
@@ -24,9 +24,11 @@ class FakeEngineAPI:
         self.networks: Dict[str, Dict[str, Any]] = {}
         self.calls: List[str] = []
 
-    def create_network(self, name: str, driver: str, ipam: IPAMConfig, labels: Dict[str, str]) -> Dict[str, str]:
+    def create_network(self, name: str, driver: str, ipam: IPAMConfig, labels: Dict[str, str],
+                       check_duplicate: Optional[bool] = None) -> Dict[str, str]:
         self.calls.append(f"create {name}")
-        if any(n["Name"] == name for n in self.networks.values()):
+        # As engines before API 1.44: a second network of the same name unless asked to check.
+        if check_duplicate and any(n["Name"] == name for n in self.networks.values()):
             raise docker.errors.APIError("409 Conflict", explanation=f"network with name {name} already exists")
         network_id = f"{len(self.networks) + 1:064x}"
         pools = [{"Subnet": p["Subnet"], "Gateway": p["Gateway"], **({"IPRange": p["IPRange"]} if p.get("IPRange")
