@@ -52,14 +52,24 @@ def parse_proc_net_route(text: str) -> List[HostRoute]:
 
 
 class LiveInventory:
-    """The real engine (through docker-py, honouring DOCKER_HOST) and the host's routing table."""
+    """The real engine (through docker-py, honouring DOCKER_HOST) and the host's routing table.
+
+    The engine is asked once per instance: a program run checks its subnets with one instance (a
+    RedisCluster and its BridgeNetwork share it), so they all see the same answer.
+    """
 
     def __init__(self, route_file: str = "/proc/net/route",
                  client_factory: Optional[Callable[[], object]] = None) -> None:
         self._route_file = route_file
         self._client_factory = client_factory
+        self._networks: Optional[List[EngineNetwork]] = None
 
     def engine_networks(self) -> List[EngineNetwork]:
+        if self._networks is None:
+            self._networks = self._ask_engine()
+        return list(self._networks)
+
+    def _ask_engine(self) -> List[EngineNetwork]:
         import docker  # imported here: the provider process and unit tests may not need it
 
         client = self._client_factory() if self._client_factory else docker.from_env()
