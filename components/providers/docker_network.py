@@ -82,7 +82,7 @@ class DockerNetworkProvider(ResourceProvider):
                 client.api.remove_network(id_)
             except docker.errors.NotFound:
                 return  # already removed by hand: nothing left to do
-            except docker.errors.APIError as error:
+            except docker.errors.APIError:
                 attached = attached_containers(client, id_)
                 if not attached:
                     raise
