@@ -34,6 +34,14 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def pulumi_cli(root: Path, env: Dict[str, str], *args: str) -> str:
+    """The plain CLI, as a person types it; a failure raises with everything Pulumi printed."""
+    done = subprocess.run(["pulumi", *args, "--non-interactive"], cwd=root, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"pulumi {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
 class PulumiStack:
     """The shipped `redis` stack in a throw-away copy of the project, driven by the plain CLI."""
 
@@ -45,11 +53,7 @@ class PulumiStack:
         self.cli("config", "set", "--secret", "redisPassword", password)
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run(["pulumi", *args, "--non-interactive"], cwd=self.root, env=self.env,
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"pulumi {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-        return done.stdout
+        return pulumi_cli(self.root, self.env, *args)
 
     def set_masters(self, masters: int) -> None:
         self.cli("config", "set", "--path", "redis.masters", str(masters))
@@ -75,13 +79,11 @@ class EmptyProgram:
             "name: bench-empty-program\nruntime:\n  name: python\n  options:\n"
             f"    virtualenv: {REPO_ROOT / '.venv'}\n")
         (self.root / "__main__.py").write_text("import pulumi\n")
-        subprocess.run(["pulumi", "stack", "init", "empty", "--non-interactive"], cwd=self.root, env=self.env,
-                       check=True, capture_output=True)
+        pulumi_cli(self.root, self.env, "stack", "init", "empty")
         self.up()  # the stack's first update writes its state from scratch: not what later rounds measure
 
     def up(self) -> None:
-        subprocess.run(["pulumi", "up", "--yes", "-s", "empty", "--non-interactive"], cwd=self.root,
-                       env=self.env, check=True, capture_output=True)
+        pulumi_cli(self.root, self.env, "up", "--yes", "-s", "empty")
 
 
 def median(values: List[float]) -> float:

@@ -6,7 +6,7 @@ wait was a quarter of `pulumi up -s redis` and, on delete, of `pulumi destroy`. 
 reads and removes the network with docker-py and returns as soon as the engine has answered.
 
 An engine network cannot be changed in place, so any change of its settings is a replacement, old one
-first (the name is fixed). Pulumi pickles the provider into the state, so it holds nothing but code.
+first (the name is fixed).
 """
 import ipaddress
 from contextlib import closing
@@ -14,21 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult
 
+from .engine_provider import EngineProvider
 from .unknown import is_unknown
 
 SETTING_KEYS = ("name", "driver", "subnet", "gateway", "ip_range", "labels")
 TYPE_TOKEN = "pulumi-python:dynamic/docker-networking:Network"
 
 
-class DockerNetworkProvider(ResourceProvider):
+class DockerNetworkProvider(EngineProvider):
     """Create, read, diff and delete one engine network."""
-
-    def _client(self) -> Any:
-        import docker  # imported here: the provider runs in its own process, and is pickled
-
-        return docker.from_env()
 
     def check(self, _olds: Dict[str, Any], news: Dict[str, Any]) -> CheckResult:
         failures = []

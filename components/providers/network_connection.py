@@ -3,9 +3,6 @@
 pulumi-docker replaces a container whenever its list of networks changes, but the tutorial's point
 is that a running container joins a second network without a restart. This dynamic provider connects
 and disconnects through the engine API (docker-py) and leaves the container otherwise untouched.
-
-Pulumi pickles the provider into the state, so it holds nothing but code: every method opens its own
-engine client (honouring DOCKER_HOST) and closes it.
 """
 import ipaddress
 from contextlib import closing
@@ -13,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import pulumi
-from pulumi.dynamic import (CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult,
-                            ResourceProvider, UpdateResult)
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
+from .engine_provider import EngineProvider
 from .unknown import is_unknown
 
 # The resource's identity: changing either means another attachment, so a replacement.
@@ -25,13 +22,8 @@ SETTING_KEYS = ("ipv4_address", "aliases")
 OUTPUT_KEYS = ("container_id", "container_name", "network_id", "network_name", "ip_address", "mac_address")
 
 
-class NetworkConnectionProvider(ResourceProvider):
+class NetworkConnectionProvider(EngineProvider):
     """Create, read, diff, update and delete one container's attachment to one network."""
-
-    def _client(self) -> Any:
-        import docker  # imported here: the provider runs in its own process, and is pickled
-
-        return docker.from_env()
 
     def check(self, _olds: Dict[str, Any], news: Dict[str, Any]) -> CheckResult:
         failures = []

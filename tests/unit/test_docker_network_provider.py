@@ -12,6 +12,7 @@ from pulumi.runtime import rpc
 
 from components.providers.docker_network import DockerNetworkProvider, network_outputs
 
+from .fake_engine_client import on_fake_engine
 from .preview_inputs import as_check_inputs
 
 LABELS = {"io.docker-networking.project": "docker-networking", "io.docker-networking.stack": "redis"}
@@ -56,31 +57,14 @@ class FakeEngineAPI:
         del self.networks[network["Id"]]
 
 
-class FakeClient:
-    def __init__(self, api: FakeEngineAPI) -> None:
-        self.api = api
-        self.closed = 0
-
-    def close(self) -> None:
-        self.closed += 1
-
-
-class ProviderOnFakeEngine(DockerNetworkProvider):
-    def __init__(self, api: FakeEngineAPI) -> None:
-        self.client = FakeClient(api)
-
-    def _client(self) -> FakeClient:
-        return self.client
-
-
 @pytest.fixture
 def api() -> FakeEngineAPI:
     return FakeEngineAPI()
 
 
 @pytest.fixture
-def provider(api: FakeEngineAPI) -> ProviderOnFakeEngine:
-    return ProviderOnFakeEngine(api)
+def provider(api: FakeEngineAPI) -> DockerNetworkProvider:
+    return on_fake_engine(DockerNetworkProvider, api)
 
 
 def props(**overrides: Any) -> Dict[str, Any]:

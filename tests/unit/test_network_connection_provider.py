@@ -12,6 +12,7 @@ from pulumi.runtime import rpc
 
 from components.providers.network_connection import NetworkConnectionProvider
 
+from .fake_engine_client import on_fake_engine
 from .preview_inputs import as_check_inputs
 
 CONTAINER_ID = "c" * 64
@@ -66,31 +67,14 @@ class FakeEngineAPI:
             raise docker.errors.APIError(f"container {container} is not connected to network {network['Name']}")
 
 
-class FakeClient:
-    def __init__(self, api: FakeEngineAPI) -> None:
-        self.api = api
-        self.closed = 0
-
-    def close(self) -> None:
-        self.closed += 1
-
-
-class ProviderOnFakeEngine(NetworkConnectionProvider):
-    def __init__(self, api: FakeEngineAPI) -> None:
-        self.client = FakeClient(api)
-
-    def _client(self) -> FakeClient:
-        return self.client
-
-
 @pytest.fixture
 def api() -> FakeEngineAPI:
     return FakeEngineAPI()
 
 
 @pytest.fixture
-def provider(api: FakeEngineAPI) -> ProviderOnFakeEngine:
-    return ProviderOnFakeEngine(api)
+def provider(api: FakeEngineAPI) -> NetworkConnectionProvider:
+    return on_fake_engine(NetworkConnectionProvider, api)
 
 
 def props(**overrides: Any) -> Dict[str, Any]:
