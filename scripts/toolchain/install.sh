@@ -18,7 +18,9 @@ export PATH="$TOOLS_BIN:$PATH" PULUMI_SKIP_UPDATE_CHECK=true
 if [[ -x "$cli_dir/pulumi-language-python" && ! -e "$cli_dir/language_host.py" ]]; then
   log "language host: the official pulumi-language-python"
 else
-  cp "$REPO_ROOT/scripts/toolchain/language_host.py" "$cli_dir/language_host.py"
+  for file in language_host.py sdk_language_host.py dynamic_host.py; do
+    cp "$REPO_ROOT/scripts/toolchain/$file" "$cli_dir/$file"
+  done
   # Both wrappers run on the project's virtualenv (.venv, as Pulumi.yaml says), else python3 on PATH.
   cat > "$cli_dir/pulumi-language-python" <<'SH'
 #!/bin/sh
@@ -28,9 +30,9 @@ exec "$py" "$(dirname "$(readlink -f "$0")")/language_host.py" "$@"
 SH
   cat > "$cli_dir/pulumi-resource-pulumi-python" <<'SH'
 #!/bin/sh
-# Runs the Python SDK's dynamic provider host on the project's virtualenv.
+# Runs the Python SDK's dynamic provider host on the project's virtualenv (scripts/toolchain/dynamic_host.py).
 py=python3; [ -x "$PWD/.venv/bin/python" ] && py="$PWD/.venv/bin/python"
-exec "$py" -u -m pulumi.dynamic "$@"
+exec "$py" -u "$(dirname "$(readlink -f "$0")")/dynamic_host.py" "$@"
 SH
   chmod +x "$cli_dir/pulumi-language-python" "$cli_dir/pulumi-resource-pulumi-python"
   log "language host: the project's own (scripts/toolchain/language_host.py)"

@@ -3,97 +3,102 @@
 Used only when the official `pulumi-language-python` cannot be had: the official installer is out of
 reach and its Go module is not served by this machine's module proxy. The CLI starts this program as the
 plugin `pulumi-language-python <engine-address>`, reads the port it prints, and calls Run for every
-preview/update; Run executes the project's __main__.py in this process, exactly as the SDK's
-Automation API runs inline programs.
+preview/update; the service itself is sdk_language_host.py.
+
+Every `pulumi` command starts this host up to three times and waits for each start and each stop, so
+both are kept short: the port is printed before the SDK is imported (0.2 s), the first calls the CLI makes
+(GetPluginInfo, About, Cancel) are answered without it, and a stop ends the process at once.
 """
 import importlib.metadata
-import json
 import os
-import runpy
 import signal
 import sys
-import traceback
+import threading
 from concurrent import futures
-from pathlib import Path
-from typing import Iterator, Tuple
+from typing import Callable, Dict, Optional, Sequence
 
 import grpc
-from pulumi.errors import RunError
-from pulumi.automation._server import LanguageServer
-from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
-SDK_VERSION = importlib.metadata.version("pulumi")
+SERVICE = "pulumirpc.LanguageRuntime"
 
 
-def installed_resource_plugins() -> Iterator[Tuple[str, str, str]]:
-    """(name, version, server) of every installed package that declares a resource plugin."""
-    for dist in importlib.metadata.distributions():
-        for file in dist.files or ():
-            if file.name == "pulumi-plugin.json":
-                info = json.loads(Path(dist.locate_file(file)).read_text(encoding="utf-8"))
-                if info.get("resource"):
-                    yield info["name"], info.get("version", ""), info.get("server", "")
+def stop_at_once(*_: object) -> None:
+    # The CLI stops a plugin (SIGINT, then SIGTERM) only when it needs nothing more from it: nothing is
+    # left to flush, and an orderly interpreter shutdown (grpc threads, the program's modules) is time
+    # every command would wait for.
+    os._exit(0)
 
 
-class ProjectLanguageHost(LanguageServer):
-    def __init__(self, engine_address: str) -> None:
-        super().__init__(self._run_main)
-        self._engine_address = engine_address
-        self._program_dir = os.getcwd()
+def protobuf_string_field(number: int, value: str) -> bytes:
+    """A proto3 string field in protobuf's wire format: tag, varint length, UTF-8 bytes (none if empty)."""
+    data = value.encode()
+    if not data:
+        return b""
+    length, varint = len(data), bytearray()
+    while True:
+        byte, length = length & 0x7F, length >> 7
+        varint.append(byte | (0x80 if length else 0))
+        if not length:
+            return bytes([number << 3 | 2]) + bytes(varint) + data
 
-    def _run_main(self) -> None:
-        # Import the project's own packages the way `python __main__.py` would.
-        if self._program_dir not in sys.path:
-            sys.path.insert(0, self._program_dir)
-        try:
-            runpy.run_path(os.path.join(self._program_dir, "__main__.py"), run_name="__main__")
-        except RunError:
-            raise  # the program's own clean error, printed as it is
-        except Exception:  # noqa: BLE001 - reported like the official host does, with the traceback
-            raise RunError("Program failed with an unhandled exception:\n" + traceback.format_exc()) from None
 
-    def Run(self, request, context):
-        self._program_dir = request.info.program_directory or request.pwd or os.getcwd()
-        os.chdir(self._program_dir)
-        # The SDK's server takes the engine address from args[0]; the CLI gave it to us on the command line.
-        forwarded = language_pb2.RunRequest()
-        forwarded.CopyFrom(request)
-        del forwarded.args[:]
-        forwarded.args.append(self._engine_address)
-        response = super().Run(forwarded, context)
-        if response.error:
-            # The SDK's server has already logged the error as a diagnostic; bail, as the official
-            # host does, so the CLI does not print it a second time as "an unhandled error occurred".
-            response.bail = True
-            response.error = ""
-        return response
+def _answer(payload: bytes) -> grpc.RpcMethodHandler:
+    return grpc.unary_unary_rpc_method_handler(lambda _request, _context: payload)
 
-    def GetRequiredPlugins(self, request, context):
-        return language_pb2.GetRequiredPluginsResponse(plugins=[
-            plugin_pb2.PluginDependency(name=n, kind="resource", version=v, server=s)
-            for n, v, s in installed_resource_plugins()])
 
-    def GetRequiredPackages(self, request, context):
-        return language_pb2.GetRequiredPackagesResponse(packages=[
-            plugin_pb2.PackageDependency(name=n, kind="resource", version=v, server=s)
-            for n, v, s in installed_resource_plugins()])
+# Answered without the SDK: the host the CLI starts first asks only these. GetPluginInfo:
+# PluginInfo{version = 1}. About: AboutResponse{executable = 1, version = 2}, what the SDK's servicer
+# says. Cancel: not implemented (None: grpc says UNIMPLEMENTED), as with the SDK's servicer, since the
+# program runs in this process.
+EARLY_ANSWERS: Dict[str, Optional[grpc.RpcMethodHandler]] = {
+    f"/{SERVICE}/GetPluginInfo": _answer(protobuf_string_field(1, importlib.metadata.version("pulumi"))),
+    f"/{SERVICE}/About": _answer(protobuf_string_field(1, sys.executable) + protobuf_string_field(
+        2, "{0.major}.{0.minor}.{0.micro}".format(sys.version_info))),
+    f"/{SERVICE}/Cancel": None,
+}
 
-    def GetPluginInfo(self, request, context):
-        return plugin_pb2.PluginInfo(version=SDK_VERSION)
+
+class DeferredHandler(grpc.GenericRpcHandler):
+    """Serves EARLY_ANSWERS at once; the first other call loads the SDK-based service, which serves it.
+
+    Loaded on demand, not in the background: the import holds the interpreter's lock and would delay the
+    early answers, and the host the CLI starts only to ask GetPluginInfo never needs the SDK."""
+
+    def __init__(self, load: Callable[[], Sequence[grpc.GenericRpcHandler]]) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._handlers: Optional[Sequence[grpc.GenericRpcHandler]] = None
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> Optional[grpc.RpcMethodHandler]:
+        if handler_call_details.method in EARLY_ANSWERS:
+            return EARLY_ANSWERS[handler_call_details.method]
+        with self._lock:
+            if self._handlers is None:
+                self._handlers = self._load()
+        for handler in self._handlers:
+            found = handler.service(handler_call_details)
+            if found is not None:
+                return found
+        return None
+
+
+def load_sdk_service(engine_address: str) -> Sequence[grpc.GenericRpcHandler]:
+    import sdk_language_host  # beside this file; it imports the Pulumi SDK, most of this host's start
+
+    return sdk_language_host.rpc_handlers(engine_address)
 
 
 def main() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop_at_once)
     engine_address = sys.argv[-1] if len(sys.argv) > 1 else ""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4),
+    deferred = DeferredHandler(lambda: load_sdk_service(engine_address))
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), handlers=(deferred,),
                          options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)])
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(ProjectLanguageHost(engine_address), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     # The plugin protocol: the first line on stdout is the port the CLI dials.
     print(port, flush=True)
-    # The CLI ends its plugins with SIGINT/SIGTERM when it is done: stop quietly, not with a traceback.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: server.stop(grace=None))
     server.wait_for_termination()
 
 
