@@ -3,6 +3,7 @@
 Tests and benchmarks deploy the shipped stacks from such a copy, so what they write (stack config,
 state) never touches the repository or the person's own stacks.
 """
+import compileall
 import os
 import shutil
 import subprocess
@@ -48,6 +49,10 @@ def make_project_copy(workdir: Path, passphrase: str) -> "tuple[Path, Dict[str, 
         elif source.exists():
             shutil.copy2(source, root / name)
     _forget_encryption_salts(root / "stacks")
+    # Bytecode once for the copy, as scripts/setup.sh does for the repository: PYTHONDONTWRITEBYTECODE
+    # would otherwise make every pulumi command compile the program's modules again.
+    for package in ("components", "scenarios"):
+        compileall.compile_dir(str(root / package), quiet=1)
     (root / ".venv").symlink_to(REPO_ROOT / ".venv")
     state = workdir / "state"
     state.mkdir()
