@@ -2,7 +2,8 @@
 
 Its own bridge network, one container and one data volume per node (static IPs, ports 637N and 1637N
 on loopback), each node's redis.conf rendered from typed settings and uploaded as a file, the password
-in a second, secret file, and a RedisFormation that forms and verifies the cluster.
+in a second, secret file, a RedisSlotSeed that gives a new cluster's masters their slots as soon as they
+answer, and a RedisFormation that forms and verifies the cluster.
 """
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
@@ -17,6 +18,7 @@ from .images import image, validate_image_name
 from .labels import project_labels
 from .providers.generated_password import GeneratedPassword
 from .providers.redis_formation import RedisFormation, RedisFormationArgs
+from .providers.redis_slot_seed import RedisSlotSeed
 from .redis_config import AUTH_PATH, DATA_DIR, RedisNodeConfig
 from .redis_connect import address_map, connection_hints
 from .redis_node import RedisNode, RedisNodeArgs
@@ -60,6 +62,7 @@ class RedisCluster(pulumi.ComponentResource):
     containers: Dict[str, docker.Container]
     volumes: Dict[str, docker.Volume]
     config_files: Dict[str, pulumi.FileAsset]
+    slot_seed: RedisSlotSeed
     formation: RedisFormation
     nodes: pulumi.Output[List[Dict[str, Any]]]
 
@@ -98,13 +101,22 @@ class RedisCluster(pulumi.ComponentResource):
         self.config_files = {node_name: n.config_file for node_name, n in self.node_components.items()}
 
         host = connect_host(args.bind_address)
+        password = self.password if self.password is not None else ""
+        # A new cluster's masters get their slots as soon as they answer (see redis_slot_seed: later
+        # costs Redis's 5 s rejoin delay); the formation then starts once every container exists.
+        masters = {node.name: self.containers[node.name] for node in self.plan.masters}
+        self.slot_seed = RedisSlotSeed(
+            f"{name}-slots",
+            RedisFormationArgs(cluster_name=name, plan=self.plan, connect_host=host, password=password,
+                               container_ids={n: c.id for n, c in masters.items()},
+                               timeout_seconds=args.formation_timeout_seconds),
+            pulumi.ResourceOptions(parent=self, depends_on=list(masters.values())))
         self.formation = RedisFormation(
             f"{name}-formation",
-            RedisFormationArgs(cluster_name=name, plan=self.plan, connect_host=host,
-                               password=self.password if self.password is not None else "",
+            RedisFormationArgs(cluster_name=name, plan=self.plan, connect_host=host, password=password,
                                container_ids={n: c.id for n, c in self.containers.items()},
                                timeout_seconds=args.formation_timeout_seconds),
-            pulumi.ResourceOptions(parent=self, depends_on=list(self.containers.values())))
+            pulumi.ResourceOptions(parent=self, depends_on=[*self.containers.values(), self.slot_seed]))
         self.nodes = self.formation.live.apply(lambda live: live_nodes(self.plan, live))
         self.address_map = address_map(self.plan, host)
         self.connect = connection_hints(self.plan, host, stack or pulumi.get_stack(), args.auth)

@@ -31,16 +31,17 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from ..redis_cluster_state import NodeObservation, coverage_problems, health_problems, live_roles, slot_map
-from ..redis_plan import ClusterPlan, NodePlan, slots_of
+from ..redis_plan import ClusterPlan, NodePlan
 from .container_presence import missing_containers
 from .redis_node_access import (CLIENT_PORT, PROBE_TIMEOUT_SECONDS, Clients, FormationError, FormationSpec,
                                 command, observe, observe_node, own_ids, retry, wait_for)
 from .redis_reshard import (balance_replicas, finish_open_slots, hand_over_leaving_masters, rebalance_slots,
                             reset_node, retire_leaving)
+from .redis_seeding import seed_planned_slots
 from .unknown import is_unknown
 
 __all__ = ["FormationError", "FormationSpec", "RedisFormation", "RedisFormationArgs", "RedisFormationProvider",
-           "converge", "observe", "reset_nodes"]
+           "converge", "formation_inputs", "observe", "reset_nodes"]
 
 UPDATE_KEYS = ("topology", "endpoints", "password", "containers", "timeoutSeconds")
 OUTPUT_KEYS = ("nodeIds", "live", "healthy", "problems")
@@ -72,25 +73,6 @@ def _all_meet(spec: FormationSpec) -> List[str]:
 def _slot_map_gaps(spec: FormationSpec) -> List[str]:
     return [f"{obs.name}: {problem}" for obs in observe(spec)
             for problem in coverage_problems(slot_map(obs.entries))[:1]]
-
-
-def _seed_fresh(spec: FormationSpec, observations: Sequence[NodeObservation]) -> None:
-    """Nodes that know nobody yet: distinct epochs, then each master's planned slots."""
-    import redis
-
-    for epoch, node in enumerate(spec.plan.nodes, start=1):
-        if observations[epoch - 1].info.get("cluster_my_epoch", "0") == "0":
-            try:
-                command(spec, node.name, "CLUSTER", "SET-CONFIG-EPOCH", epoch)
-            except redis.ResponseError:
-                pass  # epoch already set by an earlier, interrupted attempt: any distinct value will do
-    by_name = {o.name: o for o in observations}
-    for master in spec.plan.masters:
-        me = by_name[master.name].myself
-        owned = set(slots_of(me.slots)) if me else set()
-        missing = [s for s in slots_of(master.slots) if s not in owned]
-        if missing:
-            command(spec, master.name, "CLUSTER", "ADDSLOTS", *missing)
 
 
 def _stale_ids(spec: FormationSpec, observations: Sequence[NodeObservation]) -> List[str]:
@@ -206,7 +188,7 @@ def converge(spec: FormationSpec) -> Dict[str, Any]:
     observations = observe(spec)
     fresh = all(o.is_blank or len(o.entries) == 1 for o in observations)
     if fresh:
-        _seed_fresh(spec, observations)
+        seed_planned_slots(spec, spec.plan.nodes, observations)
     else:
         _repair(spec, observations, deadline)
     met = _meet_everyone(spec, observe(spec))
@@ -297,6 +279,18 @@ class RedisFormationArgs:
     timeout_seconds: int = 120
 
 
+def formation_inputs(args: RedisFormationArgs) -> Dict[str, Any]:
+    """The inputs FormationSpec.from_props reads, for the formation and for the slot seed."""
+    return {
+        "clusterName": args.cluster_name,
+        "topology": args.plan.topology(),
+        "endpoints": args.plan.endpoints(args.connect_host),
+        "password": pulumi.Output.secret(args.password),
+        "containers": dict(args.container_ids),
+        "timeoutSeconds": args.timeout_seconds,
+    }
+
+
 class RedisFormation(Resource, module="redis", name="Formation"):
     """The formed cluster. Outputs: nodeIds, live (role/master/slots per node), healthy, problems."""
 
@@ -307,15 +301,7 @@ class RedisFormation(Resource, module="redis", name="Formation"):
 
     def __init__(self, name: str, args: RedisFormationArgs,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        props: Dict[str, Any] = {
-            "clusterName": args.cluster_name,
-            "topology": args.plan.topology(),
-            "endpoints": args.plan.endpoints(args.connect_host),
-            "password": pulumi.Output.secret(args.password),
-            "containers": dict(args.container_ids),
-            "timeoutSeconds": args.timeout_seconds,
-            **{key: None for key in OUTPUT_KEYS},
-        }
+        props: Dict[str, Any] = {**formation_inputs(args), **{key: None for key in OUTPUT_KEYS}}
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
             additional_secret_outputs=["password"],
             # A new formation must never be created while the old one still owns the nodes.

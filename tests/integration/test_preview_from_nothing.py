@@ -28,7 +28,8 @@ PLANNED = {
     "redis": {"Stack": ["docker-networking-{stack}"], "RedisCluster": ["redis"], "BridgeNetwork": ["redis-network"],
               "Network": ["redis-network"], "RemoteImage": ["redis-image"], "GeneratedPassword": ["redis-password"],
               "RedisNode": [f"redis-{n}" for n in range(1, 7)], "Volume": [f"redis-{n}-data" for n in range(1, 7)],
-              "Container": [f"redis-{n}" for n in range(1, 7)], "Formation": ["redis-formation"]},
+              "Container": [f"redis-{n}" for n in range(1, 7)], "SlotSeed": ["redis-slots"],
+              "Formation": ["redis-formation"]},
 }
 
 

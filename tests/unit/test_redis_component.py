@@ -14,6 +14,7 @@ from components.redis_settings import RedisClusterArgs
 
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # how the engine protocol marks a secret value
 FORMATION = "pulumi-python:dynamic/redis:Formation"
+SLOT_SEED = "pulumi-python:dynamic/redis:SlotSeed"
 PASSWORD_TYPE = "pulumi-python:dynamic/random:GeneratedPassword"
 
 
@@ -99,10 +100,10 @@ def test_six_nodes_six_volumes_one_network_one_formation(monitor, tmp_path: Path
         assert types.count("docker:index/container:Container") == 6
         assert types.count("docker:index/volume:Volume") == 6
         assert types.count(NETWORK_TYPE) == 1
-        assert types.count(FORMATION) == 1 and types.count(PASSWORD_TYPE) == 1
+        assert types.count(FORMATION) == 1 and types.count(PASSWORD_TYPE) == 1 and types.count(SLOT_SEED) == 1
         names = _by_name(monitor)
         assert {f"redis-{i}" for i in range(1, 7)} | {f"redis-{i}-data" for i in range(1, 7)} | {
-            "redis-network", "redis-image", "redis-password", "redis-formation"} <= set(names)
+            "redis-network", "redis-image", "redis-password", "redis-slots", "redis-formation"} <= set(names)
     return _wait(cluster).apply(check)
 
 
@@ -114,7 +115,7 @@ def test_every_child_has_the_component_as_parent(monitor, tmp_path: Path):
         names, components = _by_name(monitor), _components(monitor)
         cluster_urn = "docker-networking:index:RedisCluster::redis"
         assert components["redis"].type == "docker-networking:index:RedisCluster"
-        for name in ["redis-network", "redis-image", "redis-password", "redis-formation"]:
+        for name in ["redis-network", "redis-image", "redis-password", "redis-slots", "redis-formation"]:
             assert components.get(name, names[name]).parent.endswith("$" + cluster_urn), name
         assert names["redis-network"].parent.endswith("$docker-networking:index:BridgeNetwork::redis-network")
         for i in range(1, 7):
@@ -153,6 +154,25 @@ def test_formation_depends_on_every_container_and_keeps_the_password_secret(moni
         assert "password" in formation.additionalSecretOutputs
         assert formation.deleteBeforeReplace
     return _wait(cluster).apply(check)
+
+
+@pulumi.runtime.test
+def test_slot_seed_waits_for_the_masters_containers_only_and_the_formation_for_the_seed(monitor, tmp_path: Path):
+    """The seed must not wait for the replicas: a master still without slots 2 s after it started costs
+    Redis's 5 s rejoin delay."""
+    cluster = RedisCluster("redis", RedisClusterArgs(masters=4), inventory=Inventory(), stack="unit",
+                           build_dir=tmp_path)
+
+    def check(_):
+        by_name = _by_name(monitor)
+        seed = by_name["redis-slots"]
+        waits_for = {name for name in cluster.containers
+                     if any(urn.endswith(_urn_suffix(monitor, name)) for urn in seed.dependencies)}
+        assert waits_for == {node.name for node in cluster.plan.masters}
+        assert set(seed.object.fields["containers"].struct_value.fields) == waits_for
+        assert _is_secret(seed.object.fields["password"]) and "password" in seed.additionalSecretOutputs
+        assert any(urn.endswith(f"{SLOT_SEED}::redis-slots") for urn in by_name["redis-formation"].dependencies)
+    return pulumi.Output.all(cluster.slot_seed.urn, _wait(cluster)).apply(check)
 
 
 @pulumi.runtime.test

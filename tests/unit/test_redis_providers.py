@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 
 import dill
+import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from components.providers.generated_password import ALPHABET, GeneratedPasswordProvider
 from components.providers.redis_formation import RedisFormationProvider
+from components.providers.redis_slot_seed import RedisSlotSeedProvider
 from components.redis_plan import plan_cluster
 from components.redis_settings import RedisClusterArgs
 
@@ -88,8 +90,26 @@ def test_formation_read_reports_unreachable_nodes():
     assert outs["live"]["redis-1"]["role"] == "unreachable"
 
 
+def test_slot_seed_never_changes_a_cluster_it_did_not_create():
+    """Size, password, containers: the formation's to handle. Only another cluster name is a new seed."""
+    olds = {**_props(), "seeded": True}
+    grown = _props(topology=plan_cluster("redis", RedisClusterArgs(masters=4)).topology(), password="other",
+                   containers={"redis-1": "another-id"})
+    assert RedisSlotSeedProvider().diff("id", olds, grown).changes is False
+    renamed = RedisSlotSeedProvider().diff("id", olds, _props(clusterName="cache"))
+    assert renamed.changes and renamed.replaces == ["clusterName"]
+    assert RedisSlotSeedProvider().update("id", olds, _props()).outs["seeded"] is False
+
+
+def test_slot_seed_gives_up_on_silent_masters_at_its_timeout():
+    from components.providers.redis_node_access import FormationError
+
+    with pytest.raises(FormationError, match="every master to answer"):
+        RedisSlotSeedProvider().create(_props(timeoutSeconds=0.3))
+
+
 def test_providers_load_in_a_fresh_process_started_in_the_project_directory():
-    for provider in (RedisFormationProvider(), GeneratedPasswordProvider()):
+    for provider in (RedisFormationProvider(), RedisSlotSeedProvider(), GeneratedPasswordProvider()):
         encoded = serialize_provider(provider)
         assert b"socket" not in base64.b64decode(encoded)
         code = ("import base64, sys, dill; p = dill.loads(base64.b64decode(sys.stdin.read())); "
