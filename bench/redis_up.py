@@ -91,7 +91,8 @@ def median(values: List[float]) -> float:
 
 
 def run(rounds: int, scaling: List[int], image: str) -> Dict[str, object]:
-    password = secrets.token_urlsafe(24)
+    # Hex: a URL-safe token may start with "-", and the CLI then reads it as an option (seen: "-C6Gu...").
+    password = secrets.token_hex(24)
     figures: Dict[str, List[float]] = {k: [] for k in ("a", "a_teardown", "b", "c", "d", "e", "f")}
     scaling_rows = []
     with tempfile.TemporaryDirectory(prefix="docker-networking-bench-") as tmp:
