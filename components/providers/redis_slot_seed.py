@@ -16,7 +16,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
 
 from .redis_formation import RedisFormationArgs, formation_inputs
 from .redis_node_access import FormationSpec, observe_node, wait_for
@@ -51,10 +51,7 @@ class RedisSlotSeedProvider(ResourceProvider):
         # Another cluster name is another cluster, maybe new; any other change is the formation's to handle.
         if is_unknown(news.get("clusterName")) or olds.get("clusterName") != news.get("clusterName"):
             return DiffResult(changes=True, replaces=["clusterName"], delete_before_replace=True)
-        return DiffResult(changes=False, replaces=[], delete_before_replace=True)
-
-    def update(self, _id: str, olds: Dict[str, Any], news: Dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs={**news, "seeded": False})
+        return DiffResult(changes=False)  # so it is never updated: replaced, or left as it is
 
     def delete(self, _id: str, props: Dict[str, Any]) -> None:
         pass  # the formation resets the nodes; a seed leaves nothing of its own

@@ -2,6 +2,7 @@
 
 Run executes the project's __main__.py in this process, exactly as the SDK's Automation API runs inline
 programs. Importing this module imports the Pulumi SDK, the slow part of the host's start.
+GetPluginInfo, About and Cancel never reach it: language_host.py answers them itself.
 """
 import importlib.metadata
 import json
@@ -16,9 +17,6 @@ import grpc
 from pulumi.automation._server import LanguageServer
 from pulumi.errors import RunError
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
-
-SDK_VERSION = importlib.metadata.version("pulumi")
-
 
 def installed_resource_plugins() -> Iterator[Tuple[str, str, str]]:
     """(name, version, server) of every installed package that declares a resource plugin."""
@@ -72,9 +70,6 @@ class ProjectLanguageHost(LanguageServer):
         return language_pb2.GetRequiredPackagesResponse(packages=[
             plugin_pb2.PackageDependency(name=n, kind="resource", version=v, server=s)
             for n, v, s in installed_resource_plugins()])
-
-    def GetPluginInfo(self, request, context):
-        return plugin_pb2.PluginInfo(version=SDK_VERSION)
 
 
 class _HandlerCollector:
