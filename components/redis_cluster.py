@@ -14,7 +14,8 @@ import pulumi_docker as docker
 from .bridge_network import BridgeNetwork, BridgeNetworkArgs, validate_bridge
 from .ephemeral_ports import ephemeral_port_warning, ephemeral_range
 from .host_networks import LiveInventory, NetworkInventory, check_subnet_is_free
-from .images import image, validate_image_name
+from .image_names import validate_image_name
+from .images import image
 from .labels import project_labels
 from .providers.generated_password import GeneratedPassword
 from .providers.redis_formation import RedisFormation, RedisFormationArgs

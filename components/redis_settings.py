@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from .errors import ConfigError
-from .images import DEFAULT_REDIS_IMAGE
+from .image_names import DEFAULT_REDIS_IMAGE
 from .setting_values import parse_bool, parse_int, parse_str, reject_unknown_keys
 
 SETTING = "redis"  # the structured config key: docker-networking:redis

@@ -16,7 +16,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence
 from components.bridge_network import BridgeNetworkArgs, validate_bridge
 from components.container_checks import (parse_host_port, parse_publish_address, plan_static_ips,
                                          require_unique_host_ports)
-from components.images import DEFAULT_TOMCAT_IMAGE, validate_image_name
+from components.image_names import DEFAULT_TOMCAT_IMAGE, validate_image_name
 from components.network_ref import NetworkRef
 from components.tomcat import LOOPBACK, TomcatSpec
 
