@@ -1,6 +1,7 @@
 """The scenario registry: one module per tutorial scenario, chosen by the `scenario` setting."""
+import importlib
 import os
-from typing import Callable, Dict
+from typing import Callable
 
 import pulumi
 
@@ -9,20 +10,21 @@ from components.errors import ConfigError
 
 ScenarioBuilder = Callable[[pulumi.Config, str], None]
 
+# Each name is a module of this package whose `build` deploys that scenario.
+SCENARIOS = ("bridge", "link", "mynet", "redis")
 
-def _registry() -> Dict[str, ScenarioBuilder]:
-    # Imported lazily so a bad scenario name fails before any component module is loaded.
-    from . import bridge, link, mynet, redis
 
-    return {"bridge": bridge.build, "link": link.build, "mynet": mynet.build, "redis": redis.build}
+def _builder(name: str) -> ScenarioBuilder:
+    # Only the chosen scenario's module is imported: every `pulumi up` waits for the program's imports,
+    # and a bad scenario name fails before any component module is loaded.
+    return importlib.import_module(f"{__name__}.{name}").build
 
 
 def build_scenario(config: pulumi.Config, stack: str) -> None:
     require_one_engine(pulumi.Config("docker").get("host"), os.environ.get("DOCKER_HOST"))
     name = config.get("scenario")
-    registry = _registry()
-    if name not in registry:
+    if name not in SCENARIOS:
         raise ConfigError("docker-networking:scenario", f"unknown scenario {name!r}",
-                          f"set it to one of {', '.join(sorted(registry))} "
+                          f"set it to one of {', '.join(sorted(SCENARIOS))} "
                           "(pulumi config set scenario redis)")
-    registry[name](config, stack)
+    _builder(name)(config, stack)
