@@ -1,15 +1,24 @@
-"""Runs the Python SDK's dynamic provider host as `python -m pulumi.dynamic` would, ending it at once when
-the CLI stops it: on SIGINT the SDK's host shuts the interpreter down in order, time every command waits
-for. Used with the project's own language host (see language_host.py)."""
+"""Runs the Python SDK's dynamic provider host as `python -m pulumi.dynamic` would, with two changes for
+a host the CLI starts and waits for in every command (used with the project's own language host, see
+language_host.py):
+- it ends at once when the CLI stops it (on SIGINT the SDK's host shuts the interpreter down in order);
+- the garbage collector is paused while the SDK loads (see host_process.py).
+"""
 import os
 import runpy
-import signal
 import sys
 
-from language_host import stop_at_once
+from host_process import (exit_at_once_when_stopped, pause_garbage_collection,  # beside this file
+                          resume_garbage_collection)
 
-for signum in (signal.SIGINT, signal.SIGTERM):
-    signal.signal(signum, stop_at_once)
+exit_at_once_when_stopped()
+pause_garbage_collection()
+# What pulumi.dynamic's __main__ imports before it serves (it serves as soon as it is run).
+import dill  # noqa: E402,F401
+import pulumi.dynamic  # noqa: E402,F401
+from pulumi.runtime.proto import provider_pb2_grpc  # noqa: E402,F401
+
+resume_garbage_collection()
 # As with `-m`: the working directory (the project) first on the path, so the pickled providers' own
 # modules (components.providers...) import.
 sys.path.insert(0, os.getcwd())

@@ -18,7 +18,7 @@ export PATH="$TOOLS_BIN:$PATH" PULUMI_SKIP_UPDATE_CHECK=true
 if [[ -x "$cli_dir/pulumi-language-python" && ! -e "$cli_dir/language_host.py" ]]; then
   log "language host: the official pulumi-language-python"
 else
-  for file in language_host.py sdk_language_host.py dynamic_host.py; do
+  for file in language_host.py sdk_language_host.py dynamic_host.py host_process.py; do
     cp "$REPO_ROOT/scripts/toolchain/$file" "$cli_dir/$file"
   done
   # Both wrappers run on the project's virtualenv (.venv, as Pulumi.yaml says), else python3 on PATH.

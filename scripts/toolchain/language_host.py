@@ -10,8 +10,6 @@ both are kept short: the port is printed before the SDK is imported (0.2 s), the
 (GetPluginInfo, About, Cancel) are answered without it, and a stop ends the process at once.
 """
 import importlib.metadata
-import os
-import signal
 import sys
 import threading
 from concurrent import futures
@@ -19,14 +17,9 @@ from typing import Callable, Dict, Optional, Sequence
 
 import grpc
 
+from host_process import exit_at_once_when_stopped, pause_garbage_collection
+
 SERVICE = "pulumirpc.LanguageRuntime"
-
-
-def stop_at_once(*_: object) -> None:
-    # The CLI stops a plugin (SIGINT, then SIGTERM) only when it needs nothing more from it: nothing is
-    # left to flush, and an orderly interpreter shutdown (grpc threads, the program's modules) is time
-    # every command would wait for.
-    os._exit(0)
 
 
 def protobuf_string_field(number: int, value: str) -> bytes:
@@ -89,8 +82,8 @@ def load_sdk_service(engine_address: str) -> Sequence[grpc.GenericRpcHandler]:
 
 
 def main() -> None:
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop_at_once)
+    exit_at_once_when_stopped()
+    pause_garbage_collection()  # until the program's top-level code has run (sdk_language_host.py)
     engine_address = sys.argv[-1] if len(sys.argv) > 1 else ""
     deferred = DeferredHandler(lambda: load_sdk_service(engine_address))
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), handlers=(deferred,),

@@ -2,7 +2,8 @@
 
 Run executes the project's __main__.py in this process, exactly as the SDK's Automation API runs inline
 programs. Importing this module imports the Pulumi SDK, the slow part of the host's start.
-GetPluginInfo, About and Cancel never reach it: language_host.py answers them itself.
+GetPluginInfo, About and Cancel never reach it: language_host.py answers them itself. The garbage
+collector, paused since the host started, resumes once the program's top-level code has run.
 """
 import importlib.metadata
 import json
@@ -17,6 +18,9 @@ import grpc
 from pulumi.automation._server import LanguageServer
 from pulumi.errors import RunError
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
+
+from host_process import resume_garbage_collection
+
 
 def installed_resource_plugins() -> Iterator[Tuple[str, str, str]]:
     """(name, version, server) of every installed package that declares a resource plugin."""
@@ -44,6 +48,9 @@ class ProjectLanguageHost(LanguageServer):
             raise  # the program's own clean error, printed as it is
         except Exception:  # noqa: BLE001 - reported like the official host does, with the traceback
             raise RunError("Program failed with an unhandled exception:\n" + traceback.format_exc()) from None
+        finally:
+            # Its imports and declarations done, the program now waits on the engine for a while.
+            resume_garbage_collection()
 
     def Run(self, request, context):
         self._program_dir = request.info.program_directory or request.pwd or os.getcwd()

@@ -1,6 +1,8 @@
-"""The project's fallback language host (scripts/toolchain): its early answers are what the SDK's servicer
-would send, and the SDK-based service is loaded once, on the first call that needs it."""
+"""The project's fallback hosts (scripts/toolchain): the language host's early answers are what the SDK's
+servicer would send, the SDK-based service is loaded once, on the first call that needs it, and both hosts
+pause the garbage collector only while they start."""
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -62,3 +64,24 @@ def test_the_sdk_service_is_loaded_once_and_only_for_other_calls(language_host):
         packages.unary_unary(language_pb2.GetRequiredPackagesRequest(), None)))
     assert "docker" in {package.name for package in response.packages}  # pulumi_docker declares its plugin
     assert handler.service(SimpleNamespace(method="/pulumirpc.LanguageRuntime/NoSuchMethod")) is None
+
+
+def test_the_hosts_pause_the_garbage_collector_while_they_start_and_resume_it_after():
+    # A fresh interpreter: the switch is process-wide.
+    probe = ("import gc, host_process\n"
+             "host_process.pause_garbage_collection(); paused = not gc.isenabled()\n"
+             "import json; loaded = json.dumps({})\n"
+             "host_process.resume_garbage_collection()\n"
+             "print(paused, gc.isenabled(), gc.get_freeze_count() > 0)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=TOOLCHAIN, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True", "True"]
+
+
+def test_the_dynamic_provider_host_serves_with_the_collector_running():
+    # It prints its port only once it serves; by then start-up is over and the collector runs again.
+    probe = ("import gc, runpy, sys\n"
+             "sys.argv = ['dynamic_host.py', '127.0.0.1:1']\n"
+             "runpy.run_module = lambda *a, **k: print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
+             "exec(open('dynamic_host.py').read())")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=TOOLCHAIN, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True"]
