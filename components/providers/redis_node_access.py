@@ -11,7 +11,7 @@ from ..redis_cluster_state import NodeObservation, parse_cluster_nodes, parse_in
 from ..redis_plan import ClusterPlan, NodePlan, topology_from_props
 
 # Short: every wait ends as soon as the nodes say so (a poll is a few loopback round trips).
-POLL_SECONDS = 0.1
+POLL_SECONDS = 0.05
 PROBE_TIMEOUT_SECONDS = 2.0
 CLIENT_PORT = 6379  # inside every container; the nodes meet and MIGRATE on <container ip>:6379
 
