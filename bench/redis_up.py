@@ -102,6 +102,7 @@ def run(rounds: int, scaling: List[int], image: str) -> Dict[str, object]:
         def tutorial_round(masters: int) -> "tuple[float, float]":
             plan = plan_cluster(DEFAULT_NETWORK_NAME, RedisClusterArgs(masters=masters, image=image))
             confs = Path(tempfile.mkdtemp(dir=tmp))
+            tutorial_cluster.prepare(plan, password, confs)
             up_time = timed(lambda: tutorial_cluster.create(plan, DEFAULT_NETWORK_NAME, DEFAULT_SUBNET,
                                                             image, password, confs))
             down_time = timed(lambda: tutorial_cluster.teardown(plan, DEFAULT_NETWORK_NAME))

@@ -1,7 +1,8 @@
 """The baseline: the tutorial's own commands with the docker CLI, on the same image and settings.
 
 Network create, one `docker run` per node, `redis-cli --cluster create`, then wait until every node
-reports cluster_state:ok; and the matching teardown. The redis.conf files are rendered by the project's
+reports cluster_state:ok; and the matching teardown. The config files and the labelled data volumes are
+made beforehand, outside the timed part. The redis.conf files are rendered by the project's
 own renderer so both sides run the very same configuration.
 """
 import subprocess
@@ -20,21 +21,33 @@ LABELS = project_labels(stack="bench-tutorial", component="tutorial-commands")
 
 
 def _docker(*args: str) -> str:
-    return subprocess.run(["docker", *args], check=True, capture_output=True, text=True).stdout
+    done = subprocess.run(["docker", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"docker {' '.join(args[:3])} ... failed: {done.stderr.strip()}")
+    return done.stdout
 
 
 def _label_args() -> List[str]:
     return [arg for key, value in LABELS.items() for arg in ("--label", f"{key}={value}")]
 
 
-def create(plan: ClusterPlan, network: str, subnet: str, image: str, password: str, workdir: Path,
-           bind: str = "127.0.0.1", timeout: float = 120.0) -> None:
-    _docker("network", "create", "--driver", "bridge", "--subnet", subnet, *_label_args(), network)
+def prepare(plan: ClusterPlan, password: str, workdir: Path) -> None:
+    """Before the clock starts: each node's config files, and its data volume created with the project's
+    labels (a volume `docker run -v` creates carries none, and the clean-up finds leftovers by label)."""
     for node in plan.nodes:
         conf_dir = workdir / node.name
         conf_dir.mkdir(parents=True, exist_ok=True)
         (conf_dir / "redis.conf").write_text(render_node_config(RedisNodeConfig(node.name, node.ip)))
         (conf_dir / "auth.conf").write_text(render_auth_config(password))
+        _docker("volume", "create", *_label_args(), f"{node.name}-data")
+
+
+def create(plan: ClusterPlan, network: str, subnet: str, image: str, password: str, workdir: Path,
+           bind: str = "127.0.0.1", timeout: float = 120.0) -> None:
+    """The timed part, after prepare(): the tutorial's commands, up to every node ok."""
+    _docker("network", "create", "--driver", "bridge", "--subnet", subnet, *_label_args(), network)
+    for node in plan.nodes:
+        conf_dir = workdir / node.name
         # As the tutorial: one `docker run` after the other.
         _docker("run", "-d", "--name", node.name, "--net", network, "--ip", node.ip,
                 "-p", f"{bind}:{node.host_port}:6379", "-p", f"{bind}:{node.bus_host_port}:16379",
@@ -80,7 +93,19 @@ def wait_all_ok(plan: ClusterPlan, host: str, password: str, timeout: float = 12
         time.sleep(0.05)
 
 
-def teardown(plan: ClusterPlan, network: str) -> None:
+def teardown(plan: ClusterPlan, network: str, endpoint_wait: float = 10.0) -> None:
     _docker("rm", "-f", "-v", *[n.name for n in plan.nodes])
-    _docker("network", "rm", network)
+    # Seen once with 24 containers removed at once (docker.io 20.10): the engine still counted an
+    # endpoint on the network after every container was gone. Give it a moment, then say what to do.
+    deadline = time.monotonic() + endpoint_wait
+    while True:
+        try:
+            _docker("network", "rm", network)
+            break
+        except RuntimeError as error:
+            if "active endpoints" not in str(error) or time.monotonic() > deadline:
+                raise RuntimeError(f"{error}. If no container is attached any more (docker network inspect "
+                                   f"{network}), the engine kept a stale endpoint: restart dockerd, then "
+                                   "`make clean`") from None
+            time.sleep(0.2)
     _docker("volume", "rm", "-f", *[f"{n.name}-data" for n in plan.nodes])
