@@ -1,6 +1,6 @@
 """Runs the Python SDK's dynamic provider host as `python -m pulumi.dynamic` would, with two changes for
-a host the CLI starts and waits for in every command (used with the project's own language host, see
-language_host.py):
+a host the CLI starts and waits for in every command (installed with the project's own language host,
+see language-host/ and install.sh):
 - it ends at once when the CLI stops it (on SIGINT the SDK's host shuts the interpreter down in order);
 - the garbage collector is paused while the SDK loads (see host_process.py).
 """

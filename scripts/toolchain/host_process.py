@@ -1,6 +1,7 @@
-"""Process settings shared by the project's fallback hosts (language_host.py, dynamic_host.py).
+"""Process settings shared by the Python processes of the project's fallback hosts (program_runner.py,
+dynamic_host.py).
 
-Standard library only: both hosts call these before they import anything slow.
+Standard library only: both call these before they import anything slow.
 """
 import gc
 import os
@@ -20,7 +21,7 @@ def exit_at_once_when_stopped() -> None:
 
 
 def pause_garbage_collection() -> None:
-    """Called first thing: a host's start is mostly imports (the Pulumi SDK, the program's modules),
+    """Called first thing: a start is mostly imports (the Pulumi SDK, the program's modules),
     some 100k long-lived objects, and CPython runs full collections among them that free nothing.
     Measured here: 0.02-0.03 s per process and step (SDK, program), every `pulumi` command pays it."""
     gc.disable()

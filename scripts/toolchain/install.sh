@@ -12,22 +12,20 @@ cli_dir="$("$REPO_ROOT/scripts/toolchain/pulumi_cli.sh")"
 ln -sfn "$cli_dir/pulumi" "$TOOLS_BIN/pulumi"
 export PATH="$TOOLS_BIN:$PATH" PULUMI_SKIP_UPDATE_CHECK=true
 
-# Language host: the official one when the CLI came with it, else ours on the SDK's LanguageServer.
-# Either way it sits beside the real `pulumi` binary, where the CLI looks for bundled plugins first
-# (a host found only on $PATH makes every command print a warning).
-if [[ -x "$cli_dir/pulumi-language-python" && ! -e "$cli_dir/language_host.py" ]]; then
+# Language host: the official one when the CLI came with it, else the project's own (language-host/, Go),
+# which runs each program in a Python process (program_runner.py). Either way it sits beside the real
+# `pulumi` binary, where the CLI looks for bundled plugins first (a host found only on $PATH makes every
+# command print a warning). program_runner.py, or language_host.py of an older set-up, marks ours.
+if [[ -x "$cli_dir/pulumi-language-python" && ! -e "$cli_dir/program_runner.py" && ! -e "$cli_dir/language_host.py" ]]; then
   log "language host: the official pulumi-language-python"
 else
-  for file in language_host.py sdk_language_host.py dynamic_host.py host_process.py; do
+  host_binary="$("$REPO_ROOT/scripts/toolchain/language_host_build.sh" | tail -n 1)"
+  cp --remove-destination "$host_binary" "$cli_dir/pulumi-language-python"
+  rm -f "$cli_dir/language_host.py" "$cli_dir/sdk_language_host.py"  # an older set-up's Python host
+  for file in program_runner.py dynamic_host.py host_process.py; do
     cp "$REPO_ROOT/scripts/toolchain/$file" "$cli_dir/$file"
   done
-  # Both wrappers run on the project's virtualenv (.venv, as Pulumi.yaml says), else python3 on PATH.
-  cat > "$cli_dir/pulumi-language-python" <<'SH'
-#!/bin/sh
-# The docker-networking project's fallback Python language host (scripts/toolchain/language_host.py).
-py=python3; [ -x "$PWD/.venv/bin/python" ] && py="$PWD/.venv/bin/python"
-exec "$py" "$(dirname "$(readlink -f "$0")")/language_host.py" "$@"
-SH
+  # The dynamic provider host runs on the project's virtualenv (.venv, as Pulumi.yaml says), else python3.
   cat > "$cli_dir/pulumi-resource-pulumi-python" <<'SH'
 #!/bin/sh
 # Runs the Python SDK's dynamic provider host on the project's virtualenv (scripts/toolchain/dynamic_host.py).
@@ -35,7 +33,7 @@ py=python3; [ -x "$PWD/.venv/bin/python" ] && py="$PWD/.venv/bin/python"
 exec "$py" -u "$(dirname "$(readlink -f "$0")")/dynamic_host.py" "$@"
 SH
   chmod +x "$cli_dir/pulumi-language-python" "$cli_dir/pulumi-resource-pulumi-python"
-  log "language host: the project's own (scripts/toolchain/language_host.py)"
+  log "language host: the project's own (scripts/toolchain/language-host)"
 fi
 for bin in "$cli_dir"/pulumi-language-python* "$cli_dir"/pulumi-resource-pulumi-python "$cli_dir"/pulumi-analyzer-policy-python; do
   [[ -e "$bin" ]] && ln -sfn "$bin" "$TOOLS_BIN/$(basename "$bin")"

@@ -1,0 +1,30 @@
+"""The Python side of the project's fallback hosts (scripts/toolchain): the program runner and the dynamic
+provider host pause the garbage collector only while they start. The Go language host and the runner it
+starts are tested in tests/integration/test_language_host.py."""
+import subprocess
+import sys
+from pathlib import Path
+
+TOOLCHAIN = Path(__file__).resolve().parents[2] / "scripts" / "toolchain"
+
+
+def test_the_hosts_pause_the_garbage_collector_while_they_start_and_resume_it_after():
+    # A fresh interpreter: the switch is process-wide.
+    probe = ("import gc, host_process\n"
+             "host_process.pause_garbage_collection(); paused = not gc.isenabled()\n"
+             "import json; loaded = json.dumps({})\n"
+             "host_process.resume_garbage_collection()\n"
+             "print(paused, gc.isenabled(), gc.get_freeze_count() > 0)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=TOOLCHAIN, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True", "True"]
+
+
+def test_the_dynamic_provider_host_serves_with_the_collector_running():
+    # It prints its port only once it serves; by then start-up is over and the collector runs again.
+    probe = ("import gc, runpy, sys\n"
+             "sys.argv = ['dynamic_host.py', '127.0.0.1:1']\n"
+             "runpy.run_module = lambda *a, **k: print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
+             "exec(open('dynamic_host.py').read())")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=TOOLCHAIN, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True"]
+
