@@ -2,6 +2,7 @@
 answers about the program, a failing program runner reported with its last words, and a stop that ends
 the program it runs. Every other integration test runs its programs through it."""
 import importlib.metadata
+import importlib.util
 import json
 import platform
 import shutil
