@@ -73,14 +73,14 @@ func (h *host) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulumirpc.Run
 	cmd.ExtraFiles = []*os.File{answerWriter}
 	endWithParent(cmd)
 
-	started := h.track(cmd)
+	started := h.start(cmd)
 	answerWriter.Close() // the child holds its own copy
 	if started != nil {
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not start the program runner: %v", started)}, nil
 	}
 	answer, _ := io.ReadAll(answerReader)
 	waited := cmd.Wait()
-	h.untrack(cmd)
+	h.forget(cmd)
 
 	response := &pulumirpc.RunResponse{}
 	if waited != nil || proto.Unmarshal(answer, response) != nil {
@@ -90,7 +90,8 @@ func (h *host) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulumirpc.Run
 	return response, nil
 }
 
-func (h *host) track(cmd *exec.Cmd) error {
+// start starts a program and keeps it in the list a stop kills; forget takes it off once it has ended.
+func (h *host) start(cmd *exec.Cmd) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := cmd.Start(); err != nil {
@@ -100,7 +101,7 @@ func (h *host) track(cmd *exec.Cmd) error {
 	return nil
 }
 
-func (h *host) untrack(cmd *exec.Cmd) {
+func (h *host) forget(cmd *exec.Cmd) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.programs, cmd)
