@@ -16,8 +16,10 @@ from tests.integration.conftest import TEST_IMAGES
 
 pytestmark = pytest.mark.integration
 
-# Its own name, subnet and ports: nothing else the tests deploy uses them.
+# Its own name, subnet and ports: nothing else the tests deploy uses them. The ports stay below the
+# kernel's ephemeral range (32768 and up here), where any outgoing connection may hold one.
 NETWORK, SUBNET = "bench-baseline", "10.77.0.0/24"
+BASE_PORT, BUS_BASE_PORT = 28370, 29370
 
 
 def test_the_tutorial_commands_form_a_cluster_and_their_teardown_leaves_nothing(
@@ -25,7 +27,7 @@ def test_the_tutorial_commands_form_a_cluster_and_their_teardown_leaves_nothing(
         docker_client: docker.DockerClient) -> None:
     image = TEST_IMAGES["redisImage"]
     plan = plan_cluster(NETWORK, RedisClusterArgs(masters=3, network_name=NETWORK, subnet=SUBNET, image=image,
-                                                  base_port=26370, bus_base_port=36370))
+                                                  base_port=BASE_PORT, bus_base_port=BUS_BASE_PORT))
     password = secrets.token_hex(16)
     stack_filter = {"label": f"{STACK_LABEL}={tutorial_cluster.LABELS[STACK_LABEL]}"}
     try:
