@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Callable, List, Mapping, Optional, Protocol, Tuple
 
 from .addressing import overlaps
+from .engine_api import EngineClient
 from .errors import ConfigError
 from .labels import PROJECT_LABEL, STACK_LABEL
 
@@ -52,14 +53,14 @@ def parse_proc_net_route(text: str) -> List[HostRoute]:
 
 
 class LiveInventory:
-    """The real engine (through docker-py, honouring DOCKER_HOST) and the host's routing table.
+    """The real engine (at DOCKER_HOST, see engine_api) and the host's routing table.
 
     The engine is asked once per instance: a program run checks its subnets with one instance (a
     RedisCluster and its BridgeNetwork share it), so they all see the same answer.
     """
 
     def __init__(self, route_file: str = "/proc/net/route",
-                 client_factory: Optional[Callable[[], object]] = None) -> None:
+                 client_factory: Callable[[], EngineClient] = EngineClient) -> None:
         self._route_file = route_file
         self._client_factory = client_factory
         self._networks: Optional[List[EngineNetwork]] = None
@@ -70,26 +71,19 @@ class LiveInventory:
         return list(self._networks)
 
     def _ask_engine(self) -> List[EngineNetwork]:
-        import docker  # imported here: the provider process and unit tests may not need it
-
-        client = self._client_factory() if self._client_factory else docker.from_env()
-        try:
-            found = []
-            for net in client.networks.list():  # type: ignore[attr-defined]
-                attrs = net.attrs
-                subnets = []
-                for cfg in (attrs.get("IPAM") or {}).get("Config") or []:
-                    try:
-                        parsed = ipaddress.ip_network(cfg.get("Subnet", ""), strict=False)
-                    except ValueError:
-                        continue
-                    if isinstance(parsed, ipaddress.IPv4Network):
-                        subnets.append(parsed)
-                found.append(EngineNetwork(name=attrs["Name"], id=attrs["Id"],
-                                           subnets=tuple(subnets), labels=attrs.get("Labels") or {}))
-            return found
-        finally:
-            client.close()  # type: ignore[attr-defined]
+        found = []
+        for attrs in self._client_factory().networks():
+            subnets = []
+            for cfg in (attrs.get("IPAM") or {}).get("Config") or []:
+                try:
+                    parsed = ipaddress.ip_network(cfg.get("Subnet", ""), strict=False)
+                except ValueError:
+                    continue
+                if isinstance(parsed, ipaddress.IPv4Network):
+                    subnets.append(parsed)
+            found.append(EngineNetwork(name=attrs["Name"], id=attrs["Id"],
+                                       subnets=tuple(subnets), labels=attrs.get("Labels") or {}))
+        return found
 
     def host_routes(self) -> List[HostRoute]:
         try:

@@ -21,7 +21,7 @@ def _builder(name: str) -> ScenarioBuilder:
 
 
 def build_scenario(config: pulumi.Config, stack: str) -> None:
-    require_one_engine(pulumi.Config("docker").get("host"), os.environ.get("DOCKER_HOST"))
+    require_one_engine(pulumi.Config("docker").get("host"), os.environ)
     name = config.get("scenario")
     if name not in SCENARIOS:
         raise ConfigError("docker-networking:scenario", f"unknown scenario {name!r}",

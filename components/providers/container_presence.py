@@ -5,30 +5,23 @@ recreates the container. Providers that wait on containers ask here, so they can
 """
 from typing import Callable, List, Mapping, Optional
 
+from ..engine_api import EngineClient, EngineError, EngineUnreachable, NotFound
 
-def missing_containers(container_ids: Mapping[str, str], client_factory: Optional[Callable[[], object]] = None,
-                       ) -> List[str]:
+
+def missing_containers(container_ids: Mapping[str, str],
+                       client_factory: Optional[Callable[[], EngineClient]] = None) -> List[str]:
     """Names whose container id the engine does not know. An engine that cannot be asked hides nothing:
     it returns [] and lets the caller's own wait report the problem."""
-    import docker  # imported here: the provider runs in its own process, and is pickled
-    import docker.errors
-    import requests
-
-    unanswered = (docker.errors.DockerException, requests.RequestException)  # the engine, not the container
-
     try:
-        client = client_factory() if client_factory else docker.from_env()
-    except unanswered:
+        client = client_factory() if client_factory else EngineClient()
+    except ValueError:  # a DOCKER_HOST the client cannot use: the program's own check names it
         return []
     missing = []
-    try:
-        for name, container_id in sorted(container_ids.items()):
-            try:
-                client.containers.get(container_id)  # type: ignore[attr-defined]
-            except docker.errors.NotFound:
-                missing.append(name)
-            except unanswered:
-                pass
-    finally:
-        client.close()  # type: ignore[attr-defined]
+    for name, container_id in sorted(container_ids.items()):
+        try:
+            client.container(container_id)
+        except NotFound:
+            missing.append(name)
+        except (EngineUnreachable, EngineError):
+            pass  # the engine, not the container: no conclusion
     return missing

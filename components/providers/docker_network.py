@@ -3,19 +3,20 @@
 pulumi-docker's Network waits a fixed 2 s after each create, delete and read of a network (its upstream
 Terraform provider polls with a 2 s initial delay). Every container waits for its network, so that
 wait was a quarter of `pulumi up -s redis` and, on delete, of `pulumi destroy`. This provider creates,
-reads and removes the network with docker-py and returns as soon as the engine has answered.
+reads and removes the network through the engine's API (engine_api) and returns as soon as the engine has
+answered.
 
 An engine network cannot be changed in place, so any change of its settings is a replacement, old one
 first (the name is fixed).
 """
 import ipaddress
-from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult
 
+from ..engine_api import EngineClient, EngineError, NotFound
 from .engine_provider import EngineProvider
 from .unknown import is_unknown
 
@@ -35,34 +36,25 @@ class DockerNetworkProvider(EngineProvider):
         return CheckResult(news, failures)
 
     def create(self, props: Dict[str, Any]) -> CreateResult:
-        import docker.errors
-        from docker.types import IPAMConfig, IPAMPool
-
-        pool = IPAMPool(subnet=props["subnet"], gateway=props.get("gateway") or None,
-                        iprange=props.get("ip_range") or None)
-        with closing(self._client()) as client:
-            try:
-                # check_duplicate: engines before API 1.44 otherwise create a second network of the same name.
-                created = client.api.create_network(props["name"], driver=props.get("driver") or "bridge",
-                                                    ipam=IPAMConfig(pool_configs=[pool]), check_duplicate=True,
-                                                    labels=dict(props.get("labels") or {}))
-            except docker.errors.APIError as error:
-                raise RuntimeError(f"the engine refused to create network {props['name']!r}: "
-                                   f"{error.explanation or error}. If a network of that name exists and "
-                                   f"is not this stack's, remove it (docker network rm {props['name']}) "
-                                   "or choose another network name") from None
-            network = client.api.inspect_network(created["Id"])
+        client = self._client()
+        try:
+            network_id = client.create_network(props["name"], driver=props.get("driver") or "bridge",
+                                               subnet=props["subnet"], gateway=props.get("gateway") or None,
+                                               ip_range=props.get("ip_range") or None,
+                                               labels=props.get("labels") or {})
+        except EngineError as error:
+            raise RuntimeError(f"the engine refused to create network {props['name']!r}: {error.message}. "
+                               f"If a network of that name exists and is not this stack's, remove it "
+                               f"(docker network rm {props['name']}) or choose another network name") from None
+        network = client.network(network_id)
         return CreateResult(network["Id"], network_outputs(network))
 
     def read(self, id_: str, props: Dict[str, Any]) -> ReadResult:
         """The live network; an empty ID when it is gone, so a refresh drops it from the state."""
-        import docker.errors
-
-        with closing(self._client()) as client:
-            try:
-                network = client.api.inspect_network(id_)
-            except docker.errors.NotFound:
-                return ReadResult("", {})
+        try:
+            network = self._client().network(id_)
+        except NotFound:
+            return ReadResult("", {})
         return ReadResult(network["Id"], network_outputs(network))
 
     def diff(self, _id: str, olds: Dict[str, Any], news: Dict[str, Any]) -> DiffResult:
@@ -71,30 +63,26 @@ class DockerNetworkProvider(EngineProvider):
         return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=True)
 
     def delete(self, id_: str, props: Dict[str, Any]) -> None:
-        import docker.errors
-
-        with closing(self._client()) as client:
-            try:
-                client.api.remove_network(id_)
-            except docker.errors.NotFound:
-                return  # already removed by hand: nothing left to do
-            except docker.errors.APIError:
-                attached = attached_containers(client, id_)
-                if not attached:
-                    raise
-                name = props.get("name") or id_[:12]
-                raise RuntimeError(
-                    f"network {name} still has containers attached that this stack did not remove: "
-                    f"{', '.join(attached)}. Disconnect or remove them "
-                    f"(docker network disconnect {name} {attached[0]}), then run the command again") from None
+        client = self._client()
+        try:
+            client.remove_network(id_)
+        except NotFound:
+            return  # already removed by hand: nothing left to do
+        except EngineError:
+            attached = attached_containers(client, id_)
+            if not attached:
+                raise
+            name = props.get("name") or id_[:12]
+            raise RuntimeError(
+                f"network {name} still has containers attached that this stack did not remove: "
+                f"{', '.join(attached)}. Disconnect or remove them "
+                f"(docker network disconnect {name} {attached[0]}), then run the command again") from None
 
 
-def attached_containers(client: Any, network_id: str) -> List[str]:
-    import docker.errors
-
+def attached_containers(client: EngineClient, network_id: str) -> List[str]:
     try:
-        containers = client.api.inspect_network(network_id).get("Containers") or {}
-    except docker.errors.NotFound:
+        containers = client.network(network_id).get("Containers") or {}
+    except NotFound:
         return []
     return sorted(str(c.get("Name") or cid[:12]) for cid, c in containers.items())
 

@@ -1,15 +1,14 @@
 """The base of the dynamic providers that talk to the Docker engine.
 
-Pulumi pickles a provider into the state, so it holds nothing but code: each call opens its own
-docker-py client (honouring DOCKER_HOST) and closes it. Tests replace `_client` with a fake engine.
+Pulumi pickles a provider into the state, so it holds nothing but code: each call makes its own engine
+client (which reads DOCKER_HOST then) and the client keeps no connection. Tests replace `_client` with a
+fake engine.
 """
-from typing import Any
-
 from pulumi.dynamic import ResourceProvider
+
+from ..engine_api import EngineClient
 
 
 class EngineProvider(ResourceProvider):
-    def _client(self) -> Any:
-        import docker  # imported here: the provider runs in its own process, and is pickled
-
-        return docker.from_env()
+    def _client(self) -> EngineClient:
+        return EngineClient()

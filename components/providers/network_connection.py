@@ -2,16 +2,16 @@
 
 pulumi-docker replaces a container whenever its list of networks changes, but the tutorial's point
 is that a running container joins a second network without a restart. This dynamic provider connects
-and disconnects through the engine API (docker-py) and leaves the container otherwise untouched.
+and disconnects through the engine API (engine_api) and leaves the container otherwise untouched.
 """
 import ipaddress
-from contextlib import closing
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
+from ..engine_api import EngineClient, EngineError, NotFound
 from .engine_provider import EngineProvider
 from .unknown import is_unknown
 
@@ -40,29 +40,27 @@ class NetworkConnectionProvider(EngineProvider):
         return CheckResult(news, failures)
 
     def create(self, props: Dict[str, Any]) -> CreateResult:
-        with closing(self._client()) as client:
-            container = client.api.inspect_container(props["container"])
-            network = client.api.inspect_network(props["network"])
-            if find_endpoint(container, network["Id"]) is not None:
-                # Adopting it would make `destroy` disconnect something this stack did not connect.
-                raise RuntimeError(
-                    f"container {container_name(container)} is already connected to network "
-                    f"{network['Name']}, not by this stack: disconnect it first "
-                    f"(docker network disconnect {network['Name']} {container_name(container)})")
-            outs = self._connect(client, props, container["Id"], network["Id"])
+        client = self._client()
+        container = client.container(props["container"])
+        network = client.network(props["network"])
+        if find_endpoint(container, network["Id"]) is not None:
+            # Adopting it would make `destroy` disconnect something this stack did not connect.
+            raise RuntimeError(
+                f"container {container_name(container)} is already connected to network "
+                f"{network['Name']}, not by this stack: disconnect it first "
+                f"(docker network disconnect {network['Name']} {container_name(container)})")
+        outs = self._connect(client, props, container["Id"], network["Id"])
         return CreateResult(attachment_id(outs["container_id"], outs["network_id"]), outs)
 
     def read(self, id_: str, props: Dict[str, Any]) -> ReadResult:
         """The live attachment; an empty ID when the container, the network or the attachment is gone."""
         container_id, network_id = split_attachment_id(id_)
-        import docker.errors
-
-        with closing(self._client()) as client:
-            try:
-                container = client.api.inspect_container(container_id)
-                network = client.api.inspect_network(network_id)
-            except docker.errors.NotFound:
-                return ReadResult("", {})
+        client = self._client()
+        try:
+            container = client.container(container_id)
+            network = client.network(network_id)
+        except NotFound:
+            return ReadResult("", {})
         endpoint = find_endpoint(container, network["Id"])
         if endpoint is None:
             return ReadResult("", {})
@@ -82,39 +80,34 @@ class NetworkConnectionProvider(EngineProvider):
     def update(self, id_: str, _olds: Dict[str, Any], news: Dict[str, Any]) -> UpdateResult:
         """Same container and network, other settings: the engine can only disconnect and reconnect."""
         container_id, network_id = split_attachment_id(id_)
-        with closing(self._client()) as client:
-            self._disconnect(client, container_id, network_id)
-            return UpdateResult(self._connect(client, news, container_id, network_id))
+        client = self._client()
+        self._disconnect(client, container_id, network_id)
+        return UpdateResult(self._connect(client, news, container_id, network_id))
 
     def delete(self, id_: str, _props: Dict[str, Any]) -> None:
         container_id, network_id = split_attachment_id(id_)
-        with closing(self._client()) as client:
-            self._disconnect(client, container_id, network_id)
+        self._disconnect(self._client(), container_id, network_id)
 
-    def _connect(self, client: Any, props: Dict[str, Any], container_id: str,
+    def _connect(self, client: EngineClient, props: Dict[str, Any], container_id: str,
                  network_id: str) -> Dict[str, Any]:
-        client.api.connect_container_to_network(
-            container_id, network_id,
-            ipv4_address=props.get("ipv4_address") or None,
-            aliases=list(props.get("aliases") or []) or None)
-        container = client.api.inspect_container(container_id)
-        network = client.api.inspect_network(network_id)
+        client.connect(network_id, container_id, ipv4_address=props.get("ipv4_address") or None,
+                       aliases=list(props.get("aliases") or []))
+        container = client.container(container_id)
+        network = client.network(network_id)
         endpoint = find_endpoint(container, network["Id"])
         if endpoint is None:
             raise RuntimeError(f"the engine accepted the connection of {container_name(container)} "
                                f"to {network['Name']} but does not show it")
         return attachment_outputs(props, container, network, endpoint)
 
-    def _disconnect(self, client: Any, container_id: str, network_id: str) -> None:
+    def _disconnect(self, client: EngineClient, container_id: str, network_id: str) -> None:
         """Disconnect; a container or network already removed, or already disconnected, is fine."""
-        import docker.errors
-
         try:
-            client.api.disconnect_container_from_network(container_id, network_id)
-        except docker.errors.NotFound:
+            client.disconnect(network_id, container_id)
+        except NotFound:
             return
-        except docker.errors.APIError:
-            container = client.api.inspect_container(container_id)
+        except EngineError:
+            container = client.container(container_id)
             if find_endpoint(container, network_id) is not None:
                 raise
 

@@ -1,70 +1,24 @@
 """The DockerNetwork dynamic provider against a fake engine API: create, read, diff, delete."""
 import base64
-import copy
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict
 
 import dill
-import docker.errors
 import pytest
-from docker.types import IPAMConfig
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
+from components.engine_api import EngineError
 from components.providers.docker_network import DockerNetworkProvider, network_outputs
 
-from .fake_engine_client import on_fake_engine
+from .fake_engine import FakeEngine, on_fake_engine
 from .preview_inputs import as_check_inputs
 
 LABELS = {"io.docker-networking.project": "docker-networking", "io.docker-networking.stack": "redis"}
 
 
-class FakeEngineAPI:
-    """The docker-py low-level network calls the provider uses, with the engine's errors."""
-
-    def __init__(self) -> None:
-        self.networks: Dict[str, Dict[str, Any]] = {}
-        self.calls: List[str] = []
-
-    def create_network(self, name: str, driver: str, ipam: IPAMConfig, labels: Dict[str, str],
-                       check_duplicate: Optional[bool] = None) -> Dict[str, str]:
-        self.calls.append(f"create {name}")
-        # As engines before API 1.44: a second network of the same name unless asked to check.
-        if check_duplicate and any(n["Name"] == name for n in self.networks.values()):
-            raise docker.errors.APIError("409 Conflict", explanation=f"network with name {name} already exists")
-        network_id = f"{len(self.networks) + 1:064x}"
-        pools = [{"Subnet": p["Subnet"], "Gateway": p["Gateway"], **({"IPRange": p["IPRange"]} if p.get("IPRange")
-                                                                      else {})} for p in ipam["Config"]]
-        self.networks[network_id] = {"Id": network_id, "Name": name, "Driver": driver, "Labels": dict(labels),
-                                     "IPAM": {"Driver": "default", "Config": pools}, "Containers": {}}
-        return {"Id": network_id, "Warning": ""}
-
-    def _network(self, ref: str) -> Dict[str, Any]:
-        for network in self.networks.values():
-            if ref in (network["Id"], network["Name"]):
-                return network
-        raise docker.errors.NotFound(f"network {ref} not found")
-
-    def inspect_network(self, ref: str) -> Dict[str, Any]:
-        return copy.deepcopy(self._network(ref))
-
-    def remove_network(self, ref: str) -> None:
-        self.calls.append(f"remove {ref[-4:]}")
-        network = self._network(ref)
-        if network["Containers"]:
-            raise docker.errors.APIError("403 Forbidden",
-                                         explanation=f"error while removing network: network {network['Name']} "
-                                                     f"id {network['Id']} has active endpoints")
-        del self.networks[network["Id"]]
-
-
 @pytest.fixture
-def api() -> FakeEngineAPI:
-    return FakeEngineAPI()
-
-
-@pytest.fixture
-def provider(api: FakeEngineAPI) -> DockerNetworkProvider:
-    return on_fake_engine(DockerNetworkProvider, api)
+def provider(engine: FakeEngine) -> DockerNetworkProvider:
+    return on_fake_engine(DockerNetworkProvider, engine)
 
 
 def props(**overrides: Any) -> Dict[str, Any]:
@@ -72,25 +26,27 @@ def props(**overrides: Any) -> Dict[str, Any]:
             "ip_range": None, "labels": dict(LABELS), **overrides}
 
 
-def test_create_makes_the_network_and_reports_it_as_the_engine_sees_it(provider, api):
+def test_create_makes_the_network_and_reports_it_as_the_engine_sees_it(provider, engine):
     result = provider.create(props(ip_range="10.38.0.128/25"))
-    assert result.id in api.networks
+    assert result.id in engine.networks
     assert result.outs == props(ip_range="10.38.0.128/25")
-    assert provider.client.closed == 1
+    assert engine.bodies == [{"Name": "redis", "Driver": "bridge", "CheckDuplicate": True, "Labels": LABELS,
+                              "IPAM": {"Driver": "default", "Config": [
+                                  {"Subnet": "10.38.0.0/24", "Gateway": "10.38.0.1", "IPRange": "10.38.0.128/25"}]}}]
 
 
-def test_create_names_the_fix_when_the_name_is_taken(provider, api):
-    api.create_network("redis", "bridge", IPAMConfig(pool_configs=[]), {})
+def test_create_names_the_fix_when_the_name_is_taken(provider, engine):
+    engine.add_network("redis")
     with pytest.raises(RuntimeError) as failure:
         provider.create(props())
     assert "network with name redis already exists" in str(failure.value)
     assert "docker network rm redis" in str(failure.value)
 
 
-def test_read_reports_the_live_network_and_gone_when_removed(provider, api):
+def test_read_reports_the_live_network_and_gone_when_removed(provider, engine):
     created = provider.create(props())
     assert provider.read(created.id, created.outs).outs == props()
-    del api.networks[created.id]
+    del engine.networks[created.id]
     gone = provider.read(created.id, created.outs)
     assert (gone.id, gone.outs) == ("", {})
 
@@ -118,21 +74,29 @@ def test_diff_replaces_when_a_setting_is_unknown_during_preview(provider):
     assert provider.diff("id", props(), props(name=rpc.UNKNOWN)).replaces == ["name"]
 
 
-def test_delete_removes_and_tolerates_a_network_already_gone(provider, api):
+def test_delete_removes_and_tolerates_a_network_already_gone(provider, engine):
     created = provider.create(props())
     provider.delete(created.id, created.outs)
-    assert api.networks == {}
+    assert engine.networks == {}
     provider.delete(created.id, created.outs)  # removed by hand meanwhile: nothing to do
 
 
-def test_delete_names_the_containers_still_attached(provider, api):
+def test_delete_names_the_containers_still_attached(provider, engine):
     created = provider.create(props())
-    api.networks[created.id]["Containers"] = {"c" * 64: {"Name": "tomcat01"}}
+    engine.networks[created.id]["Containers"] = {"c" * 64: {"Name": "tomcat01"}}
     with pytest.raises(RuntimeError) as failure:
         provider.delete(created.id, created.outs)
     assert "tomcat01" in str(failure.value)
     assert "docker network disconnect redis tomcat01" in str(failure.value)
-    assert created.id in api.networks
+    assert created.id in engine.networks
+
+
+def test_delete_passes_on_a_refusal_it_cannot_explain(provider, engine):
+    created = provider.create(props())
+    engine.refuse[("DELETE", created.id)] = (500, "engine busy")
+    with pytest.raises(EngineError, match="engine busy"):
+        provider.delete(created.id, created.outs)
+    assert created.id in engine.networks
 
 
 def test_check_rejects_a_missing_name_or_subnet_and_skips_unknowns(provider):

@@ -1,80 +1,49 @@
 """The NetworkConnection dynamic provider against a fake engine API: create, read, diff, update, delete."""
 import base64
-import copy
-import ipaddress
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import dill
-import docker.errors
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
+from components.engine_api import EngineError, NotFound
 from components.providers.network_connection import NetworkConnectionProvider
 
-from .fake_engine_client import on_fake_engine
+from .fake_engine import FakeEngine, on_fake_engine
 from .preview_inputs import as_check_inputs
 
 CONTAINER_ID = "c" * 64
 NETWORK_ID = "n" * 64
 
 
-class FakeEngineAPI:
-    """The four docker-py low-level calls the provider uses, with the engine's errors."""
-
-    def __init__(self) -> None:
-        self.containers: Dict[str, Dict[str, Any]] = {CONTAINER_ID: {
-            "Id": CONTAINER_ID, "Name": "/tomcat01",
-            "NetworkSettings": {"Networks": {"bridge": {"NetworkID": "b" * 64, "IPAddress": "172.17.0.2"}}}}}
-        self.networks: Dict[str, Dict[str, Any]] = {NETWORK_ID: {"Id": NETWORK_ID, "Name": "mynet"}}
-        self.calls: List[str] = []
-        self._next_host = 2
-
-    def _container(self, ref: str) -> Dict[str, Any]:
-        for container in self.containers.values():
-            if ref in (container["Id"], container["Name"].lstrip("/")):
-                return container
-        raise docker.errors.NotFound(f"No such container: {ref}")
-
-    def _network(self, ref: str) -> Dict[str, Any]:
-        for network in self.networks.values():
-            if ref in (network["Id"], network["Name"]):
-                return network
-        raise docker.errors.NotFound(f"network {ref} not found")
-
-    def inspect_container(self, ref: str) -> Dict[str, Any]:
-        return copy.deepcopy(self._container(ref))
-
-    def inspect_network(self, ref: str) -> Dict[str, Any]:
-        return copy.deepcopy(self._network(ref))
-
-    def connect_container_to_network(self, container: str, net_id: str, ipv4_address: Optional[str] = None,
-                                     aliases: Optional[List[str]] = None) -> None:
-        self.calls.append(f"connect {container[:4]} {net_id[:4]} {ipv4_address} {aliases}")
-        found, network = self._container(container), self._network(net_id)
-        if network["Name"] in found["NetworkSettings"]["Networks"]:
-            raise docker.errors.APIError("endpoint with name tomcat01 already exists in network mynet")
-        if ipv4_address is None:
-            self._next_host += 1
-        address = ipv4_address or str(ipaddress.IPv4Address("192.168.0.0") + self._next_host)
-        found["NetworkSettings"]["Networks"][network["Name"]] = {
-            "NetworkID": network["Id"], "IPAddress": address, "MacAddress": "02:42:c0:a8:00:02"}
-
-    def disconnect_container_from_network(self, container: str, net_id: str) -> None:
-        self.calls.append(f"disconnect {container[:4]} {net_id[:4]}")
-        found, network = self._container(container), self._network(net_id)
-        if found["NetworkSettings"]["Networks"].pop(network["Name"], None) is None:
-            raise docker.errors.APIError(f"container {container} is not connected to network {network['Name']}")
+@pytest.fixture
+def api(engine: FakeEngine) -> FakeEngine:
+    """The engine with one container, tomcat01 (on the default bridge), and one network, mynet."""
+    engine.add_container("tomcat01", CONTAINER_ID)
+    engine.add_network("mynet", network_id=NETWORK_ID)
+    return engine
 
 
 @pytest.fixture
-def api() -> FakeEngineAPI:
-    return FakeEngineAPI()
-
-
-@pytest.fixture
-def provider(api: FakeEngineAPI) -> NetworkConnectionProvider:
+def provider(api: FakeEngine) -> NetworkConnectionProvider:
     return on_fake_engine(NetworkConnectionProvider, api)
+
+
+def writes(engine: FakeEngine) -> List[str]:
+    """The connects and disconnects the engine was asked for: network, container, address, aliases."""
+    found = []
+    for call, body in zip([c for c in engine.calls if c.startswith("POST")], engine.bodies):
+        endpoint = body.get("EndpointConfig") or {}
+        found.append(f"{call.rsplit('/', 1)[1]} {call.split('/')[2][:4]} {body['Container'][:4]} "
+                     f"{(endpoint.get('IPAMConfig') or {}).get('IPv4Address')} {endpoint.get('Aliases')}")
+    return found
+
+
+def connect_by_hand(engine: FakeEngine) -> None:
+    engine.client().connect(NETWORK_ID, CONTAINER_ID)
+    engine.calls.clear()
+    engine.bodies.clear()
 
 
 def props(**overrides: Any) -> Dict[str, Any]:
@@ -89,7 +58,7 @@ def test_create_connects_and_reports_the_engines_address(provider, api):
     assert result.outs["container_name"] == "tomcat01"
     assert result.outs["container"] == CONTAINER_ID
     assert "mynet" in api.containers[CONTAINER_ID]["NetworkSettings"]["Networks"]
-    assert provider.client.closed == 1
+    assert writes(api) == ["connect nnnn cccc None None"]
 
 
 def test_create_by_names_stores_full_ids_and_passes_static_ip_and_aliases(provider, api):
@@ -97,17 +66,17 @@ def test_create_by_names_stores_full_ids_and_passes_static_ip_and_aliases(provid
                                    aliases=["web"]))
     assert result.id == f"{CONTAINER_ID}:{NETWORK_ID}"
     assert result.outs["ip_address"] == "192.168.0.100"
-    assert api.calls == ["connect cccc nnnn 192.168.0.100 ['web']"]
+    assert writes(api) == ["connect nnnn cccc 192.168.0.100 ['web']"]
 
 
 def test_create_refuses_to_adopt_a_connection_made_by_hand(provider, api):
-    api.connect_container_to_network(CONTAINER_ID, NETWORK_ID)
+    connect_by_hand(api)
     with pytest.raises(RuntimeError, match="already connected to network mynet, not by this stack"):
         provider.create(props())
 
 
 def test_create_fails_clearly_when_the_container_does_not_exist(provider):
-    with pytest.raises(docker.errors.NotFound):
+    with pytest.raises(NotFound, match="No such container: tomcat99"):
         provider.create(props(container="tomcat99"))
 
 
@@ -122,7 +91,7 @@ def test_read_reports_the_live_address(provider, api):
 
 def test_read_reports_a_disconnected_container_as_gone(provider, api):
     created = provider.create(props())
-    api.disconnect_container_from_network(CONTAINER_ID, NETWORK_ID)
+    api.client().disconnect(NETWORK_ID, CONTAINER_ID)
     assert provider.read(created.id, created.outs).id == ""
 
 
@@ -172,9 +141,10 @@ def test_diff_sees_drift_of_a_static_ip_after_refresh(provider):
 def test_update_reconnects_the_same_container_with_the_new_address(provider, api):
     created = provider.create(props())
     api.calls.clear()
+    api.bodies.clear()
     updated = provider.update(created.id, created.outs, props(ipv4_address="192.168.0.100"))
     assert updated.outs["ip_address"] == "192.168.0.100"
-    assert api.calls == ["disconnect cccc nnnn", "connect cccc nnnn 192.168.0.100 None"]
+    assert writes(api) == ["disconnect nnnn cccc None None", "connect nnnn cccc 192.168.0.100 None"]
     assert list(api.containers) == [CONTAINER_ID]
 
 
@@ -189,7 +159,7 @@ def test_delete_disconnects(provider, api):
 def test_delete_tolerates_what_is_already_gone(provider, api, gone):
     created = provider.create(props())
     if gone == "attachment":
-        api.disconnect_container_from_network(CONTAINER_ID, NETWORK_ID)
+        api.client().disconnect(NETWORK_ID, CONTAINER_ID)
     else:
         getattr(api, gone).clear()
     provider.delete(created.id, created.outs)  # no exception
@@ -197,12 +167,10 @@ def test_delete_tolerates_what_is_already_gone(provider, api, gone):
 
 def test_delete_raises_when_the_engine_refuses_and_the_container_stays_attached(provider, api):
     created = provider.create(props())
-
-    def refuse(container: str, net_id: str) -> None:
-        raise docker.errors.APIError("engine busy")
-    api.disconnect_container_from_network = refuse  # type: ignore[method-assign]
-    with pytest.raises(docker.errors.APIError, match="engine busy"):
+    api.refuse[("POST", "disconnect")] = (500, "engine busy")
+    with pytest.raises(EngineError, match="engine busy"):
         provider.delete(created.id, created.outs)
+    assert "mynet" in api.containers[CONTAINER_ID]["NetworkSettings"]["Networks"]
 
 
 def test_check_rejects_bad_inputs_and_skips_unknowns(provider):

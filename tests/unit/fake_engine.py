@@ -1,0 +1,181 @@
+"""A fake Docker engine for unit tests: the API calls the project makes, over HTTP on a Unix socket.
+
+The providers and the subnet check run against it with the real EngineClient, so what the tests check
+includes the requests the client sends and how it reads the engine's answers and errors.
+"""
+import copy
+import ipaddress
+import json
+import os
+import socketserver
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
+from urllib.parse import unquote, urlsplit
+
+from components.engine_api import EngineAddress, EngineClient
+from components.providers.engine_provider import EngineProvider
+
+
+class EngineRefusal(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class FakeEngine:
+    """In-memory networks and containers. `calls` lists "METHOD /path" of every request, `bodies` the
+    JSON bodies of the writes; `refuse[(method, last path segment)]` makes the engine refuse such a call."""
+
+    def __init__(self) -> None:
+        self.networks: Dict[str, Dict[str, Any]] = {}
+        self.containers: Dict[str, Dict[str, Any]] = {}
+        self.calls: List[str] = []
+        self.bodies: List[Dict[str, Any]] = []
+        self.refuse: Dict[Tuple[str, str], Tuple[int, str]] = {}
+        self._next_host = 2
+        self._dir = tempfile.mkdtemp(prefix="fake-engine-")
+        self.socket_path = os.path.join(self._dir, "docker.sock")
+        self._server = socketserver.ThreadingUnixStreamServer(self.socket_path, _handler_for(self))
+        # A short poll: shutdown() waits for the serving loop to look at its flag.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
+        self._thread.start()
+
+    @property
+    def address(self) -> EngineAddress:
+        return EngineAddress(url=f"unix://{self.socket_path}", unix_path=self.socket_path)
+
+    def client(self) -> EngineClient:
+        return EngineClient(self.address, timeout=5.0)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        os.unlink(self.socket_path)
+        os.rmdir(self._dir)
+
+    # What tests set up directly, as the engine would have it.
+    def add_network(self, name: str, subnet: str = "192.168.0.0/24", network_id: Optional[str] = None,
+                    labels: Optional[Dict[str, str]] = None) -> str:
+        network_id = network_id or f"{len(self.networks) + 1:064x}"
+        self.networks[network_id] = {"Id": network_id, "Name": name, "Driver": "bridge", "Labels": labels or {},
+                                     "IPAM": {"Driver": "default", "Config": [{"Subnet": subnet}]}, "Containers": {}}
+        return network_id
+
+    def add_container(self, name: str, container_id: str) -> None:
+        self.containers[container_id] = {
+            "Id": container_id, "Name": f"/{name}",
+            "NetworkSettings": {"Networks": {"bridge": {"NetworkID": "b" * 64, "IPAddress": "172.17.0.2"}}}}
+
+    def _network(self, ref: str) -> Dict[str, Any]:
+        for network in self.networks.values():
+            if ref in (network["Id"], network["Name"]):
+                return network
+        raise EngineRefusal(404, f"network {ref} not found")
+
+    def _container(self, ref: str) -> Dict[str, Any]:
+        for container in self.containers.values():
+            if ref in (container["Id"], container["Name"].lstrip("/")):
+                return container
+        raise EngineRefusal(404, f"No such container: {ref}")
+
+    def answer(self, method: str, path: str, body: Dict[str, Any]) -> Tuple[int, Any]:
+        parts = [unquote(p) for p in urlsplit(path).path.strip("/").split("/")]
+        refusal = self.refuse.get((method, parts[-1]))
+        if refusal:
+            raise EngineRefusal(*refusal)
+        if method == "GET" and parts == ["networks"]:
+            return 200, list(self.networks.values())
+        if method == "POST" and parts == ["networks", "create"]:
+            return 201, self._create_network(body)
+        if parts[0] == "networks" and len(parts) == 2:
+            if method == "GET":
+                return 200, self._network(parts[1])
+            if method == "DELETE":
+                return self._remove_network(parts[1])
+        if method == "GET" and parts[0] == "containers" and parts[2:] == ["json"]:
+            return 200, self._container(parts[1])
+        if method == "POST" and parts[0] == "networks" and parts[2:] == ["connect"]:
+            return self._connect(self._network(parts[1]), self._container(body["Container"]),
+                                 body.get("EndpointConfig") or {})
+        if method == "POST" and parts[0] == "networks" and parts[2:] == ["disconnect"]:
+            return self._disconnect(self._network(parts[1]), self._container(body["Container"]))
+        raise EngineRefusal(404, f"page not found: {method} {path}")
+
+    def _create_network(self, body: Dict[str, Any]) -> Dict[str, Any]:
+        name = body["Name"]
+        # As engines before API 1.44: a second network of the same name unless asked to check.
+        if body.get("CheckDuplicate") and any(n["Name"] == name for n in self.networks.values()):
+            raise EngineRefusal(409, f"network with name {name} already exists")
+        network_id = f"{len(self.networks) + 1:064x}"
+        self.networks[network_id] = {"Id": network_id, "Name": name, "Driver": body.get("Driver", "bridge"),
+                                     "Labels": body.get("Labels") or {}, "IPAM": body["IPAM"], "Containers": {}}
+        return {"Id": network_id, "Warning": ""}
+
+    def _remove_network(self, ref: str) -> Tuple[int, Any]:
+        network = self._network(ref)
+        if network["Containers"]:
+            raise EngineRefusal(403, f"error while removing network: network {network['Name']} id "
+                                     f"{network['Id']} has active endpoints")
+        del self.networks[network["Id"]]
+        return 204, None
+
+    def _connect(self, network: Dict[str, Any], container: Dict[str, Any],
+                 endpoint: Dict[str, Any]) -> Tuple[int, Any]:
+        attached = container["NetworkSettings"]["Networks"]
+        if network["Name"] in attached:
+            raise EngineRefusal(403, f"endpoint with name {container['Name'].lstrip('/')} already exists in "
+                                     f"network {network['Name']}")
+        address = (endpoint.get("IPAMConfig") or {}).get("IPv4Address")
+        if address is None:
+            self._next_host += 1
+            address = str(ipaddress.IPv4Address("192.168.0.0") + self._next_host)
+        attached[network["Name"]] = {"NetworkID": network["Id"], "IPAddress": address,
+                                     "MacAddress": "02:42:c0:a8:00:02", "Aliases": endpoint.get("Aliases")}
+        return 200, None
+
+    def _disconnect(self, network: Dict[str, Any], container: Dict[str, Any]) -> Tuple[int, Any]:
+        if container["NetworkSettings"]["Networks"].pop(network["Name"], None) is None:
+            raise EngineRefusal(500, f"container {container['Id']} is not connected to network {network['Name']}")
+        return 200, None
+
+
+def _handler_for(engine: FakeEngine) -> type:
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length)) if length else {}
+            engine.calls.append(f"{self.command} {self.path}")
+            if length:
+                engine.bodies.append(body)
+            try:
+                status, answer = engine.answer(self.command, self.path, body)
+            except EngineRefusal as refusal:
+                status, answer = refusal.status, {"message": str(refusal)}
+            payload = b"" if answer is None else json.dumps(copy.deepcopy(answer)).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_DELETE = _serve
+
+        def address_string(self) -> str:
+            return "fake-engine"  # a Unix socket has no client address
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    return Handler
+
+
+P = TypeVar("P", bound=EngineProvider)
+
+
+def on_fake_engine(provider_class: Type[P], engine: FakeEngine) -> P:
+    """The provider, talking to `engine` instead of DOCKER_HOST's."""
+    provider = provider_class()
+    provider._client = engine.client  # type: ignore[method-assign]
+    return provider
