@@ -204,9 +204,14 @@ def converge(spec: FormationSpec) -> Dict[str, Any]:
     retire_leaving(spec)
     _announce(spec, balance_replicas(spec, deadline))  # the others learn each new replica's master now
     masters, replicas = len(spec.plan.masters), spec.plan.replicas_per_master
-    wait_for("cluster_state:ok, one slot map on every node and every replica in sync",
-             lambda: health_problems(observe(spec), masters, replicas, require_synced=True), deadline, spec)
-    return live_outputs(spec, observe(spec))
+    last_look: List[NodeObservation] = []
+
+    def unhealthy() -> List[str]:
+        last_look[:] = observe(spec)
+        return health_problems(last_look, masters, replicas, require_synced=True)
+
+    wait_for("cluster_state:ok, one slot map on every node and every replica in sync", unhealthy, deadline, spec)
+    return live_outputs(spec, last_look)  # the look that found it healthy
 
 
 def live_outputs(spec: FormationSpec, observations: Sequence[NodeObservation]) -> Dict[str, Any]:
