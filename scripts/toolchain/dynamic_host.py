@@ -2,17 +2,19 @@
 a host the CLI starts and waits for in every command (installed with the project's own language host,
 see language-host/ and install.sh):
 - it ends at once when the CLI stops it (on SIGINT the SDK's host shuts the interpreter down in order);
-- the garbage collector is paused while the SDK loads (see host_process.py).
+- the garbage collector is paused while the SDK loads, and the SDK's Automation API, which a provider host
+  never uses, is loaded only if something uses it (see host_process.py).
 """
 import os
 import runpy
 import sys
 
-from host_process import (exit_at_once_when_stopped, pause_garbage_collection,  # beside this file
-                          resume_garbage_collection)
+from host_process import (exit_at_once_when_stopped, load_unused_sdk_modules_on_first_use,  # beside this file
+                          pause_garbage_collection, resume_garbage_collection)
 
 exit_at_once_when_stopped()
 pause_garbage_collection()
+load_unused_sdk_modules_on_first_use()
 # What pulumi.dynamic's __main__ imports before it serves (it serves as soon as it is run).
 import dill  # noqa: E402,F401
 import pulumi.dynamic  # noqa: E402,F401

@@ -2,66 +2,100 @@
 
 The host starts `python -u program_runner.py <engine-address>` in the program's directory, writes the
 CLI's RunRequest to stdin and reads the RunResponse from file descriptor 3. The program runs here on the
-Python SDK's own LanguageServer, as the SDK's Automation API runs inline programs; what it prints goes
-to this process's stdout and stderr, which are the host's.
+Python SDK's runtime, as the SDK's own language host runs one: the runtime pointed at the engine and the
+resource monitor, the stack's configuration loaded, the program run inside the stack resource. What it
+prints goes to this process's stdout and stderr, which are the host's.
+
+The SDK's Automation API has a server that does this (pulumi.automation._server); it is not used, so
+that the Automation API is never loaded (see host_process.load_unused_sdk_modules_on_first_use).
 """
 import os
-import runpy
 import sys
-import traceback
 
-from host_process import pause_garbage_collection, resume_garbage_collection  # beside this file
+from host_process import (load_unused_sdk_modules_on_first_use, pause_garbage_collection,  # beside this file
+                          resume_garbage_collection)
 
 pause_garbage_collection()  # until the program's top-level code has run
-from pulumi.automation._server import LanguageServer  # noqa: E402 - after the pause, as everything slow
+load_unused_sdk_modules_on_first_use()
+import asyncio  # noqa: E402 - after the pause, as everything slow
+import logging  # noqa: E402
+import runpy  # noqa: E402
+import traceback  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+from contextlib import suppress  # noqa: E402
+
+import grpc  # noqa: E402
+from pulumi import log  # noqa: E402
 from pulumi.errors import RunError  # noqa: E402
+from pulumi.runtime import reset_options, run_in_stack, set_all_config  # noqa: E402
 from pulumi.runtime.proto import language_pb2  # noqa: E402
 
 ANSWER_FD = 3
 
 
-class ProjectProgram(LanguageServer):
-    """LanguageServer.Run, with the project's __main__.py as the program."""
+def run_project_main(program_dir: str) -> None:
+    """The project's __main__.py, with its own packages importable as `python __main__.py` would have them."""
+    if program_dir not in sys.path:
+        sys.path.insert(0, program_dir)
+    try:
+        runpy.run_path(os.path.join(program_dir, "__main__.py"), run_name="__main__")
+    except RunError:
+        raise  # the program's own clean error, printed as it is
+    except Exception:  # noqa: BLE001 - reported like the official host does, with the traceback
+        raise RunError("Program failed with an unhandled exception:\n" + traceback.format_exc()) from None
+    finally:
+        # Its imports and declarations done, the program now waits on the engine for a while.
+        resume_garbage_collection()
 
-    def __init__(self, engine_address: str) -> None:
-        super().__init__(self._run_main)
-        self._engine_address = engine_address
-        self._program_dir = os.getcwd()
 
-    def _run_main(self) -> None:
-        # Import the project's own packages the way `python __main__.py` would.
-        if self._program_dir not in sys.path:
-            sys.path.insert(0, self._program_dir)
-        try:
-            runpy.run_path(os.path.join(self._program_dir, "__main__.py"), run_name="__main__")
-        except RunError:
-            raise  # the program's own clean error, printed as it is
-        except Exception:  # noqa: BLE001 - reported like the official host does, with the traceback
-            raise RunError("Program failed with an unhandled exception:\n" + traceback.format_exc()) from None
-        finally:
-            # Its imports and declarations done, the program now waits on the engine for a while.
-            resume_garbage_collection()
+def _failure(message: str) -> str:
+    log.error(message)  # a diagnostic the CLI shows with the resource tree
+    return message
 
-    def Run(self, request, context):
-        self._program_dir = request.info.program_directory or request.pwd or os.getcwd()
-        os.chdir(self._program_dir)
-        # The SDK's server takes the engine address from args[0]; the CLI gave it to the host.
-        forwarded = language_pb2.RunRequest()
-        forwarded.CopyFrom(request)
-        del forwarded.args[:]
-        forwarded.args.append(self._engine_address)
-        response = super().Run(forwarded, context)
-        if response.error:
-            # The SDK's server has already logged the error as a diagnostic; bail, as the official
-            # host does, so the CLI does not print it a second time as "an unhandled error occurred".
-            response.bail = True
-            response.error = ""
-        return response
+
+def run(request: language_pb2.RunRequest, engine_address: str) -> language_pb2.RunResponse:
+    """One RunRequest; the response's error is set when the program failed (and was reported)."""
+    program_dir = request.info.program_directory or request.pwd or os.getcwd()
+    os.chdir(program_dir)
+    reset_options(project=request.project, monitor_address=request.monitor_address,
+                  engine_address=engine_address, stack=request.stack, parallel=request.parallel,
+                  preview=request.dryRun, organization=request.organization or "organization")
+    if request.config:
+        set_all_config(dict(request.config), list(request.configSecretKeys) or None)
+    # Failed tasks left behind by a failed program are not worth a log line each.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+    loop = asyncio.new_event_loop()
+    # Each registration holds a thread of the loop's executor until the engine has done that step: as
+    # many threads as the SDK's own host gives, four per step the engine runs at once.
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=max(request.parallel, 1) * 4))
+    response = language_pb2.RunResponse()
+    try:
+        loop.run_until_complete(run_in_stack(lambda: run_project_main(program_dir)))
+    except RunError as error:
+        response.error = _failure(str(error))
+    except grpc.RpcError as error:
+        if error.code() != grpc.StatusCode.UNAVAILABLE:  # UNAVAILABLE: the engine is already shutting down
+            response.error = _failure(f"RPC error: {error.details()}")
+    except Exception:  # noqa: BLE001 - raised in the program's callbacks (apply) rather than its body
+        response.error = _failure("Program failed with an unhandled exception:\n" + traceback.format_exc())
+    finally:
+        # What a failed program left running would otherwise be destroyed pending, with a warning.
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                loop.run_until_complete(task)
+        loop.close()
+    if response.error:
+        # Reported above as a diagnostic; bail, as the official host does, so the CLI does not print it a
+        # second time as "an unhandled error occurred".
+        response.bail = True
+        response.error = ""
+    return response
 
 
 def main() -> None:
     request = language_pb2.RunRequest.FromString(sys.stdin.buffer.read())
-    response = ProjectProgram(sys.argv[1] if len(sys.argv) > 1 else "").Run(request, None)
+    response = run(request, sys.argv[1] if len(sys.argv) > 1 else "")
     with os.fdopen(ANSWER_FD, "wb") as answer:
         answer.write(response.SerializeToString())
     sys.stdout.flush()

@@ -1,6 +1,7 @@
 """The Python side of the project's fallback hosts (scripts/toolchain): the program runner and the dynamic
-provider host pause the garbage collector only while they start. The Go language host and the runner it
-starts are tested in tests/integration/test_language_host.py."""
+provider host pause the garbage collector only while they start, and load the SDK's Automation API only if
+something uses it. The Go language host and the runner it starts are tested in
+tests/integration/test_language_host.py."""
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +29,15 @@ def test_the_dynamic_provider_host_serves_with_the_collector_running():
     done = subprocess.run([sys.executable, "-c", probe], cwd=TOOLCHAIN, capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "True"]
 
+
+
+def test_the_hosts_load_the_automation_api_only_if_something_uses_it():
+    # A fresh interpreter: the finder is process-wide, and this one has imported the SDK already.
+    probe = ("import sys, host_process\n"
+             "host_process.load_unused_sdk_modules_on_first_use()\n"
+             "import pulumi, pulumi.dynamic\n"
+             "deferred = 'pulumi.automation._local_workspace' not in sys.modules\n"
+             "workspace = pulumi.automation.LocalWorkspace.__name__\n"
+             "print(deferred, workspace, 'pulumi.automation._local_workspace' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=TOOLCHAIN, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "LocalWorkspace", "True"]
