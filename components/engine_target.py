@@ -20,8 +20,12 @@ def require_one_engine(docker_host_setting: Optional[str], environ: Mapping[str,
     docker_host_env = environ.get(HOST_VARIABLE)
     if not docker_host_setting or docker_host_setting == (docker_host_env or ""):
         return address
+    try:
+        engine_address({HOST_VARIABLE: docker_host_setting})
+        fix = (f"remove it (pulumi config rm {SETTING}) and export DOCKER_HOST={docker_host_setting} before "
+               "running pulumi, so every part of the stack talks to the same engine")
+    except ConfigError as unusable:  # exporting it would not do: say what would
+        fix = f"remove it (pulumi config rm {SETTING}); then {unusable.fix}"
     raise ConfigError(SETTING, f"it is {docker_host_setting!r} but DOCKER_HOST is "
                                f"{repr(docker_host_env) if docker_host_env else 'not set'}, and the project's "
-                               "own providers reach the engine through DOCKER_HOST",
-                      f"remove it (pulumi config rm {SETTING}) and export DOCKER_HOST={docker_host_setting} "
-                      "before running pulumi, so every part of the stack talks to the same engine")
+                               "own providers reach the engine through DOCKER_HOST", fix)
