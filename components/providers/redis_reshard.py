@@ -214,12 +214,13 @@ def balance_replicas(spec: FormationSpec, deadline: float) -> List[str]:
     observations = observe(spec)
     names = _names_by_id(observations)
     ids = own_ids(observations)
-    view = next(o for o in observations if o.reachable).entries
-    staying = set(ids.values())
-    followers: Dict[str, List[str]] = {node_id: [] for node_id in slot_map(view)}
-    for entry in sorted(view, key=lambda e: names.get(e.node_id, "")):
-        if entry.master_id in followers and entry.node_id in staying and not entry.failing:
-            followers[entry.master_id].append(entry.node_id)
+    # Each node's own line, not one node's view of the others: a node that just rejoined may not have
+    # heard yet whom the others follow, and would see shards without replicas that have them.
+    selves = sorted((o.myself for o in observations if o.myself), key=lambda me: names.get(me.node_id, ""))
+    followers: Dict[str, List[str]] = {me.node_id: [] for me in selves if me.is_master and me.slots}
+    for me in selves:
+        if me.master_id in followers and not me.failing:
+            followers[me.master_id].append(me.node_id)
     spare = [ids[o.name] for o in observations if o.myself and o.myself.is_master and not o.myself.slots]
     preferred = {ids[node.name]: ids[node.master] for node in spec.plan.nodes
                  if node.master and node.name in ids and node.master in ids}
