@@ -34,7 +34,7 @@ from ..redis_cluster_state import NodeObservation, coverage_problems, health_pro
 from ..redis_plan import ClusterPlan, NodePlan
 from .container_presence import missing_containers
 from .redis_node_access import (CLIENT_PORT, PROBE_TIMEOUT_SECONDS, Clients, FormationError, FormationSpec,
-                                command, observe, observe_node, own_ids, retry, wait_for)
+                                command, observe, observe_node, observe_until, own_ids, retry, wait_for)
 from .redis_reshard import (balance_replicas, finish_open_slots, hand_over_leaving_masters, rebalance_slots,
                             reset_node, retire_leaving)
 from .redis_seeding import seed_planned_slots
@@ -204,14 +204,11 @@ def converge(spec: FormationSpec) -> Dict[str, Any]:
     retire_leaving(spec)
     _announce(spec, balance_replicas(spec, deadline))  # the others learn each new replica's master now
     masters, replicas = len(spec.plan.masters), spec.plan.replicas_per_master
-    last_look: List[NodeObservation] = []
-
-    def unhealthy() -> List[str]:
-        last_look[:] = observe(spec)
-        return health_problems(last_look, masters, replicas, require_synced=True)
-
-    wait_for("cluster_state:ok, one slot map on every node and every replica in sync", unhealthy, deadline, spec)
-    return live_outputs(spec, last_look)  # the look that found it healthy
+    healthy = observe_until("cluster_state:ok, one slot map on every node and every replica in sync",
+                            lambda: observe(spec),
+                            lambda look: health_problems(look, masters, replicas, require_synced=True),
+                            deadline, spec)
+    return live_outputs(spec, healthy)
 
 
 def live_outputs(spec: FormationSpec, observations: Sequence[NodeObservation]) -> Dict[str, Any]:

@@ -139,6 +139,21 @@ def wait_for(what: str, check: Callable[[], Optional[List[str]]], deadline: floa
         time.sleep(POLL_SECONDS)
 
 
+def observe_until(what: str, look: Callable[[], List[NodeObservation]],
+                  problems_in: Callable[[List[NodeObservation]], List[str]], deadline: float,
+                  spec: FormationSpec) -> List[NodeObservation]:
+    """Poll `look` until `problems_in` finds nothing wrong in it; returns that look, so the caller decides
+    on what was seen to pass rather than on one more look."""
+    last: List[NodeObservation] = []
+
+    def check() -> List[str]:
+        last[:] = look()
+        return problems_in(last)
+
+    wait_for(what, check, deadline, spec)
+    return last
+
+
 def retry(what: str, action: Callable[[], T], deadline: float, spec: FormationSpec) -> T:
     """Run `action` until Redis accepts it (e.g. a node not yet known by gossip) or the deadline."""
     import redis

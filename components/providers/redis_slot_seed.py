@@ -13,28 +13,23 @@ which checks everything again, does what is needed. It has nothing to update or 
 owns the cluster's lifecycle.
 """
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
 
-from ..redis_cluster_state import NodeObservation
 from .redis_formation import RedisFormationArgs, formation_inputs
-from .redis_node_access import FormationSpec, observe_node, wait_for
+from .redis_node_access import FormationSpec, observe_node, observe_until
 from .redis_seeding import seed_planned_slots
 from .unknown import is_unknown
 
 
 def seed_new_cluster(spec: FormationSpec) -> bool:
     """Epochs and planned slots on the masters if the cluster is new; True if it was."""
-    observations: List[NodeObservation] = []
-
-    def silent_masters() -> List[str]:
-        observations[:] = [observe_node(spec, master.name) for master in spec.plan.masters]
-        return [f"{obs.name}: {obs.error}" for obs in observations if not obs.reachable]
-
-    # The look that finds every master answering is the one the decision below is made on.
-    wait_for("every master to answer", silent_masters, time.monotonic() + spec.timeout_seconds, spec)
+    observations = observe_until("every master to answer",
+                                 lambda: [observe_node(spec, master.name) for master in spec.plan.masters],
+                                 lambda look: [f"{obs.name}: {obs.error}" for obs in look if not obs.reachable],
+                                 time.monotonic() + spec.timeout_seconds, spec)
     if not all(obs.is_blank and obs.info.get("cluster_my_epoch", "0") == "0" for obs in observations):
         return False
     seed_planned_slots(spec, spec.plan.masters, observations)

@@ -31,6 +31,7 @@ from pulumi.runtime import reset_options, run_in_stack, set_all_config  # noqa: 
 from pulumi.runtime.proto import language_pb2  # noqa: E402
 
 ANSWER_FD = 3
+UNHANDLED = "Program failed with an unhandled exception:\n"  # and the traceback, as the official host says
 
 
 def run_project_main(program_dir: str) -> None:
@@ -42,19 +43,16 @@ def run_project_main(program_dir: str) -> None:
     except RunError:
         raise  # the program's own clean error, printed as it is
     except Exception:  # noqa: BLE001 - reported like the official host does, with the traceback
-        raise RunError("Program failed with an unhandled exception:\n" + traceback.format_exc()) from None
+        raise RunError(UNHANDLED + traceback.format_exc()) from None
     finally:
         # Its imports and declarations done, the program now waits on the engine for a while.
         resume_garbage_collection()
 
 
-def _failure(message: str) -> str:
-    log.error(message)  # a diagnostic the CLI shows with the resource tree
-    return message
-
-
 def run(request: language_pb2.RunRequest, engine_address: str) -> language_pb2.RunResponse:
-    """One RunRequest; the response's error is set when the program failed (and was reported)."""
+    """One RunRequest. A failure is reported as a diagnostic the CLI shows with the resource tree, and the
+    response bails, as the official host's does, so the CLI does not print it a second time as "an
+    unhandled error occurred"."""
     program_dir = request.info.program_directory or request.pwd or os.getcwd()
     os.chdir(program_dir)
     reset_options(project=request.project, monitor_address=request.monitor_address,
@@ -68,16 +66,19 @@ def run(request: language_pb2.RunRequest, engine_address: str) -> language_pb2.R
     # Each registration holds a thread of the loop's executor until the engine has done that step: as
     # many threads as the SDK's own host gives, four per step the engine runs at once.
     loop.set_default_executor(ThreadPoolExecutor(max_workers=max(request.parallel, 1) * 4))
-    response = language_pb2.RunResponse()
+    failed = True
     try:
         loop.run_until_complete(run_in_stack(lambda: run_project_main(program_dir)))
+        failed = False
     except RunError as error:
-        response.error = _failure(str(error))
+        log.error(str(error))
     except grpc.RpcError as error:
-        if error.code() != grpc.StatusCode.UNAVAILABLE:  # UNAVAILABLE: the engine is already shutting down
-            response.error = _failure(f"RPC error: {error.details()}")
+        if error.code() == grpc.StatusCode.UNAVAILABLE:
+            failed = False  # the engine is already shutting down: nothing to report
+        else:
+            log.error(f"RPC error: {error.details()}")
     except Exception:  # noqa: BLE001 - raised in the program's callbacks (apply) rather than its body
-        response.error = _failure("Program failed with an unhandled exception:\n" + traceback.format_exc())
+        log.error(UNHANDLED + traceback.format_exc())
     finally:
         # What a failed program left running would otherwise be destroyed pending, with a warning.
         for task in asyncio.all_tasks(loop):
@@ -85,12 +86,7 @@ def run(request: language_pb2.RunRequest, engine_address: str) -> language_pb2.R
             with suppress(asyncio.CancelledError, Exception):
                 loop.run_until_complete(task)
         loop.close()
-    if response.error:
-        # Reported above as a diagnostic; bail, as the official host does, so the CLI does not print it a
-        # second time as "an unhandled error occurred".
-        response.bail = True
-        response.error = ""
-    return response
+    return language_pb2.RunResponse(bail=failed)
 
 
 def main() -> None:
