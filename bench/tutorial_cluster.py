@@ -7,6 +7,7 @@ own renderer so both sides run the very same configuration.
 """
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import List
 
@@ -42,9 +43,18 @@ def prepare(plan: ClusterPlan, password: str, workdir: Path) -> None:
         _docker("volume", "create", *_label_args(), f"{node.name}-data")
 
 
+@dataclass(frozen=True)
+class Phases:
+    """Where one run of the tutorial's commands spent its time, in seconds."""
+    containers: float  # network create and the `docker run`s, until every node answers
+    cluster_create: float  # `redis-cli --cluster create`: 1 s of sleep, then a look every 1 s
+    until_ok: float  # after it, until every node reports cluster_state:ok
+
+
 def create(plan: ClusterPlan, network: str, subnet: str, image: str, password: str, workdir: Path,
-           bind: str = "127.0.0.1", timeout: float = 120.0) -> None:
+           bind: str = "127.0.0.1", timeout: float = 120.0) -> Phases:
     """The timed part, after prepare(): the tutorial's commands, up to every node ok."""
+    started = time.perf_counter()
     _docker("network", "create", "--driver", "bridge", "--subnet", subnet, *_label_args(), network)
     for node in plan.nodes:
         conf_dir = workdir / node.name
@@ -55,10 +65,14 @@ def create(plan: ClusterPlan, network: str, subnet: str, image: str, password: s
                 "--restart", "unless-stopped", *_label_args(), image, *SERVER_COMMAND)
     replicas = plan.replicas_per_master
     _wait_until_answering(plan, bind, password, timeout)
+    answering = time.perf_counter()
     _docker("exec", plan.nodes[0].name, "redis-cli", "-a", password, "--no-auth-warning",
             "--cluster", "create", *[f"{n.ip}:6379" for n in plan.nodes],
             "--cluster-replicas", str(replicas), "--cluster-yes")
+    created = time.perf_counter()
     wait_all_ok(plan, bind, password, timeout)
+    return Phases(containers=answering - started, cluster_create=created - answering,
+                  until_ok=time.perf_counter() - created)
 
 
 def _wait_until_answering(plan: ClusterPlan, host: str, password: str, timeout: float) -> None:
