@@ -3,18 +3,19 @@
 Pulumi trusts its state until a refresh: after `docker rm` by hand, a plain `pulumi up` neither sees nor
 recreates the container. Providers that wait on containers ask here, so they can say so at once.
 """
-from typing import Callable, List, Mapping, Optional
+from typing import Callable, List, Mapping
 
 from ..engine_api import EngineClient, EngineError, EngineUnreachable, NotFound
+from ..errors import ConfigError
 
 
 def missing_containers(container_ids: Mapping[str, str],
-                       client_factory: Optional[Callable[[], EngineClient]] = None) -> List[str]:
+                       client_factory: Callable[[], EngineClient] = EngineClient) -> List[str]:
     """Names whose container id the engine does not know. An engine that cannot be asked hides nothing:
     it returns [] and lets the caller's own wait report the problem."""
     try:
-        client = client_factory() if client_factory else EngineClient()
-    except ValueError:  # a DOCKER_HOST the client cannot use: the program's own check names it
+        client = client_factory()
+    except ConfigError:  # a DOCKER_HOST the client cannot use: the program's own check names it
         return []
     missing = []
     for name, container_id in sorted(container_ids.items()):
