@@ -11,6 +11,7 @@ of how those rounds differ), and a scaling table for 3, 6 and 12 masters.
 Timings are this script's output, never assertions.
 """
 import argparse
+import dataclasses
 import json
 import platform
 import secrets
@@ -95,10 +96,7 @@ def run(rounds: int, scaling: List[int], image: str) -> Dict[str, object]:
     # Hex: a URL-safe token may start with "-", and the CLI then reads it as an option (seen: "-C6Gu...").
     password = secrets.token_hex(24)
     figures: Dict[str, List[float]] = {k: [] for k in ("a", "a_teardown", "b", "c", "d", "e", "f")}
-    # Of each `a`: the network and the `docker run`s, `redis-cli --cluster create`, then until every node ok.
-    containers: List[float] = []
-    cluster_create: List[float] = []
-    until_ok: List[float] = []
+    tutorial_phases: List[tutorial_cluster.Phases] = []  # where each `a` went
     scaling_rows = []
     with tempfile.TemporaryDirectory(prefix="docker-networking-bench-") as tmp:
         stack = PulumiStack(Path(tmp) / "pulumi", image, password)
@@ -108,11 +106,9 @@ def run(rounds: int, scaling: List[int], image: str) -> Dict[str, object]:
             plan = plan_cluster(DEFAULT_NETWORK_NAME, RedisClusterArgs(masters=masters, image=image))
             confs = Path(tempfile.mkdtemp(dir=tmp))
             tutorial_cluster.prepare(plan, password, confs)
-            phases: List[tutorial_cluster.Phases] = []
-            up_time = timed(lambda: phases.append(tutorial_cluster.create(
-                plan, DEFAULT_NETWORK_NAME, DEFAULT_SUBNET, image, password, confs)))
+            phases = tutorial_cluster.create(plan, DEFAULT_NETWORK_NAME, DEFAULT_SUBNET, image, password, confs)
             down_time = timed(lambda: tutorial_cluster.teardown(plan, DEFAULT_NETWORK_NAME))
-            return up_time, down_time, phases[0]
+            return phases.total, down_time, phases
 
         def pulumi_up_round(masters: int) -> float:
             stack.set_masters(masters)
@@ -125,18 +121,15 @@ def run(rounds: int, scaling: List[int], image: str) -> Dict[str, object]:
             a, a_down, phases = tutorial_round(3)
             figures["a"].append(a)
             figures["a_teardown"].append(a_down)
-            containers.append(phases.containers)
-            cluster_create.append(phases.cluster_create)
-            until_ok.append(phases.until_ok)
+            tutorial_phases.append(phases)
             figures["b"].append(pulumi_up_round(3))
             figures["c"].append(timed(stack.up))
             figures["d"].append(timed(stack.preview))
             figures["e"].append(timed(stack.destroy))
             figures["f"].append(timed(empty.up))
             print(f"round {number}/{rounds}: " + ", ".join(f"{k}={v[-1]:.1f}s" for k, v in figures.items())
-                  + f" (a: docker runs {containers[-1]:.1f}s, redis-cli --cluster create {cluster_create[-1]:.1f}s,"
-                  f" then ok in {until_ok[-1]:.1f}s)",
-                  flush=True)
+                  + " (a: " + ", ".join(f"{label} {getattr(phases, key):.1f}s"
+                                        for key, label in tutorial_cluster.PHASE_LABELS.items()) + ")", flush=True)
         for masters in scaling:
             a, _, _ = tutorial_round(masters)
             b = pulumi_up_round(masters)
@@ -149,8 +142,7 @@ def run(rounds: int, scaling: List[int], image: str) -> Dict[str, object]:
             "ratio_b_over_a": medians["b"] / medians["a"],
             "ratio_b_minus_f_over_a": (medians["b"] - medians["f"]) / medians["a"],
             "ratio_e_over_teardown": medians["e"] / medians["a_teardown"],
-            "a_docker_runs_s": containers, "a_cluster_create_s": cluster_create, "a_until_ok_s": until_ok,
-            "scaling": scaling_rows}
+            "a_phases_s": [dataclasses.asdict(p) for p in tutorial_phases], "scaling": scaling_rows}
 
 
 def _cpus() -> int:
@@ -172,11 +164,9 @@ def report(result: Dict[str, object]) -> None:
     # redis-cli sleeps 1 s after its CLUSTER MEETs, then looks once a second until the nodes agree; a
     # master that got its slots late then waits out Redis's rejoin delay. They make the tutorial's rounds
     # differ by seconds.
-    for label, key in (("a: network create and docker runs", "a_docker_runs_s"),
-                       ("a: redis-cli --cluster create", "a_cluster_create_s"),
-                       ("a: then until every node ok", "a_until_ok_s")):
-        by_round = " ".join(f"{t:.1f}" for t in result[key])  # type: ignore[union-attr]
-        print(f"  {label} (s, by round): {by_round}")
+    for key, label in tutorial_cluster.PHASE_LABELS.items():
+        by_round = " ".join(f"{phases[key]:.1f}" for phases in result["a_phases_s"])  # type: ignore[union-attr]
+        print(f"  a: {label} (s, by round): {by_round}")
     print(f"  ratio b/a          {result['ratio_b_over_a']:.2f}  (target <= 1.25)")
     print(f"  ratio e/teardown   {result['ratio_e_over_teardown']:.2f}")
     print(f"  ratio (b-f)/a      {result['ratio_b_minus_f_over_a']:.2f}  (b without Pulumi's fixed cost f)")

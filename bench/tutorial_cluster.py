@@ -45,10 +45,18 @@ def prepare(plan: ClusterPlan, password: str, workdir: Path) -> None:
 
 @dataclass(frozen=True)
 class Phases:
-    """Where one run of the tutorial's commands spent its time, in seconds."""
+    """Where one run of the tutorial's commands spent its time, in seconds; one after the other."""
     containers: float  # network create and the `docker run`s, until every node answers
     cluster_create: float  # `redis-cli --cluster create`: 1 s of sleep, then a look every 1 s
     until_ok: float  # after it, until every node reports cluster_state:ok
+
+    @property
+    def total(self) -> float:
+        return self.containers + self.cluster_create + self.until_ok
+
+
+PHASE_LABELS = {"containers": "network create and docker runs", "cluster_create": "redis-cli --cluster create",
+                "until_ok": "then until every node ok"}
 
 
 def create(plan: ClusterPlan, network: str, subnet: str, image: str, password: str, workdir: Path,
