@@ -44,7 +44,8 @@ def validate(name: str, args: RedisClusterArgs, inventory: NetworkInventory,
 
 
 def _network_args(args: RedisClusterArgs) -> BridgeNetworkArgs:
-    return BridgeNetworkArgs(name=args.network_name, subnet=args.subnet, setting=f"{args.setting}.network")
+    return BridgeNetworkArgs(name=args.network_name, subnet=args.subnet, labels=args.labels,
+                             setting=f"{args.setting}.network")
 
 
 def node_config(node: NodePlan, args: RedisClusterArgs) -> RedisNodeConfig:
@@ -89,7 +90,7 @@ class RedisCluster(pulumi.ComponentResource):
         # Masters first, and each replica's container after its master's: Redis keeps a new master at
         # cluster_state:fail for its first 2 s, and that wait then overlaps the replicas' start.
         for node in self.plan.masters + self.plan.replicas:
-            labels = project_labels(stack=stack, component=COMPONENT, extra={NODE_LABEL: node.name})
+            labels = project_labels(stack=stack, component=COMPONENT, extra={**args.labels, NODE_LABEL: node.name})
             master = self.node_components.get(node.master or "")
             self.node_components[node.name] = RedisNode(node.name, RedisNodeArgs(
                 node=node, config=node_config(node, args), image_id=node_image.image_id,

@@ -57,6 +57,7 @@ class RedisClusterArgs:
     restart_policy: str = "unless-stopped"
     formation_timeout_seconds: int = 120
     setting: str = SETTING  # the config key the values came from, for error messages
+    labels: Mapping[str, str] = field(default_factory=dict)  # extra labels on every engine object
 
     @property
     def node_count(self) -> int:

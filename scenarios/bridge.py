@@ -7,7 +7,7 @@ import pulumi
 from components.bridge_network import BridgeNetwork
 from components.linked_tomcat_pair import LinkedTomcatPair, LinkedTomcatPairArgs
 
-from .config_values import structured
+from .config_values import name_prefix, structured
 from .tomcat_image import image_settings, tomcat_image
 from .tomcat_outputs import describe_container, export_scenario
 from .tomcat_settings import BRIDGE_CONTAINERS, parse_tomcat_scenario
@@ -15,11 +15,12 @@ from .tomcat_settings import BRIDGE_CONTAINERS, parse_tomcat_scenario
 
 def build(config: pulumi.Config, stack: str) -> None:
     settings = parse_tomcat_scenario("bridge", structured(config, "bridge"), BRIDGE_CONTAINERS,
-                                     image_settings(config))
+                                     image_settings(config), name_prefix(config))
     docker0 = BridgeNetwork.default_bridge("docker0")
     image = tomcat_image(settings.image)
     pair = LinkedTomcatPair("docker0-pair", LinkedTomcatPairArgs(
         image=image.image_id, first=settings.spec("tomcat01"), second=settings.spec("tomcat02"),
-        publish_address=settings.publish_address, setting=settings.setting), stack=stack)
+        publish_address=settings.publish_address, labels=settings.labels, setting=settings.setting),
+        stack=stack)
     export_scenario({"tomcat01": describe_container(pair.first), "tomcat02": describe_container(pair.second)},
                     {"bridge": docker0})

@@ -3,12 +3,15 @@ from typing import Any, Dict
 
 import pulumi
 
+from components.labels import validate_name_prefix
 from components.setting_values import parse_bool, reject_unknown_keys, require_mapping
 
-__all__ = ["NAMESPACE", "setting_name", "structured", "optional_bool",
+__all__ = ["NAMESPACE", "NAME_PREFIX_SETTING", "setting_name", "structured", "optional_bool", "name_prefix",
            "parse_bool", "reject_unknown_keys", "require_mapping"]
 
 NAMESPACE = "docker-networking"
+# Put before every engine name of the stack (containers, networks, volumes); empty keeps the tutorial's.
+NAME_PREFIX_SETTING = "namePrefix"
 
 
 def setting_name(key: str) -> str:
@@ -25,3 +28,8 @@ def optional_bool(config: pulumi.Config, key: str, default: bool) -> bool:
     """`docker-networking:<key>` as a boolean, `default` when it is not set."""
     raw = config.get(key)
     return default if raw is None else parse_bool(setting_name(key), raw)
+
+
+def name_prefix(config: pulumi.Config) -> str:
+    """`docker-networking:namePrefix`, checked; "" when it is not set."""
+    return validate_name_prefix(setting_name(NAME_PREFIX_SETTING), config.get(NAME_PREFIX_SETTING) or "")

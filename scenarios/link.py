@@ -10,7 +10,7 @@ from components.labels import project_labels
 from components.linked_tomcat_pair import LinkedTomcatPair, LinkedTomcatPairArgs
 from components.tomcat import tomcat_container
 
-from .config_values import structured
+from .config_values import name_prefix, structured
 from .tomcat_image import image_settings, tomcat_image
 from .tomcat_outputs import describe_container, export_scenario
 from .tomcat_settings import LINK_CONTAINERS, parse_tomcat_scenario
@@ -18,15 +18,16 @@ from .tomcat_settings import LINK_CONTAINERS, parse_tomcat_scenario
 
 def build(config: pulumi.Config, stack: str) -> None:
     settings = parse_tomcat_scenario("link", structured(config, "link"), LINK_CONTAINERS,
-                                     image_settings(config))
+                                     image_settings(config), name_prefix(config))
     docker0 = BridgeNetwork.default_bridge("docker0")
     image = tomcat_image(settings.image)
     tomcat01 = tomcat_container("tomcat01", settings.spec("tomcat01"), image=image.image_id,
                                 network=docker0.ref(), publish_address=settings.publish_address,
-                                labels=project_labels(stack=stack, component="Tomcat"), setting=settings.setting)
+                                labels=project_labels(stack=stack, component="Tomcat", extra=settings.labels),
+                                setting=settings.setting)
     pair = LinkedTomcatPair("link-pair", LinkedTomcatPairArgs(
         image=image.image_id, first=settings.spec("tomcat02"), second=settings.spec("tomcat03"),
-        link_second_to_first=True, publish_address=settings.publish_address,
+        link_second_to_first=True, publish_address=settings.publish_address, labels=settings.labels,
         setting=settings.setting), stack=stack)
     export_scenario({"tomcat01": describe_container(tomcat01), "tomcat02": describe_container(pair.first),
                      "tomcat03": describe_container(pair.second)},

@@ -19,7 +19,7 @@ from components.linked_tomcat_pair import LinkedTomcatPair, LinkedTomcatPairArgs
 from components.providers.network_connection import NetworkConnection, NetworkConnectionArgs
 from components.tomcat import tomcat_container
 
-from .config_values import structured
+from .config_values import name_prefix, structured
 from .tomcat_image import image_settings, tomcat_image
 from .tomcat_outputs import describe_container, export_scenario
 from .tomcat_settings import parse_mynet
@@ -27,7 +27,7 @@ from .tomcat_settings import parse_mynet
 
 def build(config: pulumi.Config, stack: str, inventory: Optional[NetworkInventory] = None) -> None:
     """`inventory` replaces the live engine and route table in the overlap check (unit tests)."""
-    settings = parse_mynet(structured(config, "mynet"), image_settings(config))
+    settings = parse_mynet(structured(config, "mynet"), image_settings(config), name_prefix=name_prefix(config))
     tomcat = settings.tomcat
     # First resource: its engine checks (subnet overlap) run before anything else is registered.
     mynet = BridgeNetwork("mynet", settings.network, inventory=inventory, stack=stack)
@@ -36,10 +36,12 @@ def build(config: pulumi.Config, stack: str, inventory: Optional[NetworkInventor
 
     tomcat01 = tomcat_container("tomcat01", tomcat.spec("tomcat01", static_ip=False), image=image.image_id,
                                 network=docker0.ref(), publish_address=tomcat.publish_address,
-                                labels=project_labels(stack=stack, component="Tomcat"), setting=tomcat.setting)
+                                labels=project_labels(stack=stack, component="Tomcat", extra=tomcat.labels),
+                                setting=tomcat.setting)
     pair = LinkedTomcatPair("mynet-pair", LinkedTomcatPairArgs(
         image=image.image_id, first=tomcat.spec("tomcat-net-01"), second=tomcat.spec("tomcat-net-02"),
-        network=mynet.ref(), publish_address=tomcat.publish_address, setting=tomcat.setting), stack=stack)
+        network=mynet.ref(), publish_address=tomcat.publish_address, labels=tomcat.labels,
+        setting=tomcat.setting), stack=stack)
 
     # The connection is its own resource: tomcat01's inputs never mention mynet, so the container
     # shows no diff after it, even after a refresh (the provider doesn't read networks back into the

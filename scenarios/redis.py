@@ -1,4 +1,6 @@
 """Scenario 4, the `redis` stack: a Redis Cluster on its own network, secure by default."""
+import dataclasses
+
 import pulumi
 from pulumi.runtime.config import is_config_secret
 
@@ -6,13 +8,15 @@ from components.redis_cluster import RedisCluster
 from components.redis_settings import (IMAGE_SETTING, KEEP_IMAGES_SETTING, PASSWORD_SETTING, SETTING,
                                        RedisClusterArgs, args_from_config)
 
-from .config_values import optional_bool, setting_name, structured
+from components.labels import name_prefix_labels
+
+from .config_values import name_prefix, optional_bool, setting_name, structured
 
 CLUSTER_NAME = "redis"  # nodes redis-1 ... redis-N, as in the tutorial
 
 
 def redis_args(config: pulumi.Config) -> RedisClusterArgs:
-    """The component's arguments from this stack's settings."""
+    """The component's arguments from this stack's settings; the network's engine name takes the prefix."""
     password = config.get(PASSWORD_SETTING)
     if password is not None and not is_config_secret(setting_name(PASSWORD_SETTING)):
         pulumi.log.warn(f"setting '{setting_name(PASSWORD_SETTING)}' is stored in plain text in the stack "
@@ -20,6 +24,8 @@ def redis_args(config: pulumi.Config) -> RedisClusterArgs:
     args = args_from_config(structured(config, SETTING), image=config.get(IMAGE_SETTING),
                             keep_image=optional_bool(config, KEEP_IMAGES_SETTING, True),
                             password=password, setting=setting_name(SETTING))
+    prefix = name_prefix(config)
+    args = dataclasses.replace(args, network_name=prefix + args.network_name, labels=name_prefix_labels(prefix))
     if not args.auth and password is not None:
         pulumi.log.warn(f"setting '{setting_name(PASSWORD_SETTING)}' is ignored: "
                         f"'{setting_name(SETTING)}.auth' is false")
@@ -27,7 +33,8 @@ def redis_args(config: pulumi.Config) -> RedisClusterArgs:
 
 
 def build(config: pulumi.Config, stack: str) -> None:
-    cluster = RedisCluster(CLUSTER_NAME, redis_args(config), stack=stack)
+    # The cluster's name is the start of every node's name: redis-1 ..., or <prefix>redis-1 ...
+    cluster = RedisCluster(name_prefix(config) + CLUSTER_NAME, redis_args(config), stack=stack)
     if cluster.password is not None:
         pulumi.export("password", cluster.password)  # a secret: `pulumi stack output --show-secrets password`
     pulumi.export("network", {"name": cluster.network.name, "subnet": cluster.network.subnet,

@@ -9,7 +9,7 @@ from components.bridge_network import BridgeNetwork
 from components.providers.network_connection import NetworkConnection
 
 
-def summarize_container(container_id: str, network_data: Sequence[Mapping[str, Any]],
+def summarize_container(name: str, container_id: str, network_data: Sequence[Mapping[str, Any]],
                         ports: Sequence[Mapping[str, Any]], hosts: Sequence[Mapping[str, Any]],
                         connected: Sequence[Tuple[str, str]] = ()) -> Dict[str, Any]:
     """Pure: the engine's view of one container, in the shapes `docker ps` and `docker inspect` use.
@@ -21,6 +21,7 @@ def summarize_container(container_id: str, network_data: Sequence[Mapping[str, A
     networks = {entry["network_name"]: entry["ip_address"] for entry in network_data or []}
     networks.update(dict(connected))
     return {
+        "name": name,
         "id": container_id,
         "networks": dict(sorted(networks.items())),
         "ports": [f"{port['ip']}:{port['external']}->{port['internal']}/{port['protocol']}"
@@ -32,9 +33,9 @@ def summarize_container(container_id: str, network_data: Sequence[Mapping[str, A
 def describe_container(container: docker.Container,
                        connections: Sequence[NetworkConnection] = ()) -> pulumi.Output[Dict[str, Any]]:
     connected = [pulumi.Output.all(c.network_name, c.ip_address).apply(tuple) for c in connections]
-    return pulumi.Output.all(container.id, container.network_datas, container.ports, container.hosts,
-                             pulumi.Output.all(*connected)).apply(
-        lambda values: summarize_container(values[0], values[1], values[2], values[3], values[4]))
+    return pulumi.Output.all(container.name, container.id, container.network_datas, container.ports,
+                             container.hosts, pulumi.Output.all(*connected)).apply(
+        lambda values: summarize_container(*values))
 
 
 def describe_network(network: BridgeNetwork) -> pulumi.Output[Dict[str, str]]:

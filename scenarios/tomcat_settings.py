@@ -17,6 +17,7 @@ from components.bridge_network import BridgeNetworkArgs, validate_bridge
 from components.container_checks import (parse_host_port, parse_publish_address, plan_static_ips,
                                          require_unique_host_ports)
 from components.image_names import DEFAULT_TOMCAT_IMAGE, validate_image_name
+from components.labels import name_prefix_labels
 from components.network_ref import NetworkRef
 from components.tomcat import LOOPBACK, TomcatSpec
 
@@ -45,18 +46,24 @@ class ImageSettings:
 @dataclass(frozen=True)
 class TomcatScenarioSettings:
     """What every Tomcat scenario has: the image, where ports are published, fixed host ports,
-    static IPs (mynet only); `setting` is the scenario's config key, for error messages."""
+    static IPs (mynet only); `setting` is the scenario's config key, for error messages. Settings name
+    containers as the tutorial does; `name_prefix` goes before each name on the engine."""
     image: ImageSettings
     setting: str
     publish_address: str = LOOPBACK
     host_ports: Mapping[str, int] = field(default_factory=dict)
     static_ips: Mapping[str, str] = field(default_factory=dict)
+    name_prefix: str = ""
 
     def spec(self, name: str, static_ip: bool = True) -> TomcatSpec:
         """The container's spec; `static_ip=False` for one that joins the network later (tomcat01),
         whose static IP belongs to its connection."""
-        return TomcatSpec(name=name, host_port=self.host_ports.get(name),
+        return TomcatSpec(name=self.name_prefix + name, host_port=self.host_ports.get(name),
                           ipv4_address=self.static_ips.get(name) if static_ip else None)
+
+    @property
+    def labels(self) -> Dict[str, str]:
+        return name_prefix_labels(self.name_prefix)
 
 
 @dataclass(frozen=True)
@@ -73,17 +80,18 @@ def parse_image(image_name: Optional[str], keep_locally: bool = True) -> ImageSe
 
 
 def parse_tomcat_scenario(scenario: str, raw: Mapping[str, Any], containers: Sequence[str],
-                          image: ImageSettings) -> TomcatScenarioSettings:
+                          image: ImageSettings, name_prefix: str = "") -> TomcatScenarioSettings:
     """The bridge and link scenarios: publishAddress and hostPorts, nothing else."""
     setting = setting_name(scenario)
     reject_unknown_keys(setting, raw, COMMON_KEYS)
-    return _parse_common(setting, raw, containers, image)
+    return _parse_common(setting, raw, containers, image, name_prefix=name_prefix)
 
 
-def parse_mynet(raw: Mapping[str, Any], image: ImageSettings, scenario: str = "mynet") -> MynetSettings:
+def parse_mynet(raw: Mapping[str, Any], image: ImageSettings, scenario: str = "mynet",
+                name_prefix: str = "") -> MynetSettings:
     setting = setting_name(scenario)
     reject_unknown_keys(setting, raw, MYNET_KEYS)
-    network = _parse_network(f"{setting}.network", raw.get("network"))
+    network = _parse_network(f"{setting}.network", raw.get("network"), name_prefix)
     validated = validate_bridge(network)
     ips_setting = f"{setting}.staticIps"
     static_ips = plan_static_ips(ips_setting, _container_map(ips_setting, raw.get("staticIps"), MYNET_CONTAINERS),
@@ -92,13 +100,14 @@ def parse_mynet(raw: Mapping[str, Any], image: ImageSettings, scenario: str = "m
     connect = raw.get("connectTomcat01")
     return MynetSettings(
         tomcat=_parse_common(setting, raw, MYNET_CONTAINERS, image,
-                             static_ips={name: str(ip) for name, ip in static_ips.items()}),
+                             static_ips={name: str(ip) for name, ip in static_ips.items()},
+                             name_prefix=name_prefix),
         network=network,
         connect_tomcat01=True if connect is None else parse_bool(f"{setting}.connectTomcat01", connect))
 
 
 def _parse_common(setting: str, raw: Mapping[str, Any], containers: Sequence[str], image: ImageSettings,
-                  static_ips: Optional[Mapping[str, str]] = None) -> TomcatScenarioSettings:
+                  static_ips: Optional[Mapping[str, str]] = None, name_prefix: str = "") -> TomcatScenarioSettings:
     publish_address = parse_publish_address(f"{setting}.publishAddress",
                                             raw.get("publishAddress", LOOPBACK))
     ports_setting = f"{setting}.hostPorts"
@@ -106,7 +115,7 @@ def _parse_common(setting: str, raw: Mapping[str, Any], containers: Sequence[str
                   for name, value in _container_map(ports_setting, raw.get("hostPorts"), containers).items()}
     require_unique_host_ports(ports_setting, host_ports)
     return TomcatScenarioSettings(image=image, publish_address=publish_address, host_ports=host_ports,
-                                  static_ips=dict(static_ips or {}), setting=setting)
+                                  static_ips=dict(static_ips or {}), setting=setting, name_prefix=name_prefix)
 
 
 def _container_map(setting: str, value: Any, containers: Sequence[str]) -> Dict[str, Any]:
@@ -116,13 +125,14 @@ def _container_map(setting: str, value: Any, containers: Sequence[str]) -> Dict[
     return {name: item for name, item in given.items() if item is not None}
 
 
-def _parse_network(setting: str, value: Any) -> BridgeNetworkArgs:
+def _parse_network(setting: str, value: Any, name_prefix: str = "") -> BridgeNetworkArgs:
     given = require_mapping(setting, value)
     reject_unknown_keys(setting, given, NETWORK_KEYS)
     merged: Dict[str, Any] = dict(DEFAULT_MYNET)
     if "subnet" in given:
         merged.pop("gateway")  # the tutorial's gateway belongs to the tutorial's subnet only
     merged.update(given)
-    return BridgeNetworkArgs(name=merged["name"], subnet=merged["subnet"], gateway=merged.get("gateway"),
-                             ip_range=merged.get("ipRange"), setting=setting)
+    name = merged["name"]  # validate_bridge checks it; only a string takes the prefix
+    return BridgeNetworkArgs(name=name_prefix + name if isinstance(name, str) else name, subnet=merged["subnet"], gateway=merged.get("gateway"),
+                             ip_range=merged.get("ipRange"), labels=name_prefix_labels(name_prefix), setting=setting)
 

@@ -83,15 +83,21 @@ class FakeEngine(Mocks):
 
     def _container_state(self, inputs: Dict[str, Any]) -> Dict[str, Any]:
         attachments = inputs.get("networksAdvanced") or [{"name": inputs.get("networkMode") or "bridge"}]
-        offset = HOST_OFFSETS[inputs["name"]]
+        offset = _tutorial_value(HOST_OFFSETS, inputs["name"])
         network_data = [{"networkName": a["name"], "ipAddress": self._address(a["name"], a.get("ipv4Address"), offset),
                          "ipPrefixLength": self.subnets[a["name"]].prefixlen} for a in attachments]
-        ports = [{**port, "external": port.get("external") or RANDOM_PORTS[inputs["name"]]}
+        ports = [{**port, "external": port.get("external") or _tutorial_value(RANDOM_PORTS, inputs["name"])}
                  for port in inputs.get("ports") or []]
         return {**inputs, "networkDatas": network_data, "ports": ports, "hosts": inputs.get("hosts") or []}
 
     def _address(self, network: str, static: Optional[str], offset: int) -> str:
         return static or str(self.subnets[network].network_address + offset)
+
+
+def _tutorial_value(by_name: Dict[str, int], engine_name: str) -> int:
+    """The value for a container's tutorial name, whatever `namePrefix` went before it."""
+    name = max((name for name in by_name if engine_name.endswith(name)), key=len)
+    return by_name[name]
 
 
 class RecordingMonitor(MockMonitor):

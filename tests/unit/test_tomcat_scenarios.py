@@ -9,7 +9,7 @@ import pytest
 
 from components.errors import ConfigError
 from components.host_networks import HostRoute
-from components.labels import COMPONENT_LABEL, PROJECT_LABEL, STACK_LABEL
+from components.labels import COMPONENT_LABEL, NAME_PREFIX_LABEL, PROJECT_LABEL, STACK_LABEL
 from components.providers.docker_network import TYPE_TOKEN as NETWORK_TYPE
 from scenarios import bridge, build_scenario, link, mynet
 
@@ -64,7 +64,7 @@ def test_bridge_stack_graph():
 def test_bridge_stack_outputs():
     outputs = deploy(bridge.build, "bridge", {}).outputs
     assert outputs["containers"]["tomcat01"] == {
-        "id": fake_id("tomcat01"), "networks": {"bridge": "172.17.0.2"},
+        "name": "tomcat01", "id": fake_id("tomcat01"), "networks": {"bridge": "172.17.0.2"},
         "ports": ["127.0.0.1:32768->8080/tcp"], "hosts": []}
     assert outputs["containers"]["tomcat02"]["networks"] == {"bridge": "172.17.0.3"}
     assert outputs["networks"]["bridge"]["subnet"] == "172.17.0.0/16"
@@ -260,3 +260,46 @@ def test_registry_dispatches_to_the_bridge_scenario():
     deployment, _ = run_program(lambda: build_scenario(pulumi.Config(), "bridge"), {"scenario": "bridge"},
                                 stack="bridge")
     assert sorted(deployment.containers()) == ["tomcat01", "tomcat02"]
+
+
+# --- namePrefix: test runs and benchmarks deploy beside a person's stacks -------------------------
+
+def test_a_name_prefix_goes_before_every_engine_name_and_labels_every_object():
+    deployment = deploy(mynet.build, "mynet", {"namePrefix": "it-1a2b-"}, inventory=FakeInventory())
+    containers = deployment.containers()
+    assert sorted(containers) == ["it-1a2b-tomcat-net-01", "it-1a2b-tomcat-net-02", "it-1a2b-tomcat01"]
+    network = deployment.of_type(NETWORK_TYPE)[0]
+    assert network.state["name"] == "it-1a2b-mynet"
+    for labelled in [*containers.values(), network]:
+        assert labels_of(labelled)[NAME_PREFIX_LABEL] == "it-1a2b-"
+    assert containers["it-1a2b-tomcat-net-01"].state["networksAdvanced"] == [{"name": "it-1a2b-mynet"}]
+    # Outputs keep the tutorial's names as keys and say each container's engine name.
+    tomcat01 = deployment.outputs["containers"]["tomcat01"]
+    assert tomcat01["name"] == "it-1a2b-tomcat01"
+    assert set(tomcat01["networks"]) == {"bridge", "it-1a2b-mynet"}
+    assert list(deployment.outputs["networks"]) == ["bridge", "it-1a2b-mynet"]
+
+
+def test_without_a_prefix_names_are_the_tutorials_and_no_prefix_label_is_set():
+    deployment = deploy(bridge.build, "bridge", {})
+    for container in deployment.containers().values():
+        assert NAME_PREFIX_LABEL not in labels_of(container)
+    assert deployment.outputs["containers"]["tomcat01"]["name"] == "tomcat01"
+
+
+def test_a_prefixed_link_writes_the_prefixed_name_as_link_did():
+    containers = deploy(link.build, "link", {"namePrefix": "dev."}).containers()
+    assert sorted(containers) == ["dev.tomcat01", "dev.tomcat02", "dev.tomcat03"]
+    assert containers["dev.tomcat03"].state["hosts"] == [
+        {"host": f"dev.tomcat02 {fake_id('dev.tomcat02')[:12]}", "ip": "172.17.0.3"}]
+
+
+@pytest.mark.parametrize("prefix, problem", [
+    ("-it", "cannot start a container name"), ("it/1", "cannot start a container name"),
+    ("x" * 25, "25 characters long")])
+def test_a_bad_name_prefix_names_the_setting_and_registers_nothing(prefix, problem):
+    deployment, error = run_program(lambda: bridge.build(pulumi.Config(), "bridge"),
+                                    {"scenario": "bridge", "namePrefix": prefix}, stack="bridge", expect=ConfigError)
+    assert error.setting == "docker-networking:namePrefix"
+    assert problem in error.problem
+    assert deployment.resources == []

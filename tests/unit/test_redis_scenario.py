@@ -1,0 +1,33 @@
+"""The redis stack's settings as the component receives them: the name prefix and its label."""
+import pulumi
+import pytest
+
+from components.errors import ConfigError
+from components.labels import NAME_PREFIX_LABEL
+from scenarios.redis import redis_args
+
+
+def _args(config):
+    pulumi.runtime.set_all_config({f"docker-networking:{key}": value for key, value in config.items()})
+    try:
+        return redis_args(pulumi.Config("docker-networking"))
+    finally:
+        pulumi.runtime.set_all_config({})
+
+
+def test_the_tutorials_network_name_and_no_label_without_a_prefix():
+    args = _args({})
+    assert args.network_name == "redis"
+    assert dict(args.labels) == {}
+
+
+def test_a_prefix_goes_before_the_network_name_and_labels_the_cluster():
+    args = _args({"namePrefix": "bench-9f8e-", "redis": '{"network": {"name": "cache"}}'})
+    assert args.network_name == "bench-9f8e-cache"
+    assert dict(args.labels) == {NAME_PREFIX_LABEL: "bench-9f8e-"}
+
+
+def test_a_bad_prefix_names_the_setting():
+    with pytest.raises(ConfigError) as caught:
+        _args({"namePrefix": "no spaces"})
+    assert caught.value.setting == "docker-networking:namePrefix"
