@@ -1,4 +1,6 @@
-# The commands people type. `up`, `preview`, `destroy` and `test` run `setup` first (seconds when cached).
+# The commands people type. `up`, `preview` and `destroy` run `setup` first (seconds when cached): the
+# virtualenv, an engine that answers, the Pulumi toolchain and the state backend; `test` and `bench` also
+# run `test-setup` (redis-server on the host, the images the test runs deploy).
 SHELL := /bin/bash
 STACK ?= redis
 ARGS ?=
@@ -6,30 +8,36 @@ PYTEST_ARGS ?=
 # Every target runs with the environment `make -s env` prints (tools on PATH, backend, passphrase).
 WITH_ENV = eval "$$(scripts/env.sh)" &&
 
-.PHONY: setup env up preview destroy test unit bench clean
+.PHONY: setup test-setup env images up preview destroy test unit bench clean
 
 setup:
 	@scripts/setup.sh
 
+test-setup: setup
+	@scripts/test_setup.sh
+
 env:
 	@scripts/env.sh
 
+images:
+	@scripts/images.sh >/dev/null
+
 up: setup
-	@$(WITH_ENV) scripts/select_images.sh $(STACK) && pulumi up -s $(STACK) $(ARGS)
+	@$(WITH_ENV) scripts/stack.sh $(STACK) && pulumi up -s $(STACK) $(ARGS)
 
 preview: setup
-	@$(WITH_ENV) scripts/select_images.sh $(STACK) && pulumi preview -s $(STACK) --diff $(ARGS)
+	@$(WITH_ENV) scripts/stack.sh $(STACK) && pulumi preview -s $(STACK) --diff $(ARGS)
 
 destroy: setup
 	@$(WITH_ENV) pulumi destroy -s $(STACK) $(ARGS)
 
-test: setup
+test: test-setup
 	@$(WITH_ENV) .venv/bin/python -m pytest $(PYTEST_ARGS)
 
 unit:
 	@.venv/bin/python -m pytest tests/unit $(PYTEST_ARGS)
 
-bench: setup
+bench: test-setup
 	@$(WITH_ENV) .venv/bin/python -m bench.redis_up $(ARGS)
 
 clean:

@@ -1,21 +1,36 @@
 #!/usr/bin/env bash
-# Ensures a Docker engine answers: the running one, else Debian's docker.io started in the background.
+# Ensures a Docker engine answers: the one DOCKER_HOST (or the docker CLI's context) names, or the local
+# one. Only on the project's own build machines (root, no engine running) does it install Debian's
+# docker.io and start it in the background; anyone else gets the command that fixes what is missing.
 set -euo pipefail
 LOG_TAG=engine
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-if docker info >/dev/null 2>&1; then
-  log "engine: running ($(docker version --format '{{.Server.Version}}' 2>/dev/null))"; exit 0
+command -v docker >/dev/null || [[ $(id -u) -eq 0 ]] \
+  || die "the docker command is missing: install Docker (docker-ce, or Docker Desktop) and run this again"
+where="${DOCKER_HOST:-the local engine (unix:///var/run/docker.sock)}"
+if command -v docker >/dev/null; then
+  if answer="$(docker info --format '{{.ServerVersion}}' 2>&1)"; then
+    log "engine: running (Docker $answer, ${DOCKER_HOST:-local})"; exit 0
+  fi
+  if grep -qi "permission denied" <<<"$answer"; then
+    die "permission denied on the engine's socket ($where). Fix: add yourself to the docker group" \
+        "(sudo usermod -aG docker $(id -un), then log out and in again), or set DOCKER_HOST to an engine you may use"
+  fi
+  if [[ -n "${DOCKER_HOST:-}" || $(id -u) -ne 0 ]]; then
+    printf '%s\n' "$answer" | tail -n 3 >&2
+    die "no Docker engine answers at $where. Fix: start it (sudo systemctl start docker, or open Docker" \
+        "Desktop)${DOCKER_HOST:+, or correct or unset DOCKER_HOST}"
+  fi
 fi
+# Root and no engine: this project's build machines. Debian's docker.io, started in the background.
 if ! command -v dockerd >/dev/null; then
-  [[ $(id -u) -eq 0 ]] || die "no Docker engine and not root: install docker.io (apt-get install docker.io) and start it"
   log "installing Debian's docker.io"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >&2 || log "apt-get update failed; trying the cached package lists"
   apt-get install -y -q docker.io >&2
 fi
-[[ $(id -u) -eq 0 ]] || die "dockerd is installed but not running, and starting it needs root"
 mkdir -p "$CACHE_DIR"
 log "starting dockerd (log: $CACHE_DIR/dockerd.log)"
 # setsid: the engine outlives the make/CI step that started it.

@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # Prints the export lines that make the plain CLI work: eval "$(make -s env)".
+# What the person set already is kept: PULUMI_BACKEND_URL (else the project's local file backend) and
+# PULUMI_CONFIG_PASSPHRASE[_FILE] (else the passphrase file the set-up generates). PATH and PULUMI_HOME
+# follow what scripts/toolchain/install.sh decided (.tools/toolchain.env).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
-cat <<ENV
-export PATH="$TOOLS_BIN:$VENV/bin:\${PATH}"
-export PULUMI_BACKEND_URL="file://$BACKEND_DIR"
-export PULUMI_CONFIG_PASSPHRASE_FILE="$PASSPHRASE_FILE"
-export PULUMI_SKIP_UPDATE_CHECK=true
-export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-ENV
+PATH_PREPEND="" PULUMI_HOME_PRIVATE=""
+if [[ -r "$TOOLCHAIN_ENV" ]]; then
+  PATH_PREPEND="$(sed -n 's/^PATH_PREPEND=//p' "$TOOLCHAIN_ENV")"
+  PULUMI_HOME_PRIVATE="$(sed -n 's/^PULUMI_HOME=//p' "$TOOLCHAIN_ENV")"
+fi
+echo "export PATH=\"${PATH_PREPEND:+$PATH_PREPEND:}$VENV/bin:\${PATH}\""
+echo "export PULUMI_BACKEND_URL=\"${PULUMI_BACKEND_URL:-file://$BACKEND_DIR}\""
+if [[ -z "${PULUMI_CONFIG_PASSPHRASE:-}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then
+  echo "export PULUMI_CONFIG_PASSPHRASE_FILE=\"$PASSPHRASE_FILE\""
+fi
+echo "export PULUMI_SKIP_UPDATE_CHECK=true"
+if [[ -n "$PULUMI_HOME_PRIVATE" ]]; then
+  # The plugin the project built lives here; automatic acquisition would only look for it online.
+  echo "export PULUMI_HOME=\"$PULUMI_HOME_PRIVATE\""
+  echo "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true"
+fi

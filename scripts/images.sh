@@ -322,6 +322,8 @@ _img_slim() {
 _img_build() (
   set -euo pipefail
   kind=$1 tag=$2
+  [[ $(id -u) -eq 0 ]] || _img_die "$kind: building $tag from Debian packages needs root (debootstrap, chroot):" \
+    "run \`sudo make images\` once, or choose an image the engine has or can pull"
   case "$kind" in
     redis) packages=("${IMAGES_REDIS_PACKAGES[@]}") ;;
     tomcat) packages=("${IMAGES_TOMCAT_PACKAGES[@]}") ;;

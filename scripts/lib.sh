@@ -9,9 +9,19 @@ TOOLS_BIN="$REPO_ROOT/.tools/bin"
 VENV="$REPO_ROOT/.venv"
 PYTHON="$VENV/bin/python"
 
-# The Pulumi CLI built when the official installer cannot be reached. The newest release whose Go
-# modules this machine's module proxy serves; the Python SDK (requirements.txt) may be a little older.
+# The oldest Pulumi CLI the project supports: that of the Python SDK it pins (requirements.txt), as Pulumi
+# asks of every program (a CLI older than its SDK may lack what the SDK sends). A `pulumi` on PATH at least
+# this new is used as it is.
+MIN_PULUMI_VERSION="3.272.0"
+# Otherwise the project installs this one: the official release, else a build from Go modules (the newest
+# release whose modules this machine's module proxy serves).
 PULUMI_CLI_VERSION="3.274.1"
+# What the set-up decided about the toolchain, read by scripts/env.sh (PATH, a private PULUMI_HOME).
+TOOLCHAIN_ENV="$REPO_ROOT/.tools/toolchain.env"
+# Plugins the project had to build itself live here, never in the person's own plugin cache.
+PRIVATE_PULUMI_HOME="$CACHE_DIR/pulumi-home"
+# A file of this name beside a binary says the project built it from source (the bench reports it).
+BUILT_MARKER="BUILT_FROM_SOURCE"
 
 BACKEND_DIR="$HOME/.pulumi-docker-networking"
 PASSPHRASE_FILE="$CONFIG_DIR/passphrase"
@@ -38,4 +48,22 @@ with_heartbeat() {
     fi
   done
   wait "$pid"
+}
+
+# version_at_least HAVE WANT: true when dotted version HAVE >= WANT (a leading v is ignored).
+version_at_least() {
+  local have="${1#v}" want="${2#v}"
+  have="${have%%[-+]*}"
+  [[ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -n 1)" == "$want" ]]
+}
+
+# The first `pulumi` on PATH that is not one the project put there itself.
+pulumi_on_path() {
+  PATH="$(tr ':' '\n' <<<"$PATH" | grep -vxF "$TOOLS_BIN" | paste -sd: -)" command -v pulumi || true
+}
+
+# The docker plugin version the installed pulumi_docker package declares (the one it will ask for).
+docker_plugin_version() {
+  "$PYTHON" -c 'import json, importlib.resources as r
+print(json.loads((r.files("pulumi_docker") / "pulumi-plugin.json").read_text())["version"])'
 }

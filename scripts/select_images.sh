@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Before `make up/preview`: a stack that names no image uses the public default when it is here or
-# can be pulled; otherwise the stack is pointed at the image built locally from Debian packages, and
-# we say so. An image the person configured is never changed.
+# can be pulled; otherwise the image built locally from Debian packages (built now when we are root),
+# and we say so. An image the person configured is never changed.
 set -euo pipefail
 LOG_TAG=images
 # shellcheck source=lib.sh
@@ -11,14 +11,20 @@ cd "$REPO_ROOT"
 
 scenario="$(pulumi config get -s "$stack" scenario 2>/dev/null || true)"
 case "$scenario" in
-  redis) key=redisImage; local_image="$LOCAL_REDIS_IMAGE" ;;
-  bridge|link|mynet) key=tomcatImage; local_image="$LOCAL_TOMCAT_IMAGE" ;;
+  redis) key=redisImage kind=redis local_image="$LOCAL_REDIS_IMAGE" ;;
+  bridge|link|mynet) key=tomcatImage kind=tomcat local_image="$LOCAL_TOMCAT_IMAGE" ;;
   *) exit 0 ;;  # the program itself reports an unknown scenario, naming the setting
 esac
 if pulumi config get -s "$stack" "$key" >/dev/null 2>&1; then exit 0; fi
 public="$("$PYTHON" -c "from components.image_names import DEFAULT_IMAGES; print(DEFAULT_IMAGES['$key'])")"
 if docker image inspect "$public" >/dev/null 2>&1 || timeout 30 docker pull -q "$public" >/dev/null 2>&1; then
   exit 0
+fi
+if ! docker image inspect "$local_image" >/dev/null 2>&1; then
+  [[ $(id -u) -eq 0 ]] || die "no image for stack '$stack': $public cannot be pulled and $local_image is not" \
+    "built. Fix: \`sudo make images\` (builds it from Debian packages), or \`pulumi config set -s $stack" \
+    "$key <an image the engine has>\`"
+  "$REPO_ROOT/scripts/images.sh" "$kind" >/dev/null
 fi
 pulumi config set -s "$stack" "$key" "$local_image"
 log "no registry answers for $public: stack '$stack' now uses $local_image (pulumi config set $key to change)"

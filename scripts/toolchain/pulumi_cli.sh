@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Ensures the Pulumi CLI (and, where the official archive is reachable, its language hosts) in the
-# per-user cache, keyed by version. Order: cached -> already installed at the pinned version ->
-# the official installer -> a build from Go modules through the module proxy.
-# Prints the directory holding the binaries on stdout; progress goes to stderr.
+# Finds the Pulumi CLI the project runs. Order: a `pulumi` on PATH at least MIN_PULUMI_VERSION with its
+# language host beside it (an official install), used where it is and never changed -> the pinned
+# version in the per-user cache -> the official installer -> a build from Go modules through the module
+# proxy. Prints the directory holding the binaries on stdout; progress goes to stderr.
 set -euo pipefail
 LOG_TAG=pulumi-cli
 # shellcheck source=../lib.sh
@@ -13,17 +13,29 @@ dest="$CACHE_DIR/pulumi-cli/$version"
 
 version_of() { "$1" version 2>/dev/null | tr -d 'v\r'; }
 
-if [[ -x "$dest/pulumi" ]]; then
-  log "cached: $dest/pulumi (v$version)"
-  echo "$dest"; exit 0
+installed="$(pulumi_on_path)"
+if [[ -n "$installed" ]]; then
+  have="$(version_of "$installed")"
+  home="$(dirname "$(readlink -f "$installed")")"
+  if ! version_at_least "$have" "$MIN_PULUMI_VERSION"; then
+    log "your Pulumi CLI $installed is v$have, older than v$MIN_PULUMI_VERSION, the oldest this project" \
+        "supports. Fix: upgrade it (pulumi's installer, or your package manager) to use it here;" \
+        "until then the project runs its own v$version"
+  elif [[ ! -x "$home/pulumi-language-python" ]]; then
+    log "your Pulumi CLI $installed (v$have) has no pulumi-language-python beside it, as official" \
+        "installs do; the project runs its own v$version"
+  else
+    log "using your Pulumi CLI $installed (v$have)"
+    echo "$home"; exit 0
+  fi
 fi
 
-installed="$(PATH="${PATH//$TOOLS_BIN:/}" command -v pulumi || true)"
-if [[ -n "$installed" && "$(version_of "$installed")" == "$version" ]]; then
-  log "using the installed CLI $installed (v$version)"
-  mkdir -p "$dest"
-  # Keep whatever ships beside it (language hosts) together with the CLI.
-  for bin in "$(dirname "$(readlink -f "$installed")")"/pulumi*; do ln -sf "$bin" "$dest/"; done
+if [[ -x "$dest/pulumi" ]]; then
+  # A build by an older set-up carries no marker; the project's own language host beside it tells.
+  if [[ ! -e "$dest/$BUILT_MARKER" && -e "$dest/program_runner.py" ]]; then
+    echo "built from Go modules by scripts/toolchain/pulumi_cli.sh" > "$dest/$BUILT_MARKER"
+  fi
+  log "cached: $dest/pulumi (v$version)"
   echo "$dest"; exit 0
 fi
 
@@ -40,7 +52,8 @@ if curl -fsSL --max-time 20 https://get.pulumi.com -o "$tmp/install.sh" 2>/dev/n
 fi
 log "the official installer is unreachable here; building v$version from Go modules"
 
-command -v go >/dev/null || die "no Go toolchain on PATH: install Go 1.26+ or give this machine internet access"
+command -v go >/dev/null || die "no Pulumi CLI could be had: install Pulumi v$MIN_PULUMI_VERSION or newer" \
+  "(see pulumi.com/docs/install) and run this again; or give this machine Go 1.26+ to build v$version"
 build="$CACHE_DIR/build/pulumi-cli-$version"
 mkdir -p "$build"
 # A wrapper module: `go install pkg@version` refuses modules whose go.mod has replace directives,
@@ -79,5 +92,6 @@ with_heartbeat "compiling" go build -trimpath -tags osusergo,grpcnotrace \
   -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
   -o "$tmp/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 mkdir -p "$dest" && mv "$tmp/pulumi" "$dest/pulumi"
+echo "built from Go modules by scripts/toolchain/pulumi_cli.sh" > "$dest/$BUILT_MARKER"
 log "built $dest/pulumi in $(elapsed)"
 echo "$dest"
