@@ -8,26 +8,38 @@ One run alternates rounds of
 then prints medians, the ratios b/a and e/teardown, b-f against a, where each tutorial round spent
 its time (the `docker run`s, `redis-cli --cluster create`, then until ok: the second and third are most
 of how those rounds differ), and a scaling table for 3, 6 and 12 masters.
-Timings are this script's output, never assertions.
+Timings are this script's output, never assertions. Before any round, and beside the figures, it prints
+what they ran on (harness/toolchain.py): the CLI, language host and docker plugin, official or built by
+the set-up, the engine and the machine.
+
+A person may have the `redis` stack, or the tutorial's own cluster, deployed on the same engine: both
+sides here run under the run's own name prefix (bench-xxxxxx-redis-1 ..., network bench-xxxxxx-redis), on
+subnets and host ports of the run's own (harness/isolation.py), and what the run leaves behind, on success
+or failure, is removed by its prefix label only (`python -m harness.cleanup PREFIX` does the same by hand).
 """
 import argparse
 import dataclasses
 import json
-import platform
 import secrets
 import statistics
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from bench import tutorial_cluster
-from components.redis_plan import plan_cluster
-from components.redis_settings import DEFAULT_NETWORK_NAME, DEFAULT_SUBNET, RedisClusterArgs
-from harness.project_copy import LOCAL_IMAGES, REPO_ROOT, make_project_copy
+from components.redis_plan import ClusterPlan, plan_cluster
+from components.redis_settings import DEFAULT_NETWORK_NAME, RedisClusterArgs
+from harness.cleanup import remove_run_objects
+from harness.isolation import RunIsolation
+from harness.project_copy import LOCAL_IMAGES, REPO_ROOT, make_project_copy, toolchain_env
+from harness.toolchain import collect, describe
 
 STACK = "redis"
+CLUSTER = "redis"  # the stack names its nodes <namePrefix>redis-1 ... (scenarios/redis.py)
+REPLICAS_PER_MASTER = 1  # every cluster of the run, the rounds and the scaling rows alike
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -44,15 +56,50 @@ def pulumi_cli(root: Path, env: Dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-class PulumiStack:
-    """The shipped `redis` stack in a throw-away copy of the project, driven by the plain CLI."""
+@dataclass(frozen=True)
+class Placement:
+    """Where one side of the comparison puts its cluster: the run's prefixed names (the tutorial's with the
+    prefix in front, on both sides), and a subnet and host ports of its own, far from the stack's defaults."""
+    prefix: str
+    subnet: str
+    base_port: int  # node N publishes 6379 on base_port + N
+    bus_base_port: int
 
-    def __init__(self, workdir: Path, image: str, password: str) -> None:
+    @classmethod
+    def take(cls, isolation: RunIsolation, purpose: str, nodes: int) -> "Placement":
+        """Ports for `nodes` nodes, the most any round of the run deploys."""
+        return cls(prefix=isolation.prefix, subnet=str(isolation.subnet(purpose)),
+                   base_port=isolation.port_base(purpose, nodes),
+                   bus_base_port=isolation.port_base(f"{purpose}-bus", nodes))
+
+    @property
+    def network(self) -> str:
+        return self.prefix + DEFAULT_NETWORK_NAME
+
+    def plan(self, masters: int, image: str) -> ClusterPlan:
+        return plan_cluster(self.prefix + CLUSTER, RedisClusterArgs(
+            masters=masters, replicas_per_master=REPLICAS_PER_MASTER, network_name=self.network, subnet=self.subnet,
+            image=image, base_port=self.base_port, bus_base_port=self.bus_base_port))
+
+    def summary(self) -> str:
+        return f"{self.network} {self.subnet}, ports {self.base_port + 1}+ and {self.bus_base_port + 1}+"
+
+
+class PulumiStack:
+    """The shipped `redis` stack in a throw-away copy of the project, driven by the plain CLI, deployed
+    with the run's prefix, subnet and ports (the stack's settings namePrefix and redis)."""
+
+    def __init__(self, workdir: Path, image: str, password: str, placement: Placement) -> None:
         self.root, self.env = make_project_copy(workdir, passphrase="bench")
         self.password = password
         self.cli("stack", "init", STACK)
-        self.cli("config", "set", "redisImage", image)
-        self.cli("config", "set", "--secret", "redisPassword", password)
+        self.cli("config", "set-all", "--path",
+                 "--plaintext", f"redisImage={image}",
+                 "--plaintext", f"namePrefix={placement.prefix}",
+                 "--plaintext", f"redis.network.subnet={placement.subnet}",
+                 "--plaintext", f"redis.basePort={placement.base_port}",
+                 "--plaintext", f"redis.busBasePort={placement.bus_base_port}",
+                 "--secret", f"redisPassword={password}")
 
     def cli(self, *args: str) -> str:
         return pulumi_cli(self.root, self.env, *args)
@@ -92,29 +139,37 @@ def median(values: List[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def run(rounds: int, scaling: List[int], image: str) -> Dict[str, object]:
+def run(rounds: int, scaling: List[int], image: str, isolation: RunIsolation) -> Dict[str, object]:
     # Hex: a URL-safe token may start with "-", and the CLI then reads it as an option (seen: "-C6Gu...").
     password = secrets.token_hex(24)
     figures: Dict[str, List[float]] = {k: [] for k in ("a", "a_teardown", "b", "c", "d", "e", "f")}
     tutorial_phases: List[tutorial_cluster.Phases] = []  # where each `a` went
     scaling_rows = []
+    # Each side has its own subnet and ports: they run one after the other, but a side that failed to
+    # tear down must not make the other fail on an address or port in use.
+    nodes = max([3, *scaling]) * (1 + REPLICAS_PER_MASTER)
+    tutorial_place = Placement.take(isolation, "tutorial", nodes)
+    stack_place = Placement.take(isolation, "pulumi-up", nodes)
+    print(f"run {isolation.prefix}: tutorial's commands on {tutorial_place.summary()}; "
+          f"pulumi up on {stack_place.summary()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="docker-networking-bench-") as tmp:
-        stack = PulumiStack(Path(tmp) / "pulumi", image, password)
+        stack = PulumiStack(Path(tmp) / "pulumi", image, password, stack_place)
         empty = EmptyProgram(Path(tmp), stack.env)
 
         def tutorial_round(masters: int) -> "tuple[float, float, tutorial_cluster.Phases]":
-            plan = plan_cluster(DEFAULT_NETWORK_NAME, RedisClusterArgs(masters=masters, image=image))
+            plan = tutorial_place.plan(masters, image)
             confs = Path(tempfile.mkdtemp(dir=tmp))
-            tutorial_cluster.prepare(plan, password, confs)
-            phases = tutorial_cluster.create(plan, DEFAULT_NETWORK_NAME, DEFAULT_SUBNET, image, password, confs)
-            down_time = timed(lambda: tutorial_cluster.teardown(plan, DEFAULT_NETWORK_NAME))
+            tutorial_cluster.prepare(plan, password, confs, labels=isolation.labels)
+            phases = tutorial_cluster.create(plan, tutorial_place.network, tutorial_place.subnet, image, password,
+                                             confs, labels=isolation.labels)
+            down_time = timed(lambda: tutorial_cluster.teardown(plan, tutorial_place.network))
             return phases.total, down_time, phases
 
         def pulumi_up_round(masters: int) -> float:
             stack.set_masters(masters)
-            plan = plan_cluster(DEFAULT_NETWORK_NAME, RedisClusterArgs(masters=masters, image=image))
             elapsed = timed(stack.up)
-            tutorial_cluster.wait_all_ok(plan, "127.0.0.1", password, timeout=5)  # a check, not timed
+            # A check, not timed.
+            tutorial_cluster.wait_all_ok(stack_place.plan(masters, image), "127.0.0.1", password, timeout=5)
             return elapsed
 
         for number in range(1, rounds + 1):
@@ -134,27 +189,32 @@ def run(rounds: int, scaling: List[int], image: str) -> Dict[str, object]:
             a, _, _ = tutorial_round(masters)
             b = pulumi_up_round(masters)
             stack.destroy()
-            scaling_rows.append({"masters": masters, "nodes": masters * 2, "tutorial_s": a, "pulumi_up_s": b})
+            scaling_rows.append({"masters": masters, "nodes": masters * (1 + REPLICAS_PER_MASTER),
+                                 "tutorial_s": a, "pulumi_up_s": b})
             print(f"scaling {masters} masters: tutorial {a:.1f}s, pulumi up {b:.1f}s", flush=True)
     medians = {k: median(v) for k, v in figures.items()}
-    return {"machine": f"{platform.node()} {platform.machine()}, {_cpus()} cores",
-            "image": image, "rounds": rounds, "medians_s": medians,
+    return {"run_prefix": isolation.prefix, "image": image, "rounds": rounds, "medians_s": medians,
             "ratio_b_over_a": medians["b"] / medians["a"],
             "ratio_b_minus_f_over_a": (medians["b"] - medians["f"]) / medians["a"],
             "ratio_e_over_teardown": medians["e"] / medians["a_teardown"],
             "a_phases_s": [dataclasses.asdict(p) for p in tutorial_phases], "scaling": scaling_rows}
 
 
-def _cpus() -> int:
-    import os
-    return os.cpu_count() or 0
+def remove_leftovers(prefix: str) -> None:
+    """Whatever of this run is still on the engine (after a failure: containers, network, volumes of
+    either side), found by the run's prefix label: nothing a person deployed carries it."""
+    removed = remove_run_objects(prefix)
+    if any(removed.values()):
+        print(f"[bench] removed what the run {prefix} left: "
+              + ", ".join(f"{len(names)} {kind}" for kind, names in removed.items()), flush=True)
 
 
 def report(result: Dict[str, object]) -> None:
     m = result["medians_s"]
     assert isinstance(m, dict)
-    print(f"\nRedis Cluster, 3 masters x 1 replica, image {result['image']}, {result['rounds']} rounds "
-          f"({result['machine']}); medians:")
+    # Figures get copied on their own: the summary says again what they ran on.
+    print(f"\nRedis Cluster, 3 masters x 1 replica, image {result['image']}, {result['rounds']} rounds; medians")
+    print(f"({result['toolchain_line']}):")
     rows = [("a  tutorial commands, nothing -> ok", m["a"]), ("   tutorial teardown", m["a_teardown"]),
             ("b  pulumi up, nothing -> ok", m["b"]), ("c  pulumi up, no changes", m["c"]),
             ("d  pulumi preview", m["d"]), ("e  pulumi destroy", m["e"]),
@@ -170,9 +230,14 @@ def report(result: Dict[str, object]) -> None:
     print(f"  ratio b/a          {result['ratio_b_over_a']:.2f}  (target <= 1.25)")
     print(f"  ratio e/teardown   {result['ratio_e_over_teardown']:.2f}")
     print(f"  ratio (b-f)/a      {result['ratio_b_minus_f_over_a']:.2f}  (b without Pulumi's fixed cost f)")
+    if result["scaling"]:
+        report_scaling(result["scaling"])  # type: ignore[arg-type]
+
+
+def report_scaling(rows: List[Dict[str, float]]) -> None:
     print("\nScaling (replicas 1), nothing -> every node ok:")
     print(f"  {'masters':>7} {'nodes':>5} {'tutorial':>9} {'pulumi up':>10} {'b/a':>5}")
-    for row in result["scaling"]:  # type: ignore[union-attr]
+    for row in rows:
         print(f"  {row['masters']:>7} {row['nodes']:>5} {row['tutorial_s']:>8.1f}s {row['pulumi_up_s']:>9.1f}s "
               f"{row['pulumi_up_s'] / row['tutorial_s']:>5.2f}")
 
@@ -180,12 +245,21 @@ def report(result: Dict[str, object]) -> None:
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--scaling", default="3,6,12", help="masters per scaling row; empty for none")
+    parser.add_argument("--scaling", default="3,6,12", help="masters per scaling row; --scaling= for none")
     parser.add_argument("--image", default=LOCAL_IMAGES["redisImage"])
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     scaling = [int(x) for x in args.scaling.split(",") if x.strip()]
-    result = run(args.rounds, scaling, args.image)
+    # First, before any figure: what the figures run on.
+    toolchain = collect(toolchain_env())
+    toolchain_line = describe(toolchain)
+    print(toolchain_line, flush=True)
+    isolation = RunIsolation.new("bench")
+    try:
+        result = run(args.rounds, scaling, args.image, isolation)
+    finally:
+        remove_leftovers(isolation.prefix)
+    result.update(toolchain=toolchain.to_json(), toolchain_line=toolchain_line)
     report(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

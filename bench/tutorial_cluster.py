@@ -4,12 +4,16 @@ Network create, one `docker run` per node, `redis-cli --cluster create`, then wa
 reports cluster_state:ok; and the matching teardown. The config files and the labelled data volumes are
 made beforehand, outside the timed part. The redis.conf files are rendered by the project's
 own renderer so both sides run the very same configuration.
+
+Names, subnet and ports come from the caller (the plan, `network`, `subnet`): the bench gives them its run's
+prefix and a subnet and ports of the run's own, and passes the run's labels, so that nothing here collides
+with, or cleans up, what a person deployed with the tutorial's names.
 """
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List
+from typing import List, Mapping, Optional
 
 import redis
 
@@ -28,19 +32,22 @@ def _docker(*args: str) -> str:
     return done.stdout
 
 
-def _label_args() -> List[str]:
-    return [arg for key, value in LABELS.items() for arg in ("--label", f"{key}={value}")]
+def _label_args(extra: Optional[Mapping[str, str]]) -> List[str]:
+    """LABELS plus the caller's (a run's name-prefix label, which its clean-up looks for)."""
+    labels = {**LABELS, **(extra or {})}
+    return [arg for key, value in labels.items() for arg in ("--label", f"{key}={value}")]
 
 
-def prepare(plan: ClusterPlan, password: str, workdir: Path) -> None:
+def prepare(plan: ClusterPlan, password: str, workdir: Path, labels: Optional[Mapping[str, str]] = None) -> None:
     """Before the clock starts: each node's config files, and its data volume created with the project's
-    labels (a volume `docker run -v` creates carries none, and the clean-up finds leftovers by label)."""
+    labels and `labels` (a volume `docker run -v` creates carries none, and the clean-up finds leftovers by
+    label)."""
     for node in plan.nodes:
         conf_dir = workdir / node.name
         conf_dir.mkdir(parents=True, exist_ok=True)
         (conf_dir / "redis.conf").write_text(render_node_config(RedisNodeConfig(node.name, node.ip)))
         (conf_dir / "auth.conf").write_text(render_auth_config(password))
-        _docker("volume", "create", *_label_args(), f"{node.name}-data")
+        _docker("volume", "create", *_label_args(labels), f"{node.name}-data")
 
 
 @dataclass(frozen=True)
@@ -60,17 +67,19 @@ PHASE_LABELS = {"containers": "network create and docker runs", "cluster_create"
 
 
 def create(plan: ClusterPlan, network: str, subnet: str, image: str, password: str, workdir: Path,
-           bind: str = "127.0.0.1", timeout: float = 120.0) -> Phases:
-    """The timed part, after prepare(): the tutorial's commands, up to every node ok."""
+           bind: str = "127.0.0.1", timeout: float = 120.0, labels: Optional[Mapping[str, str]] = None) -> Phases:
+    """The timed part, after prepare(): the tutorial's commands, up to every node ok. The network and the
+    containers carry LABELS and `labels`."""
     started = time.perf_counter()
-    _docker("network", "create", "--driver", "bridge", "--subnet", subnet, *_label_args(), network)
+    label_args = _label_args(labels)
+    _docker("network", "create", "--driver", "bridge", "--subnet", subnet, *label_args, network)
     for node in plan.nodes:
         conf_dir = workdir / node.name
         # As the tutorial: one `docker run` after the other.
         _docker("run", "-d", "--name", node.name, "--net", network, "--ip", node.ip,
                 "-p", f"{bind}:{node.host_port}:6379", "-p", f"{bind}:{node.bus_host_port}:16379",
                 "-v", f"{node.name}-data:/data", "-v", f"{conf_dir}:{CONFIG_DIR}:ro",
-                "--restart", "unless-stopped", *_label_args(), image, *SERVER_COMMAND)
+                "--restart", "unless-stopped", *label_args, image, *SERVER_COMMAND)
     replicas = plan.replicas_per_master
     _wait_until_answering(plan, bind, password, timeout)
     answering = time.perf_counter()

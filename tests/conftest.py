@@ -7,12 +7,19 @@ DOCKER_NETWORKING_SKIP_INTEGRATION=1.
 import os
 import sys
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The project's packages (components, scenarios) import like they do in the Pulumi program.
 sys.path.insert(0, str(REPO_ROOT))
+
+# They test the project's fallback language host, so they run only where it is the host in use (not
+# beside an official Pulumi install). Where it must be in use (CI on the project's machines, which have
+# no official one), REQUIRE_FALLBACK_HOST=1 turns its absence into an error instead of a silent gap.
+LANGUAGE_HOST_TESTS = "test_language_host.py"
+REQUIRE_FALLBACK_HOST = "DOCKER_NETWORKING_REQUIRE_FALLBACK_HOST"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -29,3 +36,18 @@ def skip_or_fail(reason: str) -> None:
     if skipping_allowed():
         pytest.skip(reason)
     pytest.fail(reason, pytrace=False)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> Optional[bool]:
+    if collection_path.name != LANGUAGE_HOST_TESTS:
+        return None
+    from harness.project_copy import toolchain_env  # the toolchain as `make -s env` sets it up
+    from harness.toolchain import language_host_in_use
+
+    host = language_host_in_use(toolchain_env())
+    if host.official is False:
+        return None
+    if os.environ.get(REQUIRE_FALLBACK_HOST) == "1":
+        raise pytest.UsageError(f"{REQUIRE_FALLBACK_HOST}=1 but the language host in use is {host.path or 'none'}, "
+                                "not the project's fallback (scripts/toolchain/language-host)")
+    return True

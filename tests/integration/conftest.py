@@ -2,11 +2,13 @@
 
 Each test session works on a temporary copy of the project (so stack config written by tests never
 touches the repository), with its own file backend and passphrase, and the toolchain from `make setup`.
+It is one run (harness.isolation): every stack it deploys and every object a test makes directly has
+the run's name prefix and label, its own subnets and host ports, so the session works beside stacks a
+person deployed on the same engine, and its cleanup removes only what carries the run's label.
 """
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterator, Mapping, Optional
@@ -15,7 +17,9 @@ import docker
 import pytest
 from pulumi import automation as auto
 
-from harness.project_copy import LOCAL_IMAGES, REPO_ROOT, make_project_copy
+from harness.cleanup import remove_run_objects, summary
+from harness.isolation import RunIsolation, merge_config
+from harness.project_copy import LOCAL_IMAGES, make_project_copy
 from harness.project_copy import toolchain_env as read_toolchain_env
 from tests.conftest import skip_or_fail
 from tests.integration import engine
@@ -36,13 +40,6 @@ def _missing_prerequisites(env: Mapping[str, str]) -> Optional[str]:
     return None
 
 
-def _cleanup_labelled() -> None:
-    # Only for people running two suites side by side on one engine; CI always cleans.
-    if os.environ.get("DOCKER_NETWORKING_SKIP_CLEANUP") == "1" and os.environ.get("CI", "") != "true":
-        return
-    subprocess.run([str(REPO_ROOT / "scripts" / "cleanup.sh")], check=True)
-
-
 @pytest.fixture(scope="session")
 def toolchain_env() -> Dict[str, str]:
     env = read_toolchain_env()
@@ -53,12 +50,25 @@ def toolchain_env() -> Dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session", autouse=False)
-def clean_engine(toolchain_env: Dict[str, str]) -> Iterator[None]:
-    """Leftovers of earlier runs go before the session; this session's go after it."""
-    _cleanup_labelled()
+@pytest.fixture(scope="session")
+def run(toolchain_env: Dict[str, str]) -> RunIsolation:
+    """This session's prefix (it-xxxxxx-), subnets and port blocks; one for the whole session."""
+    isolation = RunIsolation.new("it")
+    print(f"[integration] this run's engine objects are named {isolation.prefix}...")
+    return isolation
+
+
+def _remove_run_objects(run: RunIsolation) -> None:
+    print(summary(remove_run_objects(run.prefix), run.prefix))
+
+
+@pytest.fixture(scope="session")
+def clean_engine(run: RunIsolation) -> Iterator[None]:
+    """Whatever this run labelled goes, before the session (nothing, unless a prefix came twice) and after
+    it; leftovers of other runs (`make clean`) and a person's stacks are never touched."""
+    _remove_run_objects(run)
     yield
-    _cleanup_labelled()
+    _remove_run_objects(run)
 
 
 def _config_value(value: Any) -> auto.ConfigValue:
@@ -76,28 +86,46 @@ def _qualified(key: str) -> str:
 
 
 class ProjectWorkspace:
-    """A temporary copy of the project; stacks are the shipped ones (bridge, link, mynet, redis)."""
+    """A temporary copy of the project; stacks are the shipped ones (bridge, link, mynet, redis), deployed
+    as `run` isolates them: its settings lie under what a test sets (see stack())."""
 
-    def __init__(self, root: Path, env: Dict[str, str]) -> None:
+    def __init__(self, root: Path, env: Dict[str, str], run: RunIsolation) -> None:
         self.root = root
         self.env = env
+        self.run = run
         self.stacks: Dict[str, auto.Stack] = {}
+        self.run_config: Dict[str, Dict[str, Any]] = {}  # per stack: the run's settings
 
     def stack(self, name: str, config: Optional[Mapping[str, Any]] = None) -> auto.Stack:
+        """The stack `name` with the test images, the run's prefix, subnet and ports (see
+        RunIsolation.stack_config) and then `config`; an object in `config` keeps the run's values for
+        the keys it does not set. `scenario` in `config` names a shipped scenario for a stack of another
+        name (redis-faults)."""
         stack = auto.create_or_select_stack(
             stack_name=name, work_dir=str(self.root),
             opts=auto.LocalWorkspaceOptions(work_dir=str(self.root), env_vars=self.env))
         self.stacks[name] = stack
-        for key, value in {**TEST_IMAGES, **(config or {})}.items():
+        self.run_config[name] = self.run.stack_config(name, (config or {}).get("scenario", name))
+        for key, value in {**TEST_IMAGES, **self.run_config[name], **(config or {})}.items():
             self.set_config(stack, key, value)
         return stack
 
     def set_config(self, stack: auto.Stack, key: str, value: Any) -> None:
+        """An object is set over the run's settings for `key`, as in stack()."""
+        run_value = self.run_config.get(stack.name, {}).get(key)
+        if isinstance(value, Mapping) and isinstance(run_value, Mapping):
+            value = merge_config(run_value, value)
         # CLI-backed: honours stackConfigDir, unlike the Automation API's stack_settings.
         stack.set_config(_qualified(key), _config_value(value))
 
     def remove_config(self, stack: auto.Stack, key: str) -> None:
-        stack.remove_config(_qualified(key))
+        """Back to the shipped default, which for a key the run sets is the run's value (the shipped
+        subnet and ports are a person's)."""
+        run_value = self.run_config.get(stack.name, {}).get(key)
+        if run_value is not None:
+            self.set_config(stack, key, run_value)
+        else:
+            stack.remove_config(_qualified(key))
 
     def destroy_all(self) -> None:
         for name, stack in list(self.stacks.items()):
@@ -110,10 +138,10 @@ class ProjectWorkspace:
 
 
 @pytest.fixture(scope="session")
-def project(toolchain_env: Dict[str, str], clean_engine: None) -> Iterator[ProjectWorkspace]:
+def project(toolchain_env: Dict[str, str], run: RunIsolation, clean_engine: None) -> Iterator[ProjectWorkspace]:
     with tempfile.TemporaryDirectory(prefix="docker-networking-it-") as tmp:
         root, env = make_project_copy(Path(tmp), passphrase="integration-tests")
-        workspace = ProjectWorkspace(root, env)
+        workspace = ProjectWorkspace(root, env, run)
         try:
             yield workspace
         finally:

@@ -6,12 +6,12 @@ import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import docker
 
-PROJECT_LABEL = "io.docker-networking.project=docker-networking"
-STACK_LABEL = "io.docker-networking.stack"
+from components.labels import NAME_PREFIX_LABEL, PROJECT_LABEL, PROJECT_VALUE, STACK_LABEL
+from harness.isolation import carries_prefix
 
 
 @contextmanager
@@ -31,26 +31,35 @@ def exec_in(container_name: str, *cmd: str) -> Tuple[int, str]:
         return result.exit_code, (result.output or b"").decode(errors="replace")
 
 
-def labelled(kind: str, stack: str) -> List[str]:
-    """Names of the containers, networks or volumes that carry the project's label for `stack`."""
-    filters = {"label": [PROJECT_LABEL, f"{STACK_LABEL}={stack}"]}
-    with client() as engine:
-        if kind == "containers":
-            return [c.name for c in engine.containers.list(all=True, filters=filters)]
-        if kind == "networks":
-            return [n.name for n in engine.networks.list(filters=filters)]
-        if kind == "volumes":
-            return [v.name for v in engine.volumes.list(filters=filters)]
-    raise ValueError(f"unknown kind {kind!r}: use containers, networks or volumes")
+KINDS = ("containers", "networks", "volumes")
 
 
-def all_project_objects() -> List[str]:
-    """Everything on the engine that carries the project's label, as 'kind:name'."""
-    filters = {"label": [PROJECT_LABEL]}
+def run_filters(prefix: str, stack: Optional[str] = None) -> dict:
+    """This run's objects (and of them `stack`'s); a person's stack of the same name has no prefix label."""
+    found = [f"{PROJECT_LABEL}={PROJECT_VALUE}", f"{NAME_PREFIX_LABEL}={prefix}"]
+    return {"label": found + ([f"{STACK_LABEL}={stack}"] if stack else [])}
+
+
+def _names(engine: docker.DockerClient, kind: str, filters: dict) -> List[str]:
+    if kind == "containers":
+        return [c.name for c in engine.containers.list(all=True, filters=filters, ignore_removed=True)]
+    if kind == "networks":
+        return [n.name for n in engine.networks.list(filters=filters)]
+    if kind == "volumes":
+        return [v.name for v in engine.volumes.list(filters=filters)]
+    raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+
+
+def labelled(kind: str, stack: str, prefix: str) -> List[str]:
+    """Names of the containers, networks or volumes this run (`prefix`) deployed for `stack`."""
     with client() as engine:
-        return ([f"container:{c.name}" for c in engine.containers.list(all=True, filters=filters)]
-                + [f"network:{n.name}" for n in engine.networks.list(filters=filters)]
-                + [f"volume:{v.name}" for v in engine.volumes.list(filters=filters)])
+        return _names(engine, kind, run_filters(prefix, stack))
+
+
+def all_project_objects(prefix: str) -> List[str]:
+    """Everything on the engine this run (`prefix`) labelled, of any stack, as 'kind:name'."""
+    with client() as engine:
+        return [f"{kind[:-1]}:{name}" for kind in KINDS for name in _names(engine, kind, run_filters(prefix))]
 
 
 # --- Restarting the engine itself (only the test that says so in its name does this) ---------------
@@ -58,10 +67,15 @@ DOCKERD_PIDFILE = Path("/var/run/docker.pid")
 DOCKERD_LOG = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "docker-networking-iac" / "dockerd.log"
 
 
-def why_engine_cannot_restart(stack: str) -> Optional[str]:
+def is_stack_container(labels: Optional[Dict[str, str]], stack: str, prefix: str) -> bool:
+    return carries_prefix(labels, prefix) and (labels or {}).get(STACK_LABEL) == stack
+
+
+def why_engine_cannot_restart(stack: str, prefix: str) -> Optional[str]:
     """None when this run may stop and start dockerd; else why not. Restarting stops every container on
-    the engine, so it is only done when the engine runs nothing but `stack`'s containers, and only for a
-    dockerd started by hand the way scripts/engine.sh starts it (not one a service manager owns)."""
+    the engine, so it is only done when the engine runs nothing but the containers this run (`prefix`)
+    deployed for `stack` (a person's stack of the same name is another's), and only for a dockerd
+    started by hand the way scripts/engine.sh starts it (not one a service manager owns)."""
     if os.geteuid() != 0:
         return "starting dockerd needs root"
     if not DOCKERD_PIDFILE.exists() or shutil.which("dockerd") is None:
@@ -70,7 +84,7 @@ def why_engine_cannot_restart(stack: str) -> Optional[str]:
         return "dockerd belongs to systemd here; restart it with systemctl instead"
     with client() as engine:
         others = [c["Names"][0].lstrip("/") for c in engine.api.containers()  # no inspect: no race
-                  if (c.get("Labels") or {}).get(STACK_LABEL) != stack]
+                  if not is_stack_container(c.get("Labels"), stack, prefix)]
     if others:
         return f"other containers are running on this engine ({', '.join(sorted(others)[:5])}); a restart would stop them"
     return None

@@ -1,6 +1,8 @@
 """Scenario 3 on a real engine: the user-defined network mynet, and `docker network connect` on the
 running tomcat01.
 
+The engine names carry the run's prefix and mynet has the run's subnet (see tomcat_checks.Mynet); the
+containers find each other by their engine names, the only ones the engine's DNS knows.
 The stack goes through four states, each observed by a module fixture as soon as it is reached:
 up without the connection, updated with it, updated without it again, destroyed. Tests assert on
 what was observed, so they do not depend on the order they run in.
@@ -14,20 +16,13 @@ import pytest
 
 from harness.project_copy import LOCAL_IMAGES
 
-from .tomcat_checks import (TOMCAT_PORT, changes_only, deploy, destroy_and_list_leftovers, ipv4_interfaces,
-                            ops_of, ping, preview_ops, resolve, wait_for_tcp)
+from .tomcat_checks import (TOMCAT_PORT, Mynet, changes_only, deploy, destroy_and_list_leftovers,
+                            ipv4_interfaces, ops_of, ping, preview_ops, resolve, wait_for_tcp)
 
 pytestmark = pytest.mark.integration
 
 STACK = "mynet"
-SUBNET = ipaddress.IPv4Network("192.168.0.0/16")
-GATEWAY = "192.168.0.1"
-TOMCAT_NET_02_IP = "192.168.0.22"  # a static IP from config; tomcat-net-01 gets one from the engine
-TOMCAT01_ON_MYNET = "192.168.0.100"
-MYNET = {"network": {"name": "mynet", "subnet": str(SUBNET), "gateway": GATEWAY},
-         "staticIps": {"tomcat-net-02": TOMCAT_NET_02_IP}}
-CONNECTED = {**MYNET, "connectTomcat01": True,
-             "staticIps": {**MYNET["staticIps"], "tomcat01": TOMCAT01_ON_MYNET}}
+# Pulumi's names of the scenario's own resources: the tutorial's, whatever the engine names are.
 CONTAINER_URN = "docker:index/container:Container::tomcat01"
 CONNECTION_URN = "NetworkConnection::tomcat01-mynet"
 RECREATE_OR_RESTART = {"create", "destroy", "start", "restart", "die", "kill", "stop"}
@@ -46,13 +41,14 @@ class Tomcat01State:
     ping_by_ip: Tuple[int, str]
 
 
-def observe_tomcat01(docker_client: Any, tomcat_net_01_ip: str) -> Tomcat01State:
-    attrs = docker_client.api.inspect_container("tomcat01")
+def observe_tomcat01(docker_client: Any, mynet: Mynet, tomcat_net_01_ip: str) -> Tomcat01State:
+    tomcat01, tomcat_net_01 = mynet.name("tomcat01"), mynet.name("tomcat-net-01")
+    attrs = docker_client.api.inspect_container(tomcat01)
     return Tomcat01State(
         container_id=attrs["Id"], started_at=attrs["State"]["StartedAt"], restart_count=attrs["RestartCount"],
         engine_networks={name: net["IPAddress"] for name, net in attrs["NetworkSettings"]["Networks"].items()},
-        interfaces=ipv4_interfaces("tomcat01"), resolves_tomcat_net_01=resolve("tomcat01", "tomcat-net-01"),
-        ping_by_name=ping("tomcat01", "tomcat-net-01"), ping_by_ip=ping("tomcat01", tomcat_net_01_ip))
+        interfaces=ipv4_interfaces(tomcat01), resolves_tomcat_net_01=resolve(tomcat01, tomcat_net_01),
+        ping_by_name=ping(tomcat01, tomcat_net_01), ping_by_ip=ping(tomcat01, tomcat_net_01_ip))
 
 
 @dataclass
@@ -64,18 +60,24 @@ class Observed:
 
 
 @pytest.fixture(scope="module")
-def unconnected(project, docker_client):
+def mynet(run) -> Mynet:
+    return Mynet(run, STACK)
+
+
+@pytest.fixture(scope="module")
+def unconnected(project, docker_client, mynet):
     """Up without the connection: tomcat01 on docker0 only, mynet with its two containers."""
-    stack, outputs = deploy(project, STACK, {"mynet": {**MYNET, "connectTomcat01": False}})
-    net01_ip = docker_client.api.inspect_container("tomcat-net-01")["NetworkSettings"]["Networks"]["mynet"]["IPAddress"]
+    stack, outputs = deploy(project, STACK, {"mynet": mynet.settings(connect=False)})
+    net01, net02 = mynet.name("tomcat-net-01"), mynet.name("tomcat-net-02")
+    net01_ip = docker_client.api.inspect_container(net01)["NetworkSettings"]["Networks"][mynet.network]["IPAddress"]
     wait_for_tcp(net01_ip, TOMCAT_PORT)  # the host reaches a mynet container by IP
-    observed = Observed(stack, outputs, observe_tomcat01(docker_client, net01_ip), extra={
-        "network": docker_client.api.inspect_network("mynet"),
+    observed = Observed(stack, outputs, observe_tomcat01(docker_client, mynet, net01_ip), extra={
+        "network": docker_client.api.inspect_network(mynet.network),
         "net01_ip": net01_ip,
-        "net01_resolves_net02": resolve("tomcat-net-01", "tomcat-net-02"),
-        "net02_resolves_net01": resolve("tomcat-net-02", "tomcat-net-01"),
-        "net01_pings_net02": ping("tomcat-net-01", "tomcat-net-02"),
-        "net02_pings_net01": ping("tomcat-net-02", "tomcat-net-01"),
+        "net01_resolves_net02": resolve(net01, net02),
+        "net02_resolves_net01": resolve(net02, net01),
+        "net01_pings_net02": ping(net01, net02),
+        "net02_pings_net01": ping(net02, net01),
         "preview": preview_ops(stack),
     })
     yield observed
@@ -83,10 +85,10 @@ def unconnected(project, docker_client):
 
 
 @pytest.fixture(scope="module")
-def connected(project, unconnected, docker_client):
+def connected(project, unconnected, docker_client, mynet):
     """The update that connects the running tomcat01, previewed first, with the engine's events."""
     stack = unconnected.stack
-    project.set_config(stack, "mynet", CONNECTED)
+    project.set_config(stack, "mynet", mynet.settings(connect=True))
     preview = preview_ops(stack)
     since = int(time.time()) - 1  # whole seconds: the engine's event window, widened by a second
     result = stack.up(on_output=print)
@@ -96,44 +98,46 @@ def connected(project, unconnected, docker_client):
     mine = [e for e in events if e.get("Actor", {}).get("ID") == tomcat01_id
             or e.get("Actor", {}).get("Attributes", {}).get("container") == tomcat01_id]
     return Observed(stack, {k: v.value for k, v in result.outputs.items()},
-                    observe_tomcat01(docker_client, unconnected.extra["net01_ip"]),
+                    observe_tomcat01(docker_client, mynet, unconnected.extra["net01_ip"]),
                     extra={"preview": preview, "events": mine, "mynet_id": unconnected.extra["network"]["Id"],
                            "preview_after": preview_ops(stack),
                            "preview_after_refresh": preview_ops(stack, refresh=True)})
 
 
 @pytest.fixture(scope="module")
-def disconnected(project, connected, docker_client):
+def disconnected(project, connected, docker_client, mynet):
     """Setting the flag back to false disconnects tomcat01, again without recreating it."""
-    project.set_config(connected.stack, "mynet", {**MYNET, "connectTomcat01": False})
+    project.set_config(connected.stack, "mynet", mynet.settings(connect=False))
     result = connected.stack.up(on_output=print)
     return Observed(connected.stack, {k: v.value for k, v in result.outputs.items()},
-                    observe_tomcat01(docker_client, connected.tomcat01.engine_networks["mynet"]))
+                    observe_tomcat01(docker_client, mynet, connected.tomcat01.engine_networks[mynet.network]))
 
 
 @pytest.fixture(scope="module")
-def destroyed(disconnected, docker_client):
-    leftovers = destroy_and_list_leftovers(disconnected.stack, STACK)
+def destroyed(disconnected, docker_client, run):
+    leftovers = destroy_and_list_leftovers(disconnected.stack, run.prefix)
     return leftovers, [t for image in docker_client.images.list() for t in image.tags]
 
 
 # --- mynet itself ----------------------------------------------------------------------------------
 
-def test_network_inspect_shows_subnet_gateway_and_both_containers(unconnected):
+def test_network_inspect_shows_subnet_gateway_and_both_containers(unconnected, mynet):
     network = unconnected.extra["network"]
-    assert network["Driver"] == "bridge"
-    assert network["IPAM"]["Config"] == [{"Subnet": str(SUBNET), "Gateway": GATEWAY}]
+    assert network["Name"] == mynet.network and network["Driver"] == "bridge"
+    assert network["IPAM"]["Config"] == [{"Subnet": str(mynet.subnet), "Gateway": mynet.gateway}]
     members = {c["Name"]: c["IPv4Address"].split("/")[0] for c in network["Containers"].values()}
-    assert set(members) == {"tomcat-net-01", "tomcat-net-02"}
-    assert all(ipaddress.IPv4Address(ip) in SUBNET for ip in members.values())
-    assert members["tomcat-net-02"] == TOMCAT_NET_02_IP
-    assert unconnected.outputs["containers"]["tomcat-net-01"]["networks"] == {"mynet": members["tomcat-net-01"]}
-    assert unconnected.outputs["networks"]["mynet"]["subnet"] == str(SUBNET)
+    net01, net02 = mynet.name("tomcat-net-01"), mynet.name("tomcat-net-02")
+    assert set(members) == {net01, net02}
+    assert all(ipaddress.IPv4Address(ip) in mynet.subnet for ip in members.values())
+    assert members[net02] == mynet.tomcat_net_02_ip
+    assert unconnected.outputs["containers"]["tomcat-net-01"]["name"] == net01
+    assert unconnected.outputs["containers"]["tomcat-net-01"]["networks"] == {mynet.network: members[net01]}
+    assert unconnected.outputs["networks"][mynet.network]["subnet"] == str(mynet.subnet)
 
 
-def test_mynet_containers_resolve_and_ping_each_other_by_name(unconnected):
+def test_mynet_containers_resolve_and_ping_each_other_by_name(unconnected, mynet):
     extra = unconnected.extra
-    assert extra["net01_resolves_net02"] == TOMCAT_NET_02_IP
+    assert extra["net01_resolves_net02"] == mynet.tomcat_net_02_ip
     assert extra["net02_resolves_net01"] == extra["net01_ip"]
     for key in ("net01_pings_net02", "net02_pings_net01"):
         code, output = extra[key]
@@ -176,10 +180,10 @@ def test_connecting_neither_recreates_nor_restarts_tomcat01(unconnected, connect
                for e in connected.extra["events"]), connected.extra["events"]
 
 
-def test_tomcat01_has_two_interfaces_and_two_ips(connected):
+def test_tomcat01_has_two_interfaces_and_two_ips(connected, mynet):
     tomcat01 = connected.tomcat01
-    assert set(tomcat01.engine_networks) == {"bridge", "mynet"}
-    assert tomcat01.engine_networks["mynet"] == TOMCAT01_ON_MYNET
+    assert set(tomcat01.engine_networks) == {"bridge", mynet.network}
+    assert tomcat01.engine_networks[mynet.network] == mynet.tomcat01_ip
     assert sorted(tomcat01.interfaces.values()) == sorted(tomcat01.engine_networks.values())
     assert len(tomcat01.interfaces) == 2
     assert connected.outputs["containers"]["tomcat01"]["networks"] == tomcat01.engine_networks

@@ -1,51 +1,68 @@
 """`pulumi preview` of each shipped stack before anything is deployed, with the CLI, as a person types it.
 
 The Automation API's `up` skips the preview, so the other tests never preview a stack from nothing,
-where every ID a dynamic provider checks (a container's, a network's) is still unknown.
+where every ID a dynamic provider checks (a container's, a network's) is still unknown. The stacks get
+the run's settings (prefix, subnets, ports) as every deployed one does, so each preview's checks run
+against the engine as it is, a person's stacks included.
 """
 import json
 import subprocess
 from pathlib import Path
-from typing import Dict, List, Set, Tuple
+from typing import Dict, List, Set
 
 import docker
 import pytest
 
-from harness.project_copy import LOCAL_IMAGES, make_project_copy
+from harness.isolation import RunIsolation, carries_prefix
+from harness.project_copy import make_project_copy
+from tests.integration.conftest import ProjectWorkspace
 
 pytestmark = pytest.mark.integration
 
-# Everything a preview from nothing must plan, by the last part of the type, with Pulumi's names.
+# Everything a preview from nothing must plan, by the last part of the type, with Pulumi's names; {p} is
+# the run's prefix. The scenarios' own resources keep the tutorial's names; a pair's containers are named
+# after their engine names, and the redis cluster (so each of its children) after its prefixed name.
 _TOMCAT = {"Stack": ["docker-networking-{stack}"], "BridgeNetwork": ["docker0"], "RemoteImage": ["tomcat-image"]}
 PLANNED = {
     "bridge": {**_TOMCAT, "LinkedTomcatPair": ["docker0-pair"],
-               "Container": ["docker0-pair-tomcat01", "docker0-pair-tomcat02"]},
-    "link": {**_TOMCAT, "LinkedTomcatPair": ["link-pair"], "Container": ["link-pair-tomcat02", "link-pair-tomcat03",
-                                                                         "tomcat01"]},
+               "Container": ["docker0-pair-{p}tomcat01", "docker0-pair-{p}tomcat02"]},
+    "link": {**_TOMCAT, "LinkedTomcatPair": ["link-pair"], "Container": ["link-pair-{p}tomcat02",
+                                                                         "link-pair-{p}tomcat03", "tomcat01"]},
     "mynet": {**_TOMCAT, "BridgeNetwork": ["docker0", "mynet"], "LinkedTomcatPair": ["mynet-pair"],
               "Network": ["mynet"], "NetworkConnection": ["tomcat01-mynet"],
-              "Container": ["mynet-pair-tomcat-net-01", "mynet-pair-tomcat-net-02", "tomcat01"]},
-    "redis": {"Stack": ["docker-networking-{stack}"], "RedisCluster": ["redis"], "BridgeNetwork": ["redis-network"],
-              "Network": ["redis-network"], "RemoteImage": ["redis-image"], "GeneratedPassword": ["redis-password"],
-              "RedisNode": [f"redis-{n}" for n in range(1, 7)], "Volume": [f"redis-{n}-data" for n in range(1, 7)],
-              "Container": [f"redis-{n}" for n in range(1, 7)], "SlotSeed": ["redis-slots"],
-              "Formation": ["redis-formation"]},
+              "Container": ["mynet-pair-{p}tomcat-net-01", "mynet-pair-{p}tomcat-net-02", "tomcat01"]},
+    "redis": {"Stack": ["docker-networking-{stack}"], "RedisCluster": ["{p}redis"],
+              "BridgeNetwork": ["{p}redis-network"], "Network": ["{p}redis-network"],
+              "RemoteImage": ["{p}redis-image"], "GeneratedPassword": ["{p}redis-password"],
+              "RedisNode": [f"{{p}}redis-{n}" for n in range(1, 7)],
+              "Volume": [f"{{p}}redis-{n}-data" for n in range(1, 7)],
+              "Container": [f"{{p}}redis-{n}" for n in range(1, 7)], "SlotSeed": ["{p}redis-slots"],
+              "Formation": ["{p}redis-formation"]},
 }
 
 
 @pytest.fixture(scope="module")
-def fresh_project(tmp_path_factory: pytest.TempPathFactory, toolchain_env: Dict[str, str],
-                  clean_engine: None) -> Tuple[Path, Dict[str, str]]:
-    return make_project_copy(tmp_path_factory.mktemp("preview-from-nothing"), passphrase="preview-tests")
+def fresh_project(tmp_path_factory: pytest.TempPathFactory, toolchain_env: Dict[str, str], run: RunIsolation,
+                  clean_engine: None) -> ProjectWorkspace:
+    """A project copy of its own: none of its stacks was ever deployed."""
+    root, env = make_project_copy(tmp_path_factory.mktemp("preview-from-nothing"), passphrase="preview-tests")
+    return ProjectWorkspace(root, env, run)
 
 
 def _pulumi(root: Path, env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["pulumi", *args, "--non-interactive"], cwd=root, env=env, capture_output=True, text=True)
 
 
-def _engine_objects(client: docker.DockerClient) -> Set[str]:
-    return ({c.id for c in client.containers.list(all=True)} | {n.id for n in client.networks.list()}
-            | {v.name for v in client.volumes.list()})
+def _run_objects(client: docker.DockerClient, run: RunIsolation) -> Set[str]:
+    """This run's containers, networks and volumes: by label, or by name for one a preview made unlabelled.
+    Others' objects come and go while the suite runs and say nothing about this preview."""
+    def ours(name: str, labels: Dict[str, str]) -> bool:
+        return name.startswith(run.prefix) or carries_prefix(labels, run.prefix)
+
+    return ({c["Id"] for c in client.api.containers(all=True) if any(ours(n.lstrip("/"), c.get("Labels") or {})
+                                                                     for n in c["Names"])}
+            | {n["Id"] for n in client.api.networks() if ours(n["Name"], n.get("Labels") or {})}
+            | {v["Name"] for v in client.api.volumes()["Volumes"] or [] if ours(v["Name"], v.get("Labels") or {})})
 
 
 def _planned(steps: List[dict]) -> Dict[str, List[str]]:
@@ -58,18 +75,16 @@ def _planned(steps: List[dict]) -> Dict[str, List[str]]:
 
 @pytest.mark.parametrize("stack", sorted(PLANNED))
 def test_a_preview_from_nothing_plans_every_resource_and_touches_nothing(
-        fresh_project: Tuple[Path, Dict[str, str]], docker_client: docker.DockerClient, stack: str) -> None:
-    root, env = fresh_project
-    assert _pulumi(root, env, "stack", "init", stack).returncode == 0
-    for key, image in LOCAL_IMAGES.items():
-        _pulumi(root, env, "config", "set", key, image, "-s", stack)
-    before = _engine_objects(docker_client)
+        fresh_project: ProjectWorkspace, docker_client: docker.DockerClient, run: RunIsolation, stack: str) -> None:
+    fresh_project.stack(stack)  # `pulumi stack init`, then the test images and the run's settings
+    before = _run_objects(docker_client, run)
 
-    done = _pulumi(root, env, "preview", "-s", stack, "--json")
+    done = _pulumi(fresh_project.root, fresh_project.env, "preview", "-s", stack, "--json")
 
     assert done.returncode == 0, f"pulumi preview -s {stack} failed:\n{done.stdout}\n{done.stderr}"
     steps = json.loads(done.stdout)["steps"]
     assert {step["op"] for step in steps} == {"create"}
-    expected = {kind: [name.format(stack=stack) for name in names] for kind, names in PLANNED[stack].items()}
+    expected = {kind: sorted(name.format(stack=stack, p=run.prefix) for name in names)
+                for kind, names in PLANNED[stack].items()}
     assert _planned(steps) == expected
-    assert _engine_objects(docker_client) == before
+    assert _run_objects(docker_client, run) == before

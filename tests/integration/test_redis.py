@@ -1,7 +1,8 @@
 """Scenario 4 on a real engine: `pulumi up -s redis` gives a working Redis Cluster, and `destroy` cleans up.
 
 The tests run in file order against one deployed stack: the facts of SCENARIOS.md first, then a second
-`up` that must change nothing, the tutorial's failover, and last the destroy.
+`up` that must change nothing, the tutorial's failover, and last the destroy. The nodes carry the run's
+prefix (redis-1 is `run.name("redis-1")` on the engine and in the outputs), on the run's subnet and ports.
 """
 import os
 import subprocess
@@ -19,12 +20,17 @@ from tests.integration.redis_checks import ClusterRow, Printed, RedisView, chang
 pytestmark = pytest.mark.integration
 
 STACK = "redis"
-NODES = [f"redis-{i}" for i in range(1, 7)]
 FAILOVER_LIMIT_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
-def deployed(project) -> Iterator[SimpleNamespace]:
+def nodes(run) -> List[str]:
+    """The six nodes' engine names, in the tutorial's order."""
+    return [run.name(f"redis-{i}") for i in range(1, 7)]
+
+
+@pytest.fixture(scope="module")
+def deployed(project, run) -> Iterator[SimpleNamespace]:
     stack = project.stack(STACK)
     preview = Printed()
     stack.preview(on_output=preview, diff=True)
@@ -35,8 +41,10 @@ def deployed(project) -> Iterator[SimpleNamespace]:
     outputs = stack.outputs()
     view = RedisView.of(stack)
     state = SimpleNamespace(stack=stack, preview=preview, up=up, result=result, outputs=outputs, view=view,
-                            password=view.password, nodes=view.nodes)
+                            password=view.password, nodes=view.nodes,
+                            subnet=run.subnet(STACK), base_port=run.port_base(STACK))  # as the run set them
     yield state
+    stack.destroy(on_output=print)  # the last test destroyed it, unless a test failed before
 
 
 def _node(deployed, name: str) -> redis.Redis:
@@ -47,28 +55,28 @@ def _cluster_nodes(deployed, name: str) -> List[ClusterRow]:
     return deployed.view.cluster_nodes(name)
 
 
-def test_every_node_reports_cluster_state_ok(deployed):
-    for name in NODES:
+def test_every_node_reports_cluster_state_ok(deployed, nodes):
+    for name in nodes:
         info = _node(deployed, name).execute_command("CLUSTER", "INFO")
         assert "cluster_state:ok" in info, (name, info)
         assert "cluster_slots_assigned:16384" in info and "cluster_known_nodes:6" in info
     assert deployed.outputs["healthy"].value is True
 
 
-def test_three_masters_and_three_replicas_each_following_a_different_master(deployed):
-    rows = _cluster_nodes(deployed, "redis-1")
+def test_three_masters_and_three_replicas_each_following_a_different_master(deployed, nodes):
+    rows = _cluster_nodes(deployed, nodes[0])
     masters = [r for r in rows if r.is_master]
     replicas = [r for r in rows if "slave" in r.flags]
     assert len(masters) == 3 and len(replicas) == 3
     assert sorted(r.master for r in replicas) == sorted(m.node_id for m in masters)
     by_ip = {r.ip: r for r in rows}
-    for name in NODES:
+    for name in nodes:
         assert deployed.nodes[name]["ip"] in by_ip  # every node announces its container IP
 
 
-def test_all_slots_are_covered_exactly_once_and_every_node_agrees(deployed):
+def test_all_slots_are_covered_exactly_once_and_every_node_agrees(deployed, nodes):
     maps = []
-    for name in NODES:
+    for name in nodes:
         owned: Dict[int, str] = {}
         for row in _cluster_nodes(deployed, name):
             for token in row.slots:
@@ -81,22 +89,25 @@ def test_all_slots_are_covered_exactly_once_and_every_node_agrees(deployed):
     assert all(m == maps[0] for m in maps)
 
 
-def test_outputs_describe_the_cluster_and_how_to_connect(deployed):
+def test_outputs_describe_the_cluster_and_how_to_connect(deployed, nodes, run):
     outputs = deployed.outputs
     assert outputs["password"].secret is True and len(deployed.password) >= 16
-    nodes = deployed.nodes
-    assert [nodes[n]["ip"] for n in NODES] == [f"10.38.0.{10 + i}" for i in range(1, 7)]
-    assert [nodes[n]["hostPort"] for n in NODES] == [6370 + i for i in range(1, 7)]
-    assert [nodes[n]["role"] for n in NODES] == ["master"] * 3 + ["replica"] * 3
-    assert [nodes[n]["master"] for n in NODES[3:]] == NODES[:3]
-    assert nodes["redis-1"]["slots"] == ["0-5461"]
-    assert outputs["network"].value["subnet"] == "10.38.0.0/24"
+    described = deployed.nodes
+    assert list(described) == nodes
+    # The tutorial's pattern (.11 ... .16, base port + N) on the run's subnet and ports.
+    assert [described[n]["ip"] for n in nodes] == [str(deployed.subnet.network_address + 10 + i) for i in range(1, 7)]
+    assert [described[n]["hostPort"] for n in nodes] == [deployed.base_port + i for i in range(1, 7)]
+    assert [described[n]["role"] for n in nodes] == ["master"] * 3 + ["replica"] * 3
+    assert [described[n]["master"] for n in nodes[3:]] == nodes[:3]
+    assert described[nodes[0]]["slots"] == ["0-5461"]
+    assert outputs["network"].value == {"name": run.name("redis"), "subnet": str(deployed.subnet),
+                                        "gateway": str(deployed.subnet.network_address + 1)}
     connect = outputs["connect"].value
     assert "redis-cli -c" in connect["redisCliFromHost"] and "address_remap" in connect["redisPy"]
 
 
-def test_ports_are_published_on_loopback_only(deployed, docker_client):
-    for name in NODES:
+def test_ports_are_published_on_loopback_only(deployed, docker_client, nodes):
+    for name in nodes:
         bindings = docker_client.containers.get(name).attrs["HostConfig"]["PortBindings"]
         assert {b["HostIp"] for values in bindings.values() for b in values} == {"127.0.0.1"}, name
 
@@ -113,11 +124,11 @@ def test_the_password_is_never_shown_in_plain_text(deployed):
     assert deployed.password not in deployed.stack.preview().stdout
 
 
-def test_redis_cli_follows_the_redirect_like_the_tutorial(deployed):
-    code, output = engine.exec_in("redis-1", "redis-cli", "-c", "-a", deployed.password, "--no-auth-warning",
+def test_redis_cli_follows_the_redirect_like_the_tutorial(deployed, nodes):
+    code, output = engine.exec_in(nodes[0], "redis-cli", "-c", "-a", deployed.password, "--no-auth-warning",
                                   "set", "a", "b")
     assert code == 0 and "OK" in output
-    code, output = engine.exec_in("redis-4", "redis-cli", "-c", "-a", deployed.password, "--no-auth-warning",
+    code, output = engine.exec_in(nodes[3], "redis-cli", "-c", "-a", deployed.password, "--no-auth-warning",
                                   "get", "a")
     assert code == 0 and output.strip().endswith("b")
 
@@ -150,13 +161,13 @@ def test_set_and_get_through_redis_py_on_every_master(deployed):
         client.close()
 
 
-def test_an_unauthenticated_client_is_refused(deployed):
-    for name in ("redis-1", "redis-4"):
+def test_an_unauthenticated_client_is_refused(deployed, nodes):
+    for name in (nodes[0], nodes[3]):
         anonymous = redis.Redis(host="127.0.0.1", port=deployed.nodes[name]["hostPort"])
         with pytest.raises(redis.AuthenticationError):
             anonymous.get("a")
     with pytest.raises(redis.AuthenticationError):
-        redis.Redis(host="127.0.0.1", port=deployed.nodes["redis-1"]["hostPort"], password="wrong").ping()
+        redis.Redis(host="127.0.0.1", port=deployed.nodes[nodes[0]]["hostPort"], password="wrong").ping()
 
 
 def test_a_second_up_changes_nothing(deployed):
@@ -164,11 +175,11 @@ def test_a_second_up_changes_nothing(deployed):
     assert changes(result) == {}
 
 
-def test_failover_the_replica_takes_over_and_the_key_is_still_there(deployed, docker_client):
+def test_failover_the_replica_takes_over_and_the_key_is_still_there(deployed, docker_client, nodes):
     client = deployed.view.cluster()
     try:
         client.set("a", "b")
-        master = deployed.view.owner_of("a", asking="redis-2")
+        master = deployed.view.owner_of("a", asking=nodes[1])
         docker_client.containers.get(master).stop(timeout=1)
         stopped = time.monotonic()
         value, last_error = None, None
@@ -183,7 +194,7 @@ def test_failover_the_replica_takes_over_and_the_key_is_still_there(deployed, do
         took = time.monotonic() - stopped
         print(f"failover: 'a' readable again {took:.1f}s after stopping {master}")
         assert value == "b", f"not readable after {took:.0f}s: {last_error}"
-        new_owner = deployed.view.owner_of("a", asking="redis-2")
+        new_owner = deployed.view.owner_of("a", asking=nodes[1])
         assert new_owner != master
     finally:
         client.close()
@@ -201,20 +212,22 @@ def test_failover_the_replica_takes_over_and_the_key_is_still_there(deployed, do
         time.sleep(0.5)
 
 
-def test_a_failover_is_not_drift_and_up_with_refresh_reports_the_new_roles(deployed):
+def test_a_failover_is_not_drift_and_up_with_refresh_reports_the_new_roles(deployed, nodes):
     assert changes(deployed.stack.up(on_output=print)) == {}
     # Stack outputs are recomputed by a run of the program; --refresh first reads the live roles.
     deployed.stack.up(on_output=print, refresh=True)
     roles = {n["name"]: n["role"] for n in deployed.stack.outputs()["nodes"].value}
-    live = {name: ("master" if deployed.view.myself(name).is_master else "replica") for name in NODES}
+    live = {name: ("master" if deployed.view.myself(name).is_master else "replica") for name in nodes}
     assert roles == live
     assert sorted(live.values()) == ["master"] * 3 + ["replica"] * 3
 
 
-def test_destroy_leaves_no_container_network_or_volume(deployed, docker_client):
+def test_destroy_leaves_no_container_network_or_volume(deployed, docker_client, nodes, run):
     deployed.stack.destroy(on_output=print)
-    for kind in ("containers", "networks", "volumes"):
-        assert engine.labelled(kind, STACK) == [], kind
+    for kind in engine.KINDS:
+        assert engine.labelled(kind, STACK, run.prefix) == [], kind
+    # Nor anything of the run's names, labelled or not.
     names = {c.name for c in docker_client.containers.list(all=True)}
-    assert not names & set(NODES)
-    assert "redis" not in {n.name for n in docker_client.networks.list()}
+    assert not names & set(nodes)
+    assert run.name("redis") not in {n.name for n in docker_client.networks.list()}
+    assert not {f"{node}-data" for node in nodes} & {v.name for v in docker_client.volumes.list()}

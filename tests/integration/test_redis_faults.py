@@ -5,7 +5,9 @@ first `up` (SIGINT, then the CLI killed outright), drift (a replica's and a mast
 by hand), every node restarted, the engine restarted, bad settings, scaling masters 3 -> 4 -> 3 and
 replicas 1 -> 0 -> 1, and a destroy after a container was removed by hand. Keys written before (and
 acknowledged by a replica with WAIT) are checked after every fault. Recovery times are printed
-("TIMING ..."), never asserted: run with `-s` to see them.
+("TIMING ..."), never asserted: run with `-s` to see them. The stack is deployed as the run isolates it
+(node names with the run's prefix, its own subnet and ports), so a person's `redis` stack on the same
+engine is neither touched nor counted as this stack's; the engine restart still refuses to run beside it.
 """
 import concurrent.futures
 import subprocess
@@ -13,11 +15,12 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Set, Tuple
 
 import pytest
 from pulumi import automation as auto
 
+from harness.isolation import RunIsolation
 from tests.conftest import skip_or_fail
 from tests.integration import cli_interrupt, engine
 from tests.integration.redis_checks import (RedisView, changes, keys_for_every_master, missing_keys, timed,
@@ -26,7 +29,8 @@ from tests.integration.redis_checks import (RedisView, changes, keys_for_every_m
 pytestmark = pytest.mark.integration
 
 STACK = "redis-faults"
-SCENARIO = {"scenario": "redis"}  # the shipped stacks/Pulumi.redis.yaml values are the defaults
+SCENARIO = {"scenario": "redis"}  # the shipped redis defaults, with the run's prefix, subnet and ports
+FORMATION = "redis-formation"  # the cluster's child of that name, as run.name gives it
 KEY_COUNT = 300
 RECOVERY_LIMIT_SECONDS = 120
 RECOVERY_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "recover_interrupted.py"
@@ -66,6 +70,10 @@ class Faults:
         self.keys = keys_for_every_master(view, KEY_COUNT)
         write_acknowledged(view, self.keys, replicas=self.replicas)
 
+    @property
+    def run(self) -> RunIsolation:
+        return self.project.run
+
     def set_redis(self, settings: Mapping[str, Any]) -> None:
         self.project.set_config(self.stack, "redis", dict(settings))
         self.masters = int(settings.get("masters", 3))
@@ -74,7 +82,16 @@ class Faults:
     def container_ids(self) -> Dict[str, str]:
         with engine.client() as client:
             return {c["Names"][0].lstrip("/"): c["Id"] for c in client.api.containers(
-                all=True, filters={"label": f"{engine.STACK_LABEL}={STACK}"})}
+                all=True, filters=engine.run_filters(self.run.prefix, STACK))}
+
+    def labelled_engine_objects(self) -> Set[str]:
+        """'kind:name' of what this run has of the stack on the engine."""
+        return {f"{kind[:-1]}:{name}" for kind in engine.KINDS
+                for name in engine.labelled(kind, STACK, self.run.prefix)}
+
+    def assert_no_orphans(self) -> None:
+        """Nothing of this stack on the engine that its state does not know, and nothing missing."""
+        assert self.labelled_engine_objects() == recorded_engine_objects(self.stack)
 
 
 def recorded_engine_objects(stack: auto.Stack) -> Set[str]:
@@ -82,16 +99,6 @@ def recorded_engine_objects(stack: auto.Stack) -> Set[str]:
     resources = stack.export_stack().deployment.get("resources") or []
     return {f"{ENGINE_TYPES[r['type']]}:{(r.get('outputs') or {}).get('name')}" for r in resources
             if r.get("type") in ENGINE_TYPES}
-
-
-def labelled_engine_objects() -> Set[str]:
-    return {f"{kind[:-1]}:{name}" for kind in ("containers", "volumes", "networks")
-            for name in engine.labelled(kind, STACK)}
-
-
-def assert_no_orphans(stack: auto.Stack) -> None:
-    """Nothing of this stack on the engine that its state does not know, and nothing missing."""
-    assert labelled_engine_objects() == recorded_engine_objects(stack)
 
 
 def pending_operations(stack: auto.Stack) -> List[Tuple[str, str]]:
@@ -146,9 +153,9 @@ def test_an_up_interrupted_with_sigint_converges_on_the_next_up(faults, tmp_path
     assert code != 0
     # Ctrl-C lets Pulumi finish what was in flight and record it: nothing is pending, nothing orphaned.
     assert pending_operations(faults.stack) == []
-    assert_no_orphans(faults.stack)
+    faults.assert_no_orphans()
     faults.up("recovery after SIGINT: the next up")
-    assert_no_orphans(faults.stack)
+    faults.assert_no_orphans()
     faults.write_keys()
     faults.assert_whole()
 
@@ -160,7 +167,7 @@ def test_an_up_killed_outright_recovers_as_documented_and_converges(faults, tmp_
     pending = pending_operations(faults.stack)
     print(f"pending operations left by the killed CLI: {pending}")
     # What was created on the engine but never recorded would clash on the next up, or be an orphan.
-    unrecorded = labelled_engine_objects() - recorded_engine_objects(faults.stack)
+    unrecorded = faults.labelled_engine_objects() - recorded_engine_objects(faults.stack)
     print(f"on the engine but not in the state: {sorted(unrecorded)}")
     started = time.monotonic()
     recovered = subprocess.run([str(RECOVERY_SCRIPT), STACK], cwd=faults.project.root, env=faults.project.env,
@@ -170,7 +177,7 @@ def test_an_up_killed_outright_recovers_as_documented_and_converges(faults, tmp_
     assert pending_operations(faults.stack) == []
     faults.up("recovery after SIGKILL: the next up")
     print(f"TIMING recovery after SIGKILL (script + up): {time.monotonic() - started:.1f}s")
-    assert_no_orphans(faults.stack)
+    faults.assert_no_orphans()
     faults.write_keys()
     faults.assert_whole()
 
@@ -236,7 +243,7 @@ def test_every_node_restarted_at_once_comes_back_with_every_key(faults):
 
 def test_restarting_the_engine_itself_stops_and_starts_dockerd_and_loses_nothing(faults):
     """THIS TEST STOPS AND STARTS THE DOCKER ENGINE (dockerd); it refuses when anything else runs on it."""
-    reason = engine.why_engine_cannot_restart(STACK)
+    reason = engine.why_engine_cannot_restart(STACK, faults.run.prefix)
     if reason:
         skip_or_fail(f"engine restart not done: {reason}")
     faults.write_keys()
@@ -250,7 +257,7 @@ def test_restarting_the_engine_itself_stops_and_starts_dockerd_and_loses_nothing
     done = Recorded()
     timed("after the engine restart: up --refresh", lambda: faults.stack.up(on_output=print, on_event=done, refresh=True))
     print(f"after the engine restart, up did: {done.steps} (changed: {done.diffs})")
-    assert set(done.steps) <= {("update", "redis-formation")}
+    assert set(done.steps) <= {("update", faults.run.name(FORMATION))}
     faults.assert_whole()
 
 
@@ -266,7 +273,6 @@ BAD_SETTINGS = [  # (config key, value, the setting the message must name)
     ("redis", {"bindAddress": "300.1.1.1"}, "redis.bindAddress"),
     ("redis", {"bindAddress": "224.0.0.1"}, "redis.bindAddress"),
     ("redis", {"basePort": 65530}, "redis.basePort"),
-    ("redis", {"busBasePort": 6372}, "redis.busBasePort"),
     ("redis", {"firstHostOffset": 0}, "redis.firstHostOffset"),
     ("redis", {"restartPolicy": "sometimes"}, "redis.restartPolicy"),
     ("redis", {"nodeTimeoutMs": 10}, "redis.nodeTimeoutMs"),
@@ -278,6 +284,12 @@ BAD_SETTINGS = [  # (config key, value, the setting the message must name)
     ("redisPassword", "has a space", "redisPassword"),
     ("redisPassword", 'say"cheese', "redisPassword"),
 ]
+
+
+def bad_settings(base_port: int) -> List[Tuple[str, Any, str]]:
+    """BAD_SETTINGS, and bus ports that overlap the client ports: a `redis` value is set over the run's
+    settings, so basePort stays the run's `base_port`."""
+    return BAD_SETTINGS + [("redis", {"busBasePort": base_port + 2}, "redis.busBasePort")]
 
 
 @contextmanager
@@ -301,7 +313,8 @@ def _config_set(faults: Faults, key: str, value: Any) -> Iterator[None]:
 def test_bad_settings_fail_at_preview_naming_the_setting_and_leave_the_deployment_alone(faults):
     ids_before = faults.container_ids()
     started = time.monotonic()
-    for key, value, setting in BAD_SETTINGS:
+    cases = bad_settings(faults.run.port_base(STACK))
+    for key, value, setting in cases:
         secret = key == "redisPassword"
         with _config_set(faults, key, auto.ConfigValue(value=value, secret=True) if secret else value):
             with pytest.raises(auto.errors.CommandError) as failure:
@@ -310,7 +323,7 @@ def test_bad_settings_fail_at_preview_naming_the_setting_and_leave_the_deploymen
         assert f"invalid setting 'docker-networking:{setting}'" in message and "Fix:" in message, message
         if secret:
             assert value not in message
-    print(f"TIMING {len(BAD_SETTINGS)} bad previews: {time.monotonic() - started:.1f}s")
+    print(f"TIMING {len(cases)} bad previews: {time.monotonic() - started:.1f}s")
     with _config_set(faults, "redis", {"masters": 2}), pytest.raises(auto.errors.CommandError):
         faults.stack.up()  # `up` refuses too, before touching anything
     assert faults.container_ids() == ids_before
@@ -320,8 +333,9 @@ def test_bad_settings_fail_at_preview_naming_the_setting_and_leave_the_deploymen
 
 # --- Scaling -------------------------------------------------------------------------------------------
 
-def _node_resources(indexes) -> Set[str]:
-    return {f"redis-{i}" for i in indexes} | {f"redis-{i}-data" for i in indexes}
+def _node_resources(run: RunIsolation, indexes: Iterable[int]) -> Set[str]:
+    """Pulumi's names of the nodes' containers, RedisNode components and volumes: their engine names."""
+    return {run.name(f"redis-{i}{suffix}") for i in indexes for suffix in ("", "-data")}
 
 
 def _preview_steps(faults: Faults) -> Recorded:
@@ -336,7 +350,8 @@ def _resize(faults: Faults, settings: Mapping[str, Any], added: Set[str], remove
     planned = _preview_steps(faults)
     print(f"preview of {settings}: {planned.steps}")
     assert planned.names("create") == added and planned.names("delete") == removed
-    assert planned.names("update") == {"redis-formation"} and not planned.names("replace")
+    formation = faults.run.name(FORMATION)
+    assert planned.names("update") == {formation} and not planned.names("replace")
     done = Recorded()
     result, _ = timed(f"scaling to {settings}: up", lambda: faults.stack.up(on_output=print, on_event=done))
     print(f"up of {settings}: {done.steps}")
@@ -348,33 +363,33 @@ def _resize(faults: Faults, settings: Mapping[str, Any], added: Set[str], remove
                                {"create": len(added) + components_added,
                                 "delete": len(removed) + components_removed, "update": 1}.items() if value}
     if removed:  # slots move off and the nodes are forgotten before their containers go
-        assert done.first("update", {"redis-formation"}) < done.first("delete", removed)
+        assert done.first("update", {formation}) < done.first("delete", removed)
     faults.assert_whole()
     counts = faults.view.slot_counts()
     assert len(counts) == faults.masters and max(counts.values()) - min(counts.values()) <= 1, counts
 
 
 def test_scaling_masters_three_to_four_moves_slots_to_the_new_master_without_losing_a_key(faults):
-    _resize(faults, {"masters": 4}, added=_node_resources([7, 8]), removed=set())
+    _resize(faults, {"masters": 4}, added=_node_resources(faults.run, [7, 8]), removed=set())
 
 
 def test_scaling_masters_back_to_three_moves_slots_off_first_then_removes_the_nodes(faults):
-    _resize(faults, {"masters": 3}, added=set(), removed=_node_resources([7, 8]))
-    assert_no_orphans(faults.stack)
+    _resize(faults, {"masters": 3}, added=set(), removed=_node_resources(faults.run, [7, 8]))
+    faults.assert_no_orphans()
 
 
 def test_scaling_replicas_one_to_zero_and_back(faults):
-    _resize(faults, {"replicasPerMaster": 0}, added=set(), removed=_node_resources([4, 5, 6]))
-    assert_no_orphans(faults.stack)
-    _resize(faults, {"replicasPerMaster": 1}, added=_node_resources([4, 5, 6]), removed=set())
-    faults.project.remove_config(faults.stack, "redis")
+    _resize(faults, {"replicasPerMaster": 0}, added=set(), removed=_node_resources(faults.run, [4, 5, 6]))
+    faults.assert_no_orphans()
+    _resize(faults, {"replicasPerMaster": 1}, added=_node_resources(faults.run, [4, 5, 6]), removed=set())
+    faults.project.remove_config(faults.stack, "redis")  # back to the run's settings
     assert changes(faults.stack.preview()) == {}
 
 
 # --- Destroy after faults ------------------------------------------------------------------------------
 
 def test_destroy_succeeds_when_a_container_was_removed_by_hand_and_leaves_nothing(faults):
-    _remove_container("redis-2")
+    _remove_container(faults.run.name("redis-2"))
     timed("destroy with redis-2 already removed", lambda: faults.stack.destroy(on_output=print))
-    assert labelled_engine_objects() == set()
+    assert faults.labelled_engine_objects() == set()
     assert recorded_engine_objects(faults.stack) == set()

@@ -2,19 +2,23 @@
 
 The nodes are started here with docker-py from the redis image of the test run, with the same rendered
 redis.conf and auth file the stack uploads, on a private network of this module's own. The provider is
-called the way the dynamic-provider process calls it, with plain property dicts.
+called the way the dynamic-provider process calls it, with plain property dicts. Names, labels, subnet
+and ports are the run's (harness.isolation), so the session's cleanup finds whatever is left, and the
+module runs beside a person's `redis` stack.
 """
+import dataclasses
 import io
+import ipaddress
 import os
 import tarfile
 import time
-from typing import Dict, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import docker
 import pytest
 import redis
 
-from components.labels import PROJECT_LABEL, PROJECT_VALUE
+from components.labels import STACK_LABEL
 from components.providers.redis_formation import (FormationSpec, RedisFormationProvider, observe,
                                                   reset_nodes)
 from components.providers.redis_slot_seed import RedisSlotSeedProvider
@@ -23,19 +27,34 @@ from components.redis_cluster_state import health_problems
 from components.redis_config import AUTH_PATH, CONFIG_PATH, SERVER_COMMAND, render_auth_config, render_node_config
 from components.redis_plan import plan_cluster, slots_of
 from components.redis_settings import RedisClusterArgs
+from harness.isolation import RunIsolation
 from tests.conftest import skipping_allowed
 
 pytestmark = pytest.mark.integration
 
 IMAGE = os.environ.get("DOCKER_NETWORKING_REDIS_IMAGE", "docker-networking/redis:local")
-NAME = "formation-it"
+PURPOSE = "formation-it"  # of the run's subnet and ports, and the nodes' stack label
 PASSWORD = "formation-test-Secret-1"
-# Its own private subnet and ports, so it can run beside a deployed `redis` stack. All below Linux's
-# ephemeral range (32768-60999): a port there may be taken by any outgoing connection or plugin server
-# (seen: 36374 in use, the node could not publish it).
-ARGS = RedisClusterArgs(subnet="10.38.200.0/24", base_port=26370, bus_base_port=27370, password=PASSWORD,
-                        formation_timeout_seconds=90)
-LABELS = {PROJECT_LABEL: PROJECT_VALUE, "io.docker-networking.stack": "formation-it"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Cluster:
+    """This module's cluster in the run: nodes <prefix>formation-it-1 ..., the run's subnet, and ports
+    the run found free (below the ephemeral range, where a port may be taken by any outgoing connection
+    or plugin server; seen: 36374 in use, the node could not publish it)."""
+    name: str
+    args: RedisClusterArgs
+    labels: Dict[str, str]
+
+    @classmethod
+    def of(cls, run: RunIsolation) -> "Cluster":
+        args = RedisClusterArgs(subnet=str(run.subnet(PURPOSE)), base_port=run.port_base(PURPOSE),
+                                bus_base_port=run.port_base(f"{PURPOSE}-bus"), password=PASSWORD,
+                                formation_timeout_seconds=90)
+        return cls(name=run.name(PURPOSE), args=args, labels={**run.labels, STACK_LABEL: PURPOSE})
+
+    def address(self, offset: int) -> str:
+        return str(ipaddress.IPv4Network(self.args.subnet).network_address + offset)
 
 
 def _tar(files: Dict[str, str]) -> bytes:
@@ -49,15 +68,15 @@ def _tar(files: Dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-def _start_node(client: docker.DockerClient, node, network_name: str) -> None:
-    volume = client.volumes.create(f"{node.name}-data", labels=LABELS)
+def _start_node(client: docker.DockerClient, cluster: Cluster, node: Any, network_name: str) -> None:
+    volume = client.volumes.create(f"{node.name}-data", labels=cluster.labels)
     container = client.containers.create(
-        IMAGE, list(SERVER_COMMAND), name=node.name, labels=LABELS, detach=True,
+        IMAGE, list(SERVER_COMMAND), name=node.name, labels=cluster.labels, detach=True,
         ports={"6379/tcp": ("127.0.0.1", node.host_port), "16379/tcp": ("127.0.0.1", node.bus_host_port)},
         volumes={volume.name: {"bind": "/data", "mode": "rw"}}, network=network_name,
         networking_config={network_name: docker.types.EndpointConfig(
             client.api._version, ipv4_address=node.ip)})
-    container.put_archive("/", _tar({CONFIG_PATH: render_node_config(node_config(node, ARGS)),
+    container.put_archive("/", _tar({CONFIG_PATH: render_node_config(node_config(node, cluster.args)),
                                      AUTH_PATH: render_auth_config(PASSWORD)}))
     container.start()
 
@@ -71,7 +90,8 @@ def _remove_node(client: docker.DockerClient, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def nodes() -> Iterator[Dict]:
+def nodes(run: RunIsolation, clean_engine: None) -> Iterator[Dict]:
+    cluster = Cluster.of(run)
     client = docker.from_env()
     try:
         client.ping()
@@ -80,17 +100,18 @@ def nodes() -> Iterator[Dict]:
         if skipping_allowed():
             pytest.skip(f"no engine or image {IMAGE}: {error}")
         pytest.fail(f"no engine or image {IMAGE}: {error} (run `make setup`)", pytrace=False)
-    plan = plan_cluster(NAME, ARGS)
+    plan = plan_cluster(cluster.name, cluster.args)
     network = client.networks.create(
-        f"{NAME}-net", driver="bridge", labels=LABELS,
-        ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=ARGS.subnet)]))
+        f"{cluster.name}-net", driver="bridge", labels=cluster.labels,
+        ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=cluster.args.subnet)]))
     try:
         for node in plan.nodes:
-            _start_node(client, node, network.name)
-        props = {"clusterName": NAME, "topology": plan.topology(), "endpoints": plan.endpoints("127.0.0.1"),
-                 "password": PASSWORD, "containers": {n.name: n.name for n in plan.nodes},
-                 "timeoutSeconds": ARGS.formation_timeout_seconds}
-        yield {"client": client, "plan": plan, "props": props, "network": network.name}
+            _start_node(client, cluster, node, network.name)
+        props = {"clusterName": cluster.name, "topology": plan.topology(),
+                 "endpoints": plan.endpoints("127.0.0.1"), "password": PASSWORD,
+                 "containers": {n.name: n.name for n in plan.nodes},
+                 "timeoutSeconds": cluster.args.formation_timeout_seconds}
+        yield {"client": client, "cluster": cluster, "plan": plan, "props": props, "network": network.name}
     finally:
         for node in plan.nodes:
             _remove_node(client, node.name)
@@ -115,7 +136,7 @@ def test_create_forms_the_planned_cluster(nodes):
     for node in plan.nodes:
         assert live[node.name]["role"] == node.role
         assert live[node.name]["master"] == node.master
-    assert live[f"{NAME}-1"]["slots"] == ["0-5461"]
+    assert live[plan.nodes[0].name]["slots"] == ["0-5461"]
     nodes["outs"] = outs
 
 
@@ -135,7 +156,7 @@ def test_diff_replaces_on_a_moved_node_and_updates_on_a_new_plan_or_password(nod
     provider = RedisFormationProvider()
     olds = nodes["outs"]
     moved = [dict(n) for n in olds["topology"]]
-    moved[0]["ip"] = "10.38.200.99"
+    moved[0]["ip"] = nodes["cluster"].address(99)
     replaced = provider.diff("id", olds, {**nodes["props"], "topology": moved})
     assert replaced.replaces == ["topology"] and replaced.delete_before_replace is True
     reshaped = [dict(n) for n in olds["topology"]]
@@ -147,7 +168,7 @@ def test_diff_replaces_on_a_moved_node_and_updates_on_a_new_plan_or_password(nod
 
 
 def test_wrong_password_is_refused(nodes):
-    endpoint = nodes["props"]["endpoints"][f"{NAME}-1"]
+    endpoint = nodes["props"]["endpoints"][nodes["plan"].nodes[0].name]
     with pytest.raises(redis.AuthenticationError):
         redis.Redis(host=endpoint["host"], port=endpoint["port"], password="wrong").ping()
     with pytest.raises(redis.AuthenticationError):
@@ -159,7 +180,7 @@ def test_a_node_that_lost_its_data_rejoins_on_update(nodes):
     client, plan = nodes["client"], nodes["plan"]
     replica = plan.replicas[-1]
     _remove_node(client, replica.name)
-    _start_node(client, replica, nodes["network"])
+    _start_node(client, nodes["cluster"], replica, nodes["network"])
     provider = RedisFormationProvider()
     assert provider.diff("id", nodes["outs"], dict(nodes["props"])).changes is True
     refreshed = provider.read("id", nodes["outs"]).outs
@@ -175,7 +196,7 @@ def test_a_master_that_lost_its_data_comes_back_as_a_replica_of_its_successor(no
     client, plan = nodes["client"], nodes["plan"]
     master = plan.masters[0]
     _remove_node(client, master.name)
-    _start_node(client, master, nodes["network"])
+    _start_node(client, nodes["cluster"], master, nodes["network"])
     started = time.monotonic()
     outs = RedisFormationProvider().update("id", nodes["outs"], dict(nodes["props"])).outs
     print(f"repaired in {time.monotonic() - started:.1f}s")
@@ -255,7 +276,7 @@ def test_slot_seed_seeds_a_new_clusters_masters_and_leaves_a_formed_one_alone(no
             assert not obs.myself.slots and obs.info["cluster_my_epoch"] == "0"
     outs = RedisFormationProvider().create(dict(props)).outs
     assert outs["healthy"] is True, outs["problems"]
-    assert outs["live"][f"{NAME}-1"]["slots"] == ["0-5461"]
+    assert outs["live"][spec.plan.nodes[0].name]["slots"] == ["0-5461"]
     # Formed now: a seed (an upgraded stack's, say) leaves it as it is.
     assert RedisSlotSeedProvider().create(dict(props)).outs["seeded"] is False
     assert RedisFormationProvider().read("id", outs).outs["nodeIds"] == outs["nodeIds"]

@@ -2,18 +2,61 @@
 
 Traffic goes only to loopback and to the containers and networks the tests created.
 """
+import ipaddress
 import socket
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from pulumi import automation as auto
 
+from harness.isolation import RunIsolation
 from tests.integration import engine
 
 TOMCAT_PORT = 8080
 TOMCAT_START_SECONDS = 120
 SYS_NET = Path("/sys/class/net")
+
+
+@dataclass(frozen=True)
+class Mynet:
+    """The mynet stack in this run: the engine names, and the run's subnet with the addresses the tests
+    fix on it at the tutorial's offsets (gateway .1, tomcat-net-02 .22, tomcat01 once connected .100)."""
+    run: RunIsolation
+    stack: str = "mynet"
+
+    @property
+    def subnet(self) -> ipaddress.IPv4Network:
+        return self.run.subnet(self.stack)  # what the run gives the stack (RunIsolation.stack_config)
+
+    def address(self, offset: int) -> str:
+        return str(self.subnet.network_address + offset)
+
+    @property
+    def gateway(self) -> str:
+        return self.address(1)
+
+    @property
+    def tomcat_net_02_ip(self) -> str:
+        return self.address(22)
+
+    @property
+    def tomcat01_ip(self) -> str:
+        return self.address(100)
+
+    @property
+    def network(self) -> str:
+        return self.run.name("mynet")
+
+    def name(self, container: str) -> str:
+        return self.run.name(container)
+
+    def settings(self, connect: bool) -> Dict[str, Any]:
+        """The stack's `mynet` setting; tomcat01's static IP only with the connection it belongs to."""
+        static_ips = {"tomcat-net-02": self.tomcat_net_02_ip, **({"tomcat01": self.tomcat01_ip} if connect else {})}
+        return {"network": {"name": "mynet", "subnet": str(self.subnet), "gateway": self.gateway},
+                "connectTomcat01": connect, "staticIps": static_ips}
 
 
 def deploy(project: Any, name: str, config: Optional[Dict[str, Any]] = None) -> Tuple[auto.Stack, Dict[str, Any]]:
@@ -45,24 +88,24 @@ def ops_of(ops: Dict[str, str], urn_suffix: str) -> List[str]:
     return [op for urn, op in ops.items() if urn.endswith(urn_suffix)]
 
 
-def run(container: str, *cmd: str) -> Tuple[int, str]:
+def run_in(container: str, *cmd: str) -> Tuple[int, str]:
     return engine.exec_in(container, *cmd)
 
 
 def resolve(container: str, name: str) -> Optional[str]:
     """The address `name` resolves to inside `container` (hosts file, then the engine's DNS), or None."""
-    code, output = run(container, "getent", "hosts", name)
+    code, output = run_in(container, "getent", "hosts", name)
     return output.split()[0] if code == 0 and output.strip() else None
 
 
 def ping(container: str, target: str) -> Tuple[int, str]:
     """One ping from inside `container` to a container of ours, by name or IP (2 s at most)."""
-    return run(container, "ping", "-c", "1", "-W", "2", target)
+    return run_in(container, "ping", "-c", "1", "-W", "2", target)
 
 
 def ipv4_interfaces(container: str) -> Dict[str, str]:
     """{interface: IPv4} inside the container, loopback left out (`ip -o -4 addr`)."""
-    code, output = run(container, "ip", "-o", "-4", "addr", "show")
+    code, output = run_in(container, "ip", "-o", "-4", "addr", "show")
     assert code == 0, output
     found = {}
     for line in output.splitlines():
@@ -74,7 +117,7 @@ def ipv4_interfaces(container: str) -> Dict[str, str]:
 
 def host_side_of_veth(container: str) -> Tuple[str, str]:
     """(host interface, its bridge) paired with the container's eth0: the veth pair's other end."""
-    code, output = run(container, "cat", "/sys/class/net/eth0/iflink")
+    code, output = run_in(container, "cat", "/sys/class/net/eth0/iflink")
     assert code == 0, output
     peer_index = output.strip()
     for interface in SYS_NET.iterdir():
@@ -112,6 +155,7 @@ def published_port(summary: Dict[str, Any]) -> int:
     return int(mapping.split("->")[0].rsplit(":", 1)[1])
 
 
-def destroy_and_list_leftovers(stack: auto.Stack, stack_name: str) -> Dict[str, List[str]]:
+def destroy_and_list_leftovers(stack: auto.Stack, prefix: str) -> Dict[str, List[str]]:
+    """`pulumi destroy`, then what this run (`prefix`) still has of the stack on the engine, by kind."""
     stack.destroy(on_output=print)
-    return {kind: engine.labelled(kind, stack_name) for kind in ("containers", "networks", "volumes")}
+    return {kind: engine.labelled(kind, stack.name, prefix) for kind in engine.KINDS}

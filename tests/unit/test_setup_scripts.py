@@ -1,6 +1,5 @@
 """The set-up's answers to a person's environment, with stand-ins for `pulumi` and `docker` on PATH:
 which Pulumi CLI it runs, what it says about an engine it cannot use, and what `make -s env` keeps."""
-import os
 import subprocess
 from pathlib import Path
 from typing import Dict, Optional
