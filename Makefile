@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # Every target runs with the environment `make -s env` prints (tools on PATH, backend, passphrase).
 WITH_ENV = eval "$$(scripts/env.sh)" &&
 
-.PHONY: setup test-setup env images up preview destroy test unit bench clean
+.PHONY: setup test-setup env images up preview destroy topology test unit bench clean
 
 setup:
 	@scripts/setup.sh
@@ -30,6 +30,9 @@ preview: setup
 
 destroy: setup
 	@$(WITH_ENV) pulumi destroy -s $(STACK) $(ARGS)
+
+topology: setup
+	@$(WITH_ENV) .venv/bin/python -m topology $(STACK) $(ARGS)
 
 test: test-setup
 	@$(WITH_ENV) .venv/bin/python -m pytest $(PYTEST_ARGS)
