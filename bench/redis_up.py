@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from bench import tutorial_cluster
-from components.redis_plan import ClusterPlan, plan_cluster
-from components.redis_settings import DEFAULT_NETWORK_NAME, RedisClusterArgs
+from components.redis.plan import ClusterPlan, plan_cluster
+from components.redis.settings import DEFAULT_NETWORK_NAME, RedisClusterArgs
 from harness.cleanup import remove_run_objects
 from harness.isolation import RunIsolation
 from harness.project_copy import LOCAL_IMAGES, REPO_ROOT, make_project_copy, toolchain_env

@@ -18,9 +18,9 @@ from typing import List, Mapping, Optional
 import redis
 
 from components.labels import project_labels
-from components.redis_config import (CONFIG_DIR, SERVER_COMMAND, RedisNodeConfig, render_auth_config,
+from components.redis.config import (CONFIG_DIR, SERVER_COMMAND, RedisNodeConfig, render_auth_config,
                                      render_node_config)
-from components.redis_plan import ClusterPlan
+from components.redis.plan import ClusterPlan
 
 LABELS = project_labels(stack="bench-tutorial", component="tutorial-commands")
 

@@ -7,7 +7,7 @@ clean up by it, so they never touch what a person deployed.
 import re
 from typing import Dict, Mapping, Optional
 
-from .errors import ConfigError
+from components.errors import ConfigError
 
 PROJECT_LABEL = "io.docker-networking.project"
 PROJECT_VALUE = "docker-networking"

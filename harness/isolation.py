@@ -12,11 +12,11 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set
 
-from components.engine_api import EngineClient
+from components.engine.client import EngineClient
 from components.ephemeral_ports import ephemeral_range
-from components.host_networks import LiveInventory, NetworkInventory
+from components.engine.inventory import LiveInventory, NetworkInventory
 from components.labels import NAME_PREFIX_LABEL, PROJECT_LABEL, PROJECT_VALUE
-from components.redis_settings import SETTING as REDIS_SETTING
+from components.redis.settings import SETTING as REDIS_SETTING
 from scenarios.config_values import NAME_PREFIX_SETTING
 
 # The prefixes runs use: `make clean` removes leftovers whose prefix label has this form, nothing else.

@@ -5,7 +5,7 @@ from typing import Callable
 
 import pulumi
 
-from components.engine_target import require_one_engine
+from components.engine.target import require_one_engine
 from components.errors import ConfigError
 
 ScenarioBuilder = Callable[[pulumi.Config, str], None]

@@ -4,8 +4,8 @@ Both containers sit on docker0 and reach each other by IP, not by name.
 """
 import pulumi
 
-from components.bridge_network import BridgeNetwork
-from components.linked_tomcat_pair import LinkedTomcatPair, LinkedTomcatPairArgs
+from components.network.bridge import BridgeNetwork
+from components.tomcat.linked_pair import LinkedTomcatPair, LinkedTomcatPairArgs
 
 from .config_values import name_prefix, structured
 from .tomcat_image import image_settings, tomcat_image

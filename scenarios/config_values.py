@@ -4,19 +4,13 @@ from typing import Any, Dict
 import pulumi
 
 from components.labels import validate_name_prefix
-from components.setting_values import parse_bool, reject_unknown_keys, require_mapping
+from components.settings import parse_bool, reject_unknown_keys, require_mapping, setting_name
 
-__all__ = ["NAMESPACE", "NAME_PREFIX_SETTING", "setting_name", "structured", "optional_bool", "name_prefix",
+__all__ = ["NAME_PREFIX_SETTING", "setting_name", "structured", "optional_bool", "name_prefix",
            "parse_bool", "reject_unknown_keys", "require_mapping"]
 
-NAMESPACE = "docker-networking"
 # Put before every engine name of the stack (containers, networks, volumes); empty keeps the tutorial's.
 NAME_PREFIX_SETTING = "namePrefix"
-
-
-def setting_name(key: str) -> str:
-    """The full config key a person types, e.g. docker-networking:mynet.network.subnet."""
-    return f"{NAMESPACE}:{key}"
 
 
 def structured(config: pulumi.Config, key: str) -> Dict[str, Any]:

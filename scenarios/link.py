@@ -5,10 +5,10 @@ tomcat03 resolves tomcat02 through one line in its /etc/hosts; tomcat02 cannot r
 """
 import pulumi
 
-from components.bridge_network import BridgeNetwork
+from components.network.bridge import BridgeNetwork
 from components.labels import project_labels
-from components.linked_tomcat_pair import LinkedTomcatPair, LinkedTomcatPairArgs
-from components.tomcat import tomcat_container
+from components.tomcat.linked_pair import LinkedTomcatPair, LinkedTomcatPairArgs
+from components.tomcat.container import tomcat_container
 
 from .config_values import name_prefix, structured
 from .tomcat_image import image_settings, tomcat_image

@@ -12,12 +12,12 @@ from typing import Optional
 
 import pulumi
 
-from components.bridge_network import BridgeNetwork
-from components.host_networks import NetworkInventory
+from components.network.bridge import BridgeNetwork
+from components.engine.inventory import NetworkInventory
 from components.labels import project_labels
-from components.linked_tomcat_pair import LinkedTomcatPair, LinkedTomcatPairArgs
-from components.providers.network_connection import NetworkConnection, NetworkConnectionArgs
-from components.tomcat import tomcat_container
+from components.tomcat.linked_pair import LinkedTomcatPair, LinkedTomcatPairArgs
+from components.network.connection import NetworkConnection, NetworkConnectionArgs
+from components.tomcat.container import tomcat_container
 
 from .config_values import name_prefix, structured
 from .tomcat_image import image_settings, tomcat_image

@@ -4,8 +4,8 @@ import dataclasses
 import pulumi
 from pulumi.runtime.config import is_config_secret
 
-from components.redis_cluster import RedisCluster
-from components.redis_settings import (IMAGE_SETTING, KEEP_IMAGES_SETTING, PASSWORD_SETTING, SETTING,
+from components.redis.cluster import RedisCluster
+from components.redis.settings import (IMAGE_SETTING, KEEP_IMAGES_SETTING, PASSWORD_SETTING, SETTING,
                                        RedisClusterArgs, args_from_config)
 
 from components.labels import name_prefix_labels

@@ -3,7 +3,7 @@ unless `docker-networking:keepImages` is false."""
 import pulumi
 import pulumi_docker as docker
 
-from components.images import image
+from components.images.remote import image
 
 from .config_values import optional_bool
 from .tomcat_settings import ImageSettings, parse_image

@@ -5,8 +5,8 @@ from typing import Any, Dict, Mapping, Sequence, Tuple
 import pulumi
 import pulumi_docker as docker
 
-from components.bridge_network import BridgeNetwork
-from components.providers.network_connection import NetworkConnection
+from components.network.bridge import BridgeNetwork
+from components.network.connection import NetworkConnection
 
 
 def summarize_container(name: str, container_id: str, network_data: Sequence[Mapping[str, Any]],

@@ -13,13 +13,13 @@ Each scenario's structured config lives under `docker-networking:<scenario>`:
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Sequence
 
-from components.bridge_network import BridgeNetworkArgs, validate_bridge
-from components.container_checks import (parse_host_port, parse_publish_address, plan_static_ips,
+from components.network.bridge import BridgeNetworkArgs, validate_bridge
+from components.tomcat.checks import (parse_host_port, parse_publish_address, plan_static_ips,
                                          require_unique_host_ports)
-from components.image_names import DEFAULT_TOMCAT_IMAGE, validate_image_name
+from components.images.names import DEFAULT_TOMCAT_IMAGE, validate_image_name
 from components.labels import name_prefix_labels
-from components.network_ref import NetworkRef
-from components.tomcat import LOOPBACK, TomcatSpec
+from components.network.ref import NetworkRef
+from components.tomcat.container import LOOPBACK, TomcatSpec
 
 from .config_values import parse_bool, reject_unknown_keys, require_mapping, setting_name
 

@@ -16,7 +16,7 @@ case "$scenario" in
   *) exit 0 ;;  # the program itself reports an unknown scenario, naming the setting
 esac
 if pulumi config get -s "$stack" "$key" >/dev/null 2>&1; then exit 0; fi
-public="$("$PYTHON" -c "from components.image_names import DEFAULT_IMAGES; print(DEFAULT_IMAGES['$key'])")"
+public="$("$PYTHON" -c "from components.images.remote.names import DEFAULT_IMAGES; print(DEFAULT_IMAGES['$key'])")"
 if docker image inspect "$public" >/dev/null 2>&1 || timeout 30 docker pull -q "$public" >/dev/null 2>&1; then
   exit 0
 fi

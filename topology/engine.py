@@ -17,7 +17,7 @@ from docker.errors import DockerException
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from components.redis_settings import CLIENT_PORT
+from components.redis.settings import CLIENT_PORT
 from harness.project_copy import REPO_ROOT, toolchain_env
 
 from .answers import (INTERFACES_SCRIPT, EngineAnswers, EngineFacts, container_facts, host_link_facts,

@@ -1,13 +1,13 @@
 """Each Redis node's role and slots, and which master each replica follows, from CLUSTER NODES replies.
 
-Pure: the parsing and the judging are the formation's own (components/redis_cluster_state), so the
+Pure: the parsing and the judging are the formation's own (components/redis/formation/state.py), so the
 picture and `pulumi stack output nodes` can never disagree on what a reply means.
 """
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Tuple
 
-from components.redis_cluster_state import NodeObservation, live_roles, parse_cluster_nodes
-from components.redis_plan import REPLICA
+from components.redis.formation.state import NodeObservation, live_roles, parse_cluster_nodes
+from components.redis.plan import REPLICA
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from harness.cleanup import remove_run_objects, summary
 from harness.isolation import RunIsolation, merge_config
 from harness.project_copy import LOCAL_IMAGES, make_project_copy
 from harness.project_copy import toolchain_env as read_toolchain_env
+from components.settings import setting_name
 from tests.conftest import skip_or_fail
 from tests.integration import engine
 
-NAMESPACE = "docker-networking"
 # The test run selects the images built from Debian packages by the set-up (scripts/images.sh).
 TEST_IMAGES = LOCAL_IMAGES
 
@@ -82,7 +82,7 @@ def _config_value(value: Any) -> auto.ConfigValue:
 
 
 def _qualified(key: str) -> str:
-    return key if ":" in key else f"{NAMESPACE}:{key}"
+    return key if ":" in key else setting_name(key)
 
 
 class ProjectWorkspace:

@@ -10,8 +10,8 @@ import redis
 
 from bench import tutorial_cluster
 from components.labels import STACK_LABEL
-from components.redis_plan import plan_cluster
-from components.redis_settings import RedisClusterArgs
+from components.redis.plan import plan_cluster
+from components.redis.settings import RedisClusterArgs
 from harness.isolation import RunIsolation
 from tests.integration import engine
 from tests.integration.conftest import TEST_IMAGES

@@ -19,14 +19,14 @@ import pytest
 import redis
 
 from components.labels import STACK_LABEL
-from components.providers.redis_formation import (FormationSpec, RedisFormationProvider, observe,
+from components.redis.formation.provider import (FormationSpec, RedisFormationProvider, observe,
                                                   reset_nodes)
-from components.providers.redis_slot_seed import RedisSlotSeedProvider
-from components.redis_cluster import node_config
-from components.redis_cluster_state import health_problems
-from components.redis_config import AUTH_PATH, CONFIG_PATH, SERVER_COMMAND, render_auth_config, render_node_config
-from components.redis_plan import plan_cluster, slots_of
-from components.redis_settings import RedisClusterArgs
+from components.redis.formation.slot_seed import RedisSlotSeedProvider
+from components.redis.cluster import node_config
+from components.redis.formation.state import health_problems
+from components.redis.config import AUTH_PATH, CONFIG_PATH, SERVER_COMMAND, render_auth_config, render_node_config
+from components.redis.plan import plan_cluster, slots_of
+from components.redis.settings import RedisClusterArgs
 from harness.isolation import RunIsolation
 from tests.conftest import skipping_allowed
 

@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from components.engine_api import EngineAddress, EngineClient
-from components.providers.engine_provider import EngineProvider
+from components.engine.client import EngineAddress, EngineClient
+from components.engine.provider import EngineProvider
 
 
 class EngineRefusal(Exception):

@@ -13,8 +13,8 @@ import pulumi
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
-from components.host_networks import EngineNetwork, HostRoute
-from components.providers.docker_network import TYPE_TOKEN as NETWORK_TYPE
+from components.engine.inventory import EngineNetwork, HostRoute
+from components.network.provider import TYPE_TOKEN as NETWORK_TYPE
 
 DOCKER0_SUBNET = "172.17.0.0/16"
 # Registrations arrive in no fixed order, so the fake engine's dynamic addresses and ports go by

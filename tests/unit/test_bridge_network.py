@@ -4,12 +4,12 @@ import logging
 
 import pytest
 
-from components.bridge_network import (BridgeNetwork, BridgeNetworkArgs, default_bridge_addressing,
+from components.network.bridge import (BridgeNetwork, BridgeNetworkArgs, default_bridge_addressing,
                                        validate_bridge)
 from components.errors import ConfigError
-from components.host_networks import EngineNetwork, HostRoute
+from components.engine.inventory import EngineNetwork, HostRoute
 from components.labels import COMPONENT_LABEL, PROJECT_LABEL, STACK_LABEL
-from components.providers.docker_network import TYPE_TOKEN as NETWORK_TYPE
+from components.network.provider import TYPE_TOKEN as NETWORK_TYPE
 
 from .network_harness import FakeInventory, run_program
 

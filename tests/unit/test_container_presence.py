@@ -1,8 +1,8 @@
 """missing_containers: which recorded container ids the engine no longer knows, on a fake engine."""
 import pytest
 
-from components.engine_api import EngineAddress, EngineClient
-from components.providers.container_presence import missing_containers
+from components.engine.client import EngineAddress, EngineClient
+from components.engine.container_presence import missing_containers
 
 from .fake_engine import FakeEngine
 

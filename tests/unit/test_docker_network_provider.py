@@ -7,8 +7,8 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
-from components.engine_api import EngineError
-from components.providers.docker_network import DockerNetworkProvider, network_outputs
+from components.engine.client import EngineError
+from components.network.provider import DockerNetworkProvider, network_outputs
 
 from .fake_engine import FakeEngine, on_fake_engine
 from .preview_inputs import as_check_inputs

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator, Tuple
 import pulumi
 import pytest
 
-from components.engine_api import (EngineAddress, EngineClient, EngineError, EngineUnreachable, NotFound,
+from components.engine.client import (EngineAddress, EngineClient, EngineError, EngineUnreachable, NotFound,
                                    TlsSettings, engine_address)
 from components.errors import ConfigError
 

@@ -1,7 +1,7 @@
 """require_one_engine: one engine for pulumi-docker and the project's own providers, checked before anything."""
 import pytest
 
-from components.engine_target import require_one_engine
+from components.engine.target import require_one_engine
 from components.errors import ConfigError
 
 

@@ -5,9 +5,9 @@ import pulumi
 import pytest
 
 from components.errors import ConfigError
-from components.linked_tomcat_pair import LinkedTomcatPair, LinkedTomcatPairArgs, link_host_names
-from components.network_ref import NetworkRef
-from components.tomcat import TomcatSpec, find_network_ip, tomcat_container
+from components.tomcat.linked_pair import LinkedTomcatPair, LinkedTomcatPairArgs, link_host_names
+from components.network.ref import NetworkRef
+from components.tomcat.container import TomcatSpec, find_network_ip, tomcat_container
 
 from .network_harness import fake_id, run_program
 

@@ -1,5 +1,5 @@
 """LiveInventory: the engine's networks as the subnet check sees them, asked once per program run."""
-from components.host_networks import LiveInventory
+from components.engine.inventory import LiveInventory
 
 from .fake_engine import FakeEngine
 

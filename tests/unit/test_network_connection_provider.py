@@ -7,8 +7,8 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
-from components.engine_api import EngineError, NotFound
-from components.providers.network_connection import NetworkConnectionProvider
+from components.engine.client import EngineError, NotFound
+from components.network.connection import NetworkConnectionProvider
 
 from .fake_engine import FakeEngine, on_fake_engine
 from .preview_inputs import as_check_inputs

@@ -1,5 +1,5 @@
 """Parsing CLUSTER NODES / CLUSTER INFO and judging a cluster's health: pure, from text."""
-from components.redis_cluster_state import (NodeObservation, health_problems, live_roles, parse_cluster_nodes,
+from components.redis.formation.state import (NodeObservation, health_problems, live_roles, parse_cluster_nodes,
                                             parse_info, slot_map)
 
 M1, M2, M3 = "a" * 40, "b" * 40, "c" * 40

@@ -6,11 +6,11 @@ import pulumi
 import pytest
 
 from components.errors import ConfigError
-from components.host_networks import EngineNetwork
-from components.providers.docker_network import TYPE_TOKEN as NETWORK_TYPE
-from components.redis_cluster import RedisCluster
-from components.redis_config import AUTH_PATH, CONFIG_PATH, parse_directives
-from components.redis_settings import RedisClusterArgs
+from components.engine.inventory import EngineNetwork
+from components.network.provider import TYPE_TOKEN as NETWORK_TYPE
+from components.redis.cluster import RedisCluster
+from components.redis.config import AUTH_PATH, CONFIG_PATH, parse_directives
+from components.redis.settings import RedisClusterArgs
 
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # how the engine protocol marks a secret value
 FORMATION = "pulumi-python:dynamic/redis:Formation"

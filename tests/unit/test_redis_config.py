@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from components.redis_cluster import node_config
-from components.redis_config import (AUTH_PATH, KNOWN_DIRECTIVES, RedisNodeConfig, parse_directives, render,
+from components.redis.cluster import node_config
+from components.redis.config import (AUTH_PATH, KNOWN_DIRECTIVES, RedisNodeConfig, parse_directives, render,
                                      render_auth_config, render_node_config)
-from components.redis_plan import plan_cluster
-from components.redis_settings import RedisClusterArgs
+from components.redis.plan import plan_cluster
+from components.redis.settings import RedisClusterArgs
 from tests.conftest import skipping_allowed
 
 PASSWORD = "unit-Test-password-1"

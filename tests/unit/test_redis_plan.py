@@ -4,9 +4,9 @@ import ipaddress
 import pytest
 
 from components.errors import ConfigError
-from components.redis_plan import (SLOT_COUNT, assign_slots, merge_ranges, place_replicas, plan_cluster,
+from components.redis.plan import (SLOT_COUNT, assign_slots, merge_ranges, place_replicas, plan_cluster,
                                    slots_of, topology_from_props)
-from components.redis_settings import RedisClusterArgs
+from components.redis.settings import RedisClusterArgs
 
 
 def test_default_plan_is_the_tutorials_six_nodes_on_a_private_subnet():

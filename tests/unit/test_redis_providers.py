@@ -10,11 +10,11 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from components.providers.generated_password import ALPHABET, GeneratedPasswordProvider
-from components.providers.redis_formation import RedisFormationProvider
-from components.providers.redis_slot_seed import RedisSlotSeedProvider
-from components.redis_plan import plan_cluster
-from components.redis_settings import RedisClusterArgs
+from components.redis.password import ALPHABET, GeneratedPasswordProvider
+from components.redis.formation.provider import RedisFormationProvider
+from components.redis.formation.slot_seed import RedisSlotSeedProvider
+from components.redis.plan import plan_cluster
+from components.redis.settings import RedisClusterArgs
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -101,7 +101,7 @@ def test_slot_seed_never_changes_a_cluster_it_did_not_create():
 
 
 def test_slot_seed_gives_up_on_silent_masters_at_its_timeout():
-    from components.providers.redis_node_access import FormationError
+    from components.redis.formation.node_access import FormationError
 
     with pytest.raises(FormationError, match="every master to answer"):
         RedisSlotSeedProvider().create(_props(timeoutSeconds=0.3))
@@ -122,11 +122,11 @@ def test_providers_load_in_a_fresh_process_started_in_the_project_directory():
 
 def test_pickled_provider_is_a_reference_not_a_copy_of_the_module():
     data = dill.dumps(RedisFormationProvider(), recurse=True)
-    assert b"components.providers.redis_formation" in data and len(data) < 2000
+    assert b"components.redis.formation.provider" in data and len(data) < 2000
 
 
 def test_an_update_reaches_the_nodes_the_new_topology_drops_through_their_old_endpoints():
-    from components.providers.redis_node_access import FormationSpec
+    from components.redis.formation.node_access import FormationSpec
 
     bigger = plan_cluster("redis", RedisClusterArgs(masters=4))
     olds = _props(topology=bigger.topology(), endpoints=bigger.endpoints("127.0.0.1"))

@@ -3,9 +3,9 @@ from typing import Dict, List, Sequence
 
 import pytest
 
-from components.redis_cluster_state import parse_cluster_nodes
-from components.redis_plan import SLOT_COUNT, SlotRange, assign_slots, slots_of
-from components.redis_resharding import (ReshardingError, SlotMove, choose_masters, even_shares,
+from components.redis.formation.state import parse_cluster_nodes
+from components.redis.plan import SLOT_COUNT, SlotRange, assign_slots, slots_of
+from components.redis.formation.reshard_plan import (ReshardingError, SlotMove, choose_masters, even_shares,
                                          plan_replica_moves, plan_slot_moves)
 
 

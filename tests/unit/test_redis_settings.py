@@ -3,7 +3,7 @@ is created."""
 import pytest
 
 from components.errors import ConfigError
-from components.redis_settings import (KNOWN_KEYS, RedisClusterArgs, args_from_config, open_to_network_warning,
+from components.redis.settings import (KNOWN_KEYS, RedisClusterArgs, args_from_config, open_to_network_warning,
                                        validate_args, validate_password)
 
 

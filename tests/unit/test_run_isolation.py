@@ -8,10 +8,10 @@ from typing import Callable, Iterable, List, Optional, Set
 
 import pytest
 
-from components.host_networks import EngineNetwork, HostRoute
+from components.engine.inventory import EngineNetwork, HostRoute
 from components.labels import NAME_PREFIX_LABEL, PROJECT_LABEL, PROJECT_VALUE, validate_name_prefix
-from components.redis_plan import plan_cluster
-from components.redis_settings import args_from_config
+from components.redis.plan import plan_cluster
+from components.redis.settings import args_from_config
 from harness.isolation import (LOWEST_PORT, PORT_STEP, RUN_PREFIX, SUBNET_POOL, RunIsolation, carries_prefix,
                                merge_config, run_prefix)
 

@@ -8,9 +8,9 @@ import pulumi
 import pytest
 
 from components.errors import ConfigError
-from components.host_networks import HostRoute
+from components.engine.inventory import HostRoute
 from components.labels import COMPONENT_LABEL, NAME_PREFIX_LABEL, PROJECT_LABEL, STACK_LABEL
-from components.providers.docker_network import TYPE_TOKEN as NETWORK_TYPE
+from components.network.provider import TYPE_TOKEN as NETWORK_TYPE
 from scenarios import bridge, build_scenario, link, mynet
 
 from .network_harness import FakeInventory, fake_id, run_program
@@ -85,7 +85,7 @@ def test_bridge_stack_default_image_fixed_port_and_images_not_kept():
                                                      (mynet.build, "mynet", "tomcat-net-02")])
 def test_a_fixed_host_port_in_the_ephemeral_range_gets_a_warning_naming_the_setting(
         builder, stack, container, monkeypatch, caplog):
-    monkeypatch.setattr("components.tomcat.ephemeral_range", lambda: (32768, 60999))
+    monkeypatch.setattr("components.tomcat.container.ephemeral_range", lambda: (32768, 60999))
     kwargs = {"inventory": FakeInventory()} if builder is mynet.build else {}  # not this machine's engine
     with caplog.at_level(logging.WARNING):
         deploy(builder, stack, {stack: {"hostPorts": {container: 40000}}}, **kwargs)
@@ -96,7 +96,7 @@ def test_a_fixed_host_port_in_the_ephemeral_range_gets_a_warning_naming_the_sett
 
 
 def test_fixed_host_ports_below_the_ephemeral_range_get_no_warning(monkeypatch, caplog):
-    monkeypatch.setattr("components.tomcat.ephemeral_range", lambda: (32768, 60999))
+    monkeypatch.setattr("components.tomcat.container.ephemeral_range", lambda: (32768, 60999))
     with caplog.at_level(logging.WARNING):
         deploy(bridge.build, "bridge", {"bridge": {"hostPorts": {"tomcat01": 8081, "tomcat02": 8082}}})
     assert not [r for r in caplog.records if "ephemeral port range" in r.getMessage()]

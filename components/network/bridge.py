@@ -1,0 +1,167 @@
+"""BridgeNetwork: a user-defined bridge network, or the engine's default bridge looked up."""
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence, Tuple
+
+import pulumi
+import pulumi_docker as docker
+
+from components.network.addressing import (default_gateway, ipv4_pools, parse_ip, parse_subnet, public_subnet_warning,
+                                           require_in_subnet)
+from components.errors import ConfigError
+from components.engine.inventory import LiveInventory, NetworkInventory, check_subnet_is_free
+from components.labels import project_labels
+from components.network.ref import DEFAULT_BRIDGE_NAME, NetworkRef
+from components.network.provider import DockerNetwork, DockerNetworkArgs
+
+# The engine's own rule for network names (docker network create rejects anything else).
+_NETWORK_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+_BUILT_IN_NETWORKS = (DEFAULT_BRIDGE_NAME, "host", "none")
+PULUMI_DOCKER_NETWORK = "docker:index/network:Network"
+
+
+@dataclass(frozen=True)
+class BridgeNetworkArgs:
+    """A user-defined bridge (`docker network create --driver bridge ...`).
+
+    `setting` is the config key these values came from, so errors name what the user typed.
+    """
+    name: str
+    subnet: str
+    gateway: Optional[str] = None
+    ip_range: Optional[str] = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    setting: str = "network"
+
+
+@dataclass(frozen=True)
+class ValidatedBridge:
+    name: str
+    subnet: ipaddress.IPv4Network
+    gateway: ipaddress.IPv4Address
+    ip_range: Optional[ipaddress.IPv4Network]
+
+
+def validate_bridge(args: BridgeNetworkArgs) -> ValidatedBridge:
+    """Pure checks of the network's own settings (no engine)."""
+    if not isinstance(args.name, str) or not _NETWORK_NAME.match(args.name):
+        raise ConfigError(f"{args.setting}.name", f"{args.name!r} is not a valid network name",
+                          "start with a letter or digit, then use letters, digits, '-', '_' or '.'")
+    if args.name in _BUILT_IN_NETWORKS:
+        raise ConfigError(f"{args.setting}.name", f"'{args.name}' is one of the engine's built-in networks",
+                          "choose another name; use BridgeNetwork.default_bridge() to use docker0")
+    subnet = parse_subnet(f"{args.setting}.subnet", args.subnet)
+    if args.gateway is None:
+        gateway = default_gateway(subnet)
+    else:
+        gateway = parse_ip(f"{args.setting}.gateway", args.gateway)
+        require_in_subnet(f"{args.setting}.gateway", gateway, subnet)
+        if gateway in (subnet.network_address, subnet.broadcast_address):
+            raise ConfigError(f"{args.setting}.gateway",
+                              f"{gateway} is the network or broadcast address of {subnet}",
+                              f"use a host address such as {default_gateway(subnet)}")
+    ip_range = None
+    if args.ip_range is not None:
+        ip_range = parse_subnet(f"{args.setting}.ipRange", args.ip_range)
+        if not ip_range.subnet_of(subnet):
+            raise ConfigError(f"{args.setting}.ipRange", f"{ip_range} is not inside {subnet}",
+                              f"pick a range inside {subnet}")
+    return ValidatedBridge(name=args.name, subnet=subnet, gateway=gateway, ip_range=ip_range)
+
+
+def default_bridge_addressing(ipam_configs: Sequence[Mapping[str, Any]]) -> Tuple[str, str]:
+    """(subnet, gateway) of docker0 from its IPAM configs, IPv4 only.
+
+    The engine leaves the gateway out of docker0's IPAM config; the daemon gives the bridge the
+    subnet's first address (unless started with --bip), so that is the answer when none is recorded.
+    """
+    for network, config in ipv4_pools(ipam_configs, subnet_key="subnet")[:1]:
+        return str(network), config.get("gateway") or str(default_gateway(network))
+    return "", ""
+
+
+class BridgeNetwork(pulumi.ComponentResource):
+    """A bridge network with outputs name, network_id, subnet and gateway.
+
+    `BridgeNetwork(name, args)` creates a user-defined bridge; `BridgeNetwork.default_bridge(name)`
+    looks up the engine's docker0 network and creates nothing.
+    """
+
+    name: pulumi.Output[str]
+    network_id: pulumi.Output[str]
+    subnet: pulumi.Output[str]
+    gateway: pulumi.Output[str]
+    is_default: bool
+    settings: Optional[ValidatedBridge]
+
+    def __init__(self, resource_name: str, args: Optional[BridgeNetworkArgs] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None,
+                 inventory: Optional[NetworkInventory] = None,
+                 stack: Optional[str] = None,
+                 _lookup_default: bool = False) -> None:
+        # Validate before registering anything, so bad input creates nothing.
+        settings: Optional[ValidatedBridge] = None
+        warning: Optional[str] = None
+        if not _lookup_default:
+            args = _require(args)
+            settings = validate_bridge(args)
+            warning = public_subnet_warning(f"{args.setting}.subnet", settings.subnet)
+            check_subnet_is_free(f"{args.setting}.subnet", settings.name, settings.subnet,
+                                 inventory or LiveInventory(), stack)
+        super().__init__("docker-networking:index:BridgeNetwork", resource_name, None, opts)
+        self.is_default = settings is None
+        self.settings = settings
+        if args is None or settings is None:
+            self._look_up_default_bridge()
+        else:
+            if warning:
+                pulumi.log.warn(warning, self)
+            self._create(resource_name, args, settings, stack)
+        self.register_outputs({"name": self.name, "network_id": self.network_id,
+                               "subnet": self.subnet, "gateway": self.gateway})
+
+    def _look_up_default_bridge(self) -> None:
+        found = docker.get_network_output(name=DEFAULT_BRIDGE_NAME,
+                                          opts=pulumi.InvokeOutputOptions(parent=self))
+        addressing = found.ipam_configs.apply(default_bridge_addressing)
+        self.name = found.name
+        self.network_id = found.id
+        self.subnet = addressing.apply(lambda pair: pair[0])
+        self.gateway = addressing.apply(lambda pair: pair[1])
+
+    def _create(self, resource_name: str, args: BridgeNetworkArgs, settings: ValidatedBridge,
+                stack: Optional[str]) -> None:
+        labels = project_labels(stack=stack, component="BridgeNetwork", extra=args.labels)
+        network = DockerNetwork(
+            resource_name,
+            DockerNetworkArgs(name=settings.name, subnet=str(settings.subnet), gateway=str(settings.gateway),
+                              ip_range=str(settings.ip_range) if settings.ip_range else None, labels=labels),
+            # Stacks deployed before this resource existed hold a pulumi-docker Network under this name.
+            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(type_=PULUMI_DOCKER_NETWORK)]),
+        )
+        self.resource = network
+        self.name = network.name
+        self.network_id = network.id
+        self.subnet = pulumi.Output.from_input(str(settings.subnet))
+        self.gateway = pulumi.Output.from_input(str(settings.gateway))
+
+    def ref(self) -> NetworkRef:
+        """What a container needs to join this network (and to check a static IP against it)."""
+        if self.settings is None:
+            return NetworkRef.default_bridge()
+        return NetworkRef(name=self.name, user_defined=True,
+                          subnet=self.settings.subnet, gateway=self.settings.gateway)
+
+    @classmethod
+    def default_bridge(cls, resource_name: str,
+                       opts: Optional[pulumi.ResourceOptions] = None) -> "BridgeNetwork":
+        """The engine's default bridge (docker0), looked up rather than created."""
+        return cls(resource_name, None, opts, _lookup_default=True)
+
+
+def _require(args: Optional[BridgeNetworkArgs]) -> BridgeNetworkArgs:
+    if args is None:
+        raise ConfigError("network", "no network settings were given",
+                          "pass BridgeNetworkArgs, or use BridgeNetwork.default_bridge()")
+    return args

@@ -1,0 +1,151 @@
+"""RedisCluster: the tutorial's six-node Redis Cluster, secure by default.
+
+Its own bridge network, one container and one data volume per node (static IPs, ports 637N and 1637N
+on loopback), each node's redis.conf rendered from typed settings and uploaded as a file, the password
+in a second, secret file, a RedisSlotSeed that gives a new cluster's masters their slots as soon as they
+answer, and a RedisFormation that forms and verifies the cluster.
+"""
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional
+
+import pulumi
+import pulumi_docker as docker
+
+from components.network.bridge import BridgeNetwork, BridgeNetworkArgs, validate_bridge
+from components.ephemeral_ports import ephemeral_port_warning, ephemeral_range
+from components.engine.inventory import LiveInventory, NetworkInventory, check_subnet_is_free
+from components.images.names import validate_image_name
+from components.images.remote import image
+from components.labels import project_labels
+from components.redis.password import GeneratedPassword
+from components.redis.formation.provider import RedisFormation, RedisFormationArgs
+from components.redis.formation.slot_seed import RedisSlotSeed
+from components.redis.config import AUTH_PATH, DATA_DIR, RedisNodeConfig
+from components.redis.connect import address_map, connection_hints
+from components.redis.node import RedisNode, RedisNodeArgs
+from components.redis.node_files import build_dir_for
+from components.redis.plan import ClusterPlan, NodePlan, plan_cluster
+from components.settings import setting_name
+from components.redis.settings import (BUS_PORT, CLIENT_PORT, IMAGE_SETTING, RedisClusterArgs,
+                             connect_host, open_to_network_warning, validate_args)
+
+COMPONENT = "RedisCluster"
+NODE_LABEL = "io.docker-networking.redis-node"
+
+
+def validate(name: str, args: RedisClusterArgs, inventory: NetworkInventory,
+             stack: Optional[str]) -> ClusterPlan:
+    """Every check that can fail, before anything is registered. Returns the plan."""
+    validate_args(args)
+    validate_image_name(setting_name(IMAGE_SETTING), args.image)
+    plan = plan_cluster(name, args)
+    network = validate_bridge(_network_args(args))
+    check_subnet_is_free(f"{args.setting}.network.subnet", network.name, network.subnet, inventory, stack)
+    return plan
+
+
+def _network_args(args: RedisClusterArgs) -> BridgeNetworkArgs:
+    return BridgeNetworkArgs(name=args.network_name, subnet=args.subnet, labels=args.labels,
+                             setting=f"{args.setting}.network")
+
+
+def node_config(node: NodePlan, args: RedisClusterArgs) -> RedisNodeConfig:
+    return RedisNodeConfig(node_name=node.name, announce_ip=node.ip, port=CLIENT_PORT, bus_port=BUS_PORT,
+                           node_timeout_ms=args.node_timeout_ms, appendonly=args.appendonly,
+                           data_dir=DATA_DIR, auth_include=AUTH_PATH if args.auth else None)
+
+
+class RedisCluster(pulumi.ComponentResource):
+    """Outputs: password (secret), plan (known at preview), nodes (live roles), address_map, connect."""
+
+    password: Optional[pulumi.Output[str]]
+    plan: ClusterPlan
+    network: BridgeNetwork
+    node_components: Dict[str, RedisNode]
+    containers: Dict[str, docker.Container]
+    volumes: Dict[str, docker.Volume]
+    config_files: Dict[str, pulumi.FileAsset]
+    slot_seed: RedisSlotSeed
+    formation: RedisFormation
+    nodes: pulumi.Output[List[Dict[str, Any]]]
+
+    def __init__(self, name: str, args: RedisClusterArgs, opts: Optional[pulumi.ResourceOptions] = None,
+                 inventory: Optional[NetworkInventory] = None, stack: Optional[str] = None,
+                 build_dir: Optional[Path] = None) -> None:
+        inventory = inventory or LiveInventory()
+        self.plan = validate(name, args, inventory, stack)
+        super().__init__(f"docker-networking:index:{COMPONENT}", name, None, opts)
+        ports = [port for node in self.plan.nodes for port in (node.host_port, node.bus_host_port)]
+        for warning in (open_to_network_warning(args),
+                        ephemeral_port_warning(f"{args.setting}.basePort/busBasePort", ports, ephemeral_range())):
+            if warning:
+                pulumi.log.warn(warning, self)
+        child = pulumi.ResourceOptions(parent=self)
+        build_dir = build_dir if build_dir is not None else build_dir_for(stack or pulumi.get_stack()) / name
+
+        self.password = self._password(name, args)
+        self.network = BridgeNetwork(f"{name}-network", _network_args(args), child,
+                                     inventory=inventory, stack=stack)
+        node_image = image(f"{name}-image", args.image, keep_locally=args.keep_image, opts=child)
+        self.node_components: Dict[str, RedisNode] = {}
+        # Masters first, and each replica's container after its master's: Redis keeps a new master at
+        # cluster_state:fail for its first 2 s, and that wait then overlaps the replicas' start.
+        for node in self.plan.masters + self.plan.replicas:
+            labels = project_labels(stack=stack, component=COMPONENT, extra={**args.labels, NODE_LABEL: node.name})
+            master = self.node_components.get(node.master or "")
+            self.node_components[node.name] = RedisNode(node.name, RedisNodeArgs(
+                node=node, config=node_config(node, args), image_id=node_image.image_id,
+                network_name=self.network.name, bind_address=args.bind_address,
+                restart_policy=args.restart_policy, labels=labels, build_dir=build_dir, password=self.password,
+                start_after=[master.container] if master else [],
+            ), child)
+        self.containers = {node_name: n.container for node_name, n in self.node_components.items()}
+        self.volumes = {node_name: n.volume for node_name, n in self.node_components.items()}
+        self.config_files = {node_name: n.config_file for node_name, n in self.node_components.items()}
+
+        host = connect_host(args.bind_address)
+        password = self.password if self.password is not None else ""
+        # A new cluster's masters get their slots as soon as they answer (see formation/slot_seed.py: later
+        # costs Redis's 5 s rejoin delay); the formation then starts once every container exists.
+        masters = {node.name: self.containers[node.name] for node in self.plan.masters}
+        self.slot_seed = RedisSlotSeed(
+            f"{name}-slots",
+            RedisFormationArgs(cluster_name=name, plan=self.plan, connect_host=host, password=password,
+                               container_ids={n: c.id for n, c in masters.items()},
+                               timeout_seconds=args.formation_timeout_seconds),
+            pulumi.ResourceOptions(parent=self, depends_on=list(masters.values())))
+        self.formation = RedisFormation(
+            f"{name}-formation",
+            RedisFormationArgs(cluster_name=name, plan=self.plan, connect_host=host, password=password,
+                               container_ids={n: c.id for n, c in self.containers.items()},
+                               timeout_seconds=args.formation_timeout_seconds),
+            pulumi.ResourceOptions(parent=self, depends_on=[*self.containers.values(), self.slot_seed]))
+        self.nodes = self.formation.live.apply(lambda live: live_nodes(self.plan, live))
+        self.address_map = address_map(self.plan, host)
+        self.connect = connection_hints(self.plan, host, stack or pulumi.get_stack(), args.auth)
+        self.register_outputs({
+            "password": self.password, "plan": self.plan.summary(), "nodes": self.nodes,
+            "network": self.network.name, "addressMap": self.address_map, "connect": self.connect,
+            "configFiles": self.config_files,
+        })
+
+    def _password(self, name: str, args: RedisClusterArgs) -> Optional[pulumi.Output[str]]:
+        if not args.auth:
+            return None
+        if args.password is not None:
+            return pulumi.Output.secret(args.password)
+        # None set: one generated on the first `up` and kept, as a secret, in the stack's state.
+        generated = GeneratedPassword(f"{name}-password", opts=pulumi.ResourceOptions(parent=self))
+        return pulumi.Output.secret(generated.result)  # secret here too, not only in the engine's state
+
+
+def live_nodes(plan: ClusterPlan, live: Optional[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """The plan's addresses and ports with each node's live role, master and slots."""
+    live = live or {}
+    nodes = []
+    for node in plan.nodes:
+        seen = live.get(node.name) or {}
+        nodes.append({"name": node.name, "ip": node.ip, "hostPort": node.host_port,
+                      "busHostPort": node.bus_host_port, "role": seen.get("role", node.role),
+                      "master": seen.get("master", node.master), "slots": seen.get("slots", [])})
+    return nodes

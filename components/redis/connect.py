@@ -1,0 +1,36 @@
+"""How a person connects to the cluster: redis-cli and redis-py, as stack outputs.
+
+Nodes announce their container IPs (10.38.0.1N:6379), which the host can route to on Linux but not
+under Docker Desktop; the published loopback ports always work. redis-py's `address_remap` bridges the two.
+"""
+from typing import Dict
+
+from components.redis.plan import ClusterPlan
+from components.redis.settings import CLIENT_PORT
+
+
+def address_map(plan: ClusterPlan, host: str) -> Dict[str, str]:
+    """Announced "ip:6379" -> "host:published port" for every node."""
+    return {f"{n.ip}:{CLIENT_PORT}": f"{host}:{n.host_port}" for n in plan.nodes}
+
+
+def connection_hints(plan: ClusterPlan, host: str, stack: str, auth: bool) -> Dict[str, str]:
+    first = plan.nodes[0]
+    secret = f'"$(pulumi stack output -s {stack} --show-secrets password)"'
+    auth_env = f"REDISCLI_AUTH={secret} " if auth else ""
+    auth_flag = f"-a {secret} " if auth else ""
+    remap = ", ".join(
+        f'("{n.ip}", {CLIENT_PORT}): ("{host}", {n.host_port})' for n in plan.nodes)
+    password_arg = 'password=os.environ["REDIS_PASSWORD"], ' if auth else ""
+    return {
+        # Inside the network every announced address is reachable, on any engine.
+        "redisCliInContainer": f"docker exec -it {first.name} redis-cli -c {auth_flag}".rstrip(),
+        # From this machine: the first hop is the loopback port; -c follows redirects to container IPs.
+        "redisCliFromHost": f"{auth_env}redis-cli -c -h {host} -p {first.host_port}",
+        "redisPy": (
+            "import os\nfrom redis.cluster import RedisCluster\n"
+            f"remap = {{{remap}}}\n"
+            f'rc = RedisCluster(host="{host}", port={first.host_port}, {password_arg}'
+            "address_remap=lambda address: remap.get(address, address))\n"
+            'rc.set("a", "b"); print(rc.get("a"))'),
+    }
