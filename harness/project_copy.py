@@ -8,10 +8,12 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "requirements.txt", "components", "scenarios", "stacks")
+# The program without the stacks' settings, which a deployed copy keeps when its program is replaced.
+PROGRAM_FILES = tuple(name for name in PROJECT_FILES if name != "stacks")
 # Where no registry answers, runs select the images built from Debian packages by scripts/images.sh.
 LOCAL_IMAGES = {
     "tomcatImage": os.environ.get("DOCKER_NETWORKING_TOMCAT_IMAGE", "docker-networking/tomcat:local"),
@@ -38,21 +40,29 @@ def _forget_encryption_salts(stacks_dir: Path) -> None:
         stack_file.write_text("".join(line for line in lines if not line.startswith("encryptionsalt:")))
 
 
-def make_project_copy(workdir: Path, passphrase: str) -> "tuple[Path, Dict[str, str]]":
-    """Copy the project under `workdir`; returns its root and the environment to run Pulumi in it."""
-    root = workdir / "project"
-    root.mkdir(parents=True)
-    for name in PROJECT_FILES:
-        source = REPO_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.exists():
-            shutil.copy2(source, root / name)
+def copy_program(source: Path, root: Path, names: Sequence[str] = PROJECT_FILES) -> None:
+    """The project's files `names` from `source` (a checkout) into `root`, replacing what `root` had of them."""
+    for name in names:
+        origin, target = source / name, root / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        if origin.is_dir():
+            shutil.copytree(origin, target, ignore=shutil.ignore_patterns("__pycache__"))
+        elif origin.exists():
+            shutil.copy2(origin, target)
     _forget_encryption_salts(root / "stacks")
     # Bytecode once for the copy, as scripts/setup.sh does for the repository: PYTHONDONTWRITEBYTECODE
     # would otherwise make every pulumi command compile the program's modules again.
     for package in ("components", "scenarios"):
         compileall.compile_dir(str(root / package), quiet=1)
+
+
+def make_project_copy(workdir: Path, passphrase: str, source: Path = REPO_ROOT) -> "tuple[Path, Dict[str, str]]":
+    """Copy the project (or the checkout at `source`) under `workdir`; returns its root and the environment
+    to run Pulumi in it."""
+    root = workdir / "project"
+    root.mkdir(parents=True)
+    copy_program(source, root)
     (root / ".venv").symlink_to(REPO_ROOT / ".venv")
     state = workdir / "state"
     state.mkdir()
