@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # Every target runs with the environment `make -s env` prints (tools on PATH, backend, passphrase).
 WITH_ENV = eval "$$(scripts/env.sh)" &&
 
-.PHONY: setup test-setup env images up preview destroy topology test unit bench clean
+.PHONY: setup test-setup env images up preview destroy topology test unit lint bench clean
 
 setup:
 	@scripts/setup.sh
@@ -39,6 +39,9 @@ test: test-setup
 
 unit:
 	@.venv/bin/python -m pytest tests/unit $(PYTEST_ARGS)
+
+lint: setup
+	@scripts/lint.sh
 
 bench: test-setup
 	@$(WITH_ENV) .venv/bin/python -m bench.redis_up $(ARGS)
