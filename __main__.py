@@ -3,4 +3,4 @@ import pulumi
 
 from scenarios import build_scenario
 
-build_scenario(pulumi.Config(), pulumi.get_stack())
+build_scenario(pulumi.Config())

@@ -44,7 +44,10 @@ def project_labels(
     component: Optional[str] = None,
     extra: Optional[Mapping[str, str]] = None,
 ) -> Dict[str, str]:
-    """The label set for one engine object; `extra` labels never override the project's own."""
+    """The label set for one engine object; `extra` labels never override the project's own.
+
+    Pure: a component passes its stack, pulumi.get_stack().
+    """
     labels: Dict[str, str] = dict(extra or {})
     labels[PROJECT_LABEL] = PROJECT_VALUE
     if stack:

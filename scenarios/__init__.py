@@ -8,9 +8,10 @@ import pulumi
 from components.engine.target import require_one_engine
 from components.errors import ConfigError
 
-ScenarioBuilder = Callable[[pulumi.Config, str], None]
+ScenarioBuilder = Callable[[pulumi.Config], None]
 
-# Each name is a module of this package whose `build` deploys that scenario.
+# Each name is a module of this package whose `build(config)` deploys that scenario (the stack it deploys
+# into is pulumi.get_stack()).
 SCENARIOS = ("bridge", "link", "mynet", "redis")
 
 
@@ -20,11 +21,11 @@ def _builder(name: str) -> ScenarioBuilder:
     return importlib.import_module(f"{__name__}.{name}").build
 
 
-def build_scenario(config: pulumi.Config, stack: str) -> None:
+def build_scenario(config: pulumi.Config) -> None:
     require_one_engine(pulumi.Config("docker").get("host"), os.environ)
     name = config.get("scenario")
     if name not in SCENARIOS:
         raise ConfigError("docker-networking:scenario", f"unknown scenario {name!r}",
                           f"set it to one of {', '.join(sorted(SCENARIOS))} "
                           "(pulumi config set scenario redis)")
-    _builder(name)(config, stack)
+    _builder(name)(config)

@@ -4,7 +4,7 @@ Both containers sit on docker0 and reach each other by IP, not by name.
 """
 import pulumi
 
-from components.network.bridge import BridgeNetwork
+from components.network.bridge import look_up_default_bridge
 from components.tomcat.linked_pair import LinkedTomcatPair, LinkedTomcatPairArgs
 
 from .config_values import name_prefix, structured
@@ -13,14 +13,13 @@ from .tomcat_outputs import describe_container, export_scenario
 from .tomcat_settings import BRIDGE_CONTAINERS, parse_tomcat_scenario
 
 
-def build(config: pulumi.Config, stack: str) -> None:
+def build(config: pulumi.Config) -> None:
     settings = parse_tomcat_scenario("bridge", structured(config, "bridge"), BRIDGE_CONTAINERS,
                                      image_settings(config), name_prefix(config))
-    docker0 = BridgeNetwork.default_bridge("docker0")
+    docker0 = look_up_default_bridge()
     image = tomcat_image(settings.image)
     pair = LinkedTomcatPair("docker0-pair", LinkedTomcatPairArgs(
         image=image.image_id, first=settings.spec("tomcat01"), second=settings.spec("tomcat02"),
-        publish_address=settings.publish_address, labels=settings.labels, setting=settings.setting),
-        stack=stack)
+        publish_address=settings.publish_address, labels=settings.labels, setting=settings.setting))
     export_scenario({"tomcat01": describe_container(pair.first), "tomcat02": describe_container(pair.second)},
                     {"bridge": docker0})

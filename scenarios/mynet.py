@@ -8,12 +8,9 @@
 tomcat-net-01 and tomcat-net-02 resolve each other by name (the engine's DNS); tomcat01 reaches them
 only once connected, and the connection neither recreates nor restarts it.
 """
-from typing import Optional
-
 import pulumi
 
-from components.network.bridge import BridgeNetwork
-from components.engine.inventory import NetworkInventory
+from components.network.bridge import BridgeNetwork, look_up_default_bridge
 from components.labels import project_labels
 from components.tomcat.linked_pair import LinkedTomcatPair, LinkedTomcatPairArgs
 from components.network.connection import NetworkConnection, NetworkConnectionArgs
@@ -25,23 +22,22 @@ from .tomcat_outputs import describe_container, export_scenario
 from .tomcat_settings import parse_mynet
 
 
-def build(config: pulumi.Config, stack: str, inventory: Optional[NetworkInventory] = None) -> None:
-    """`inventory` replaces the live engine and route table in the overlap check (unit tests)."""
+def build(config: pulumi.Config) -> None:
     settings = parse_mynet(structured(config, "mynet"), image_settings(config), name_prefix=name_prefix(config))
     tomcat = settings.tomcat
     # First resource: its engine checks (subnet overlap) run before anything else is registered.
-    mynet = BridgeNetwork("mynet", settings.network, inventory=inventory, stack=stack)
-    docker0 = BridgeNetwork.default_bridge("docker0")
+    mynet = BridgeNetwork("mynet", settings.network)
+    docker0 = look_up_default_bridge()
     image = tomcat_image(tomcat.image)
 
+    labels = project_labels(stack=pulumi.get_stack(), component="Tomcat", extra=tomcat.labels)
     tomcat01 = tomcat_container("tomcat01", tomcat.spec("tomcat01", static_ip=False), image=image.image_id,
-                                network=docker0.ref(), publish_address=tomcat.publish_address,
-                                labels=project_labels(stack=stack, component="Tomcat", extra=tomcat.labels),
+                                network=docker0.ref(), publish_address=tomcat.publish_address, labels=labels,
                                 setting=tomcat.setting)
     pair = LinkedTomcatPair("mynet-pair", LinkedTomcatPairArgs(
         image=image.image_id, first=tomcat.spec("tomcat-net-01"), second=tomcat.spec("tomcat-net-02"),
         network=mynet.ref(), publish_address=tomcat.publish_address, labels=tomcat.labels,
-        setting=tomcat.setting), stack=stack)
+        setting=tomcat.setting))
 
     # The connection is its own resource: tomcat01's inputs never mention mynet, so the container
     # shows no diff after it, even after a refresh (the provider doesn't read networks back into the

@@ -32,9 +32,9 @@ def redis_args(config: pulumi.Config) -> RedisClusterArgs:
     return args
 
 
-def build(config: pulumi.Config, stack: str) -> None:
+def build(config: pulumi.Config) -> None:
     # The cluster's name is the start of every node's name: redis-1 ..., or <prefix>redis-1 ...
-    cluster = RedisCluster(name_prefix(config) + CLUSTER_NAME, redis_args(config), stack=stack)
+    cluster = RedisCluster(name_prefix(config) + CLUSTER_NAME, redis_args(config))
     if cluster.password is not None:
         pulumi.export("password", cluster.password)  # a secret: `pulumi stack output --show-secrets password`
     pulumi.export("network", {"name": cluster.network.name, "subnet": cluster.network.subnet,

@@ -1,11 +1,11 @@
 """What a person wants to read after `pulumi up`: per container its networks and IPs, its published
 ports and the hosts entries a link added; per network its name, subnet and gateway."""
-from typing import Any, Dict, Mapping, Sequence, Tuple
+from typing import Any, Dict, Mapping, Sequence, Tuple, Union
 
 import pulumi
 import pulumi_docker as docker
 
-from components.network.bridge import BridgeNetwork
+from components.network.bridge import BridgeNetwork, DefaultBridge
 from components.network.connection import NetworkConnection
 
 
@@ -38,13 +38,17 @@ def describe_container(container: docker.Container,
         lambda values: summarize_container(*values))
 
 
-def describe_network(network: BridgeNetwork) -> pulumi.Output[Dict[str, str]]:
+# A network a scenario reports: one it created, or docker0 looked up; both have the same outputs.
+Network = Union[BridgeNetwork, DefaultBridge]
+
+
+def describe_network(network: Network) -> pulumi.Output[Dict[str, str]]:
     return pulumi.Output.all(network.name, network.network_id, network.subnet, network.gateway).apply(
         lambda values: dict(zip(("name", "id", "subnet", "gateway"), values)))
 
 
 def export_scenario(containers: Dict[str, pulumi.Output[Dict[str, Any]]],
-                    networks: Dict[str, BridgeNetwork]) -> None:
+                    networks: Mapping[str, Network]) -> None:
     """The stack outputs `containers` and `networks`, both keyed by engine name."""
     pulumi.export("containers", containers)
     pulumi.export("networks", {name: describe_network(network) for name, network in networks.items()})

@@ -86,6 +86,20 @@ class LiveInventory:
             return []
 
 
+def default_inventory() -> NetworkInventory:
+    """The inventory a component checks against when its args name none: the live engine and routes.
+
+    The one place a program's components get it from, so unit tests replace this function (with
+    monkeypatch) to run whole scenarios against a fake, and a component's args can still name another.
+    """
+    return LiveInventory()
+
+
+def inventory_or_default(given: Optional[NetworkInventory]) -> NetworkInventory:
+    # default_inventory is looked up when called, so a replaced one is what components get.
+    return given if given is not None else default_inventory()
+
+
 def _is_own(network: EngineNetwork, name: str, stack: Optional[str]) -> bool:
     """The network this stack itself created on an earlier `up` (re-running must not fail)."""
     return (network.name == name and network.labels.get(PROJECT_LABEL) is not None

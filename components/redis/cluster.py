@@ -5,7 +5,6 @@ on loopback), each node's redis.conf rendered from typed settings and uploaded a
 in a second, secret file, a RedisSlotSeed that gives a new cluster's masters their slots as soon as they
 answer, and a RedisFormation that forms and verifies the cluster.
 """
-from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
 import pulumi
@@ -13,7 +12,7 @@ import pulumi_docker as docker
 
 from components.network.bridge import BridgeNetwork, BridgeNetworkArgs, validate_bridge
 from components.ephemeral_ports import ephemeral_port_warning, ephemeral_range
-from components.engine.inventory import LiveInventory, NetworkInventory, check_subnet_is_free
+from components.engine.inventory import NetworkInventory, check_subnet_is_free, inventory_or_default
 from components.images.names import validate_image_name
 from components.images.remote import image
 from components.labels import project_labels
@@ -33,8 +32,7 @@ COMPONENT = "RedisCluster"
 NODE_LABEL = "io.docker-networking.redis-node"
 
 
-def validate(name: str, args: RedisClusterArgs, inventory: NetworkInventory,
-             stack: Optional[str]) -> ClusterPlan:
+def validate(name: str, args: RedisClusterArgs, inventory: NetworkInventory, stack: str) -> ClusterPlan:
     """Every check that can fail, before anything is registered. Returns the plan."""
     validate_args(args)
     validate_image_name(setting_name(IMAGE_SETTING), args.image)
@@ -44,9 +42,9 @@ def validate(name: str, args: RedisClusterArgs, inventory: NetworkInventory,
     return plan
 
 
-def _network_args(args: RedisClusterArgs) -> BridgeNetworkArgs:
+def _network_args(args: RedisClusterArgs, inventory: Optional[NetworkInventory] = None) -> BridgeNetworkArgs:
     return BridgeNetworkArgs(name=args.network_name, subnet=args.subnet, labels=args.labels,
-                             setting=f"{args.setting}.network")
+                             setting=f"{args.setting}.network", inventory=inventory)
 
 
 def node_config(node: NodePlan, args: RedisClusterArgs) -> RedisNodeConfig:
@@ -56,7 +54,14 @@ def node_config(node: NodePlan, args: RedisClusterArgs) -> RedisNodeConfig:
 
 
 class RedisCluster(pulumi.ComponentResource):
-    """Outputs: password (secret), plan (known at preview), nodes (live roles), address_map, connect."""
+    """A Redis Cluster from RedisClusterArgs, every setting checked before anything is registered.
+
+    Outputs: password (a secret; None with auth off), nodes (each node's live role, master and slots),
+    address_map (announced address -> published one) and connect (redis-cli and redis-py examples).
+    `plan` is no Output: the addresses, ports, roles and slots follow from the args alone, so they are
+    plain values, known at preview, that a program can read and branch on (the redis stack exports
+    plan.summary()). `network` is the cluster's BridgeNetwork; the children are attributes too.
+    """
 
     password: Optional[pulumi.Output[str]]
     plan: ClusterPlan
@@ -68,11 +73,13 @@ class RedisCluster(pulumi.ComponentResource):
     slot_seed: RedisSlotSeed
     formation: RedisFormation
     nodes: pulumi.Output[List[Dict[str, Any]]]
+    address_map: pulumi.Output[Dict[str, str]]
+    connect: pulumi.Output[Dict[str, str]]
 
-    def __init__(self, name: str, args: RedisClusterArgs, opts: Optional[pulumi.ResourceOptions] = None,
-                 inventory: Optional[NetworkInventory] = None, stack: Optional[str] = None,
-                 build_dir: Optional[Path] = None) -> None:
-        inventory = inventory or LiveInventory()
+    def __init__(self, name: str, args: RedisClusterArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        stack = pulumi.get_stack()
+        # One inventory for the cluster's check and its network's: the engine is asked once.
+        inventory = inventory_or_default(args.inventory)
         self.plan = validate(name, args, inventory, stack)
         super().__init__(f"docker-networking:index:{COMPONENT}", name, None, opts)
         ports = [port for node in self.plan.nodes for port in (node.host_port, node.bus_host_port)]
@@ -81,11 +88,10 @@ class RedisCluster(pulumi.ComponentResource):
             if warning:
                 pulumi.log.warn(warning, self)
         child = pulumi.ResourceOptions(parent=self)
-        build_dir = build_dir if build_dir is not None else build_dir_for(stack or pulumi.get_stack()) / name
+        build_dir = args.build_dir if args.build_dir is not None else build_dir_for(stack) / name
 
         self.password = self._password(name, args)
-        self.network = BridgeNetwork(f"{name}-network", _network_args(args), child,
-                                     inventory=inventory, stack=stack)
+        self.network = BridgeNetwork(f"{name}-network", _network_args(args, inventory), child)
         node_image = image(f"{name}-image", args.image, keep_locally=args.keep_image, opts=child)
         self.node_components: Dict[str, RedisNode] = {}
         # Masters first, and each replica's container after its master's: Redis keeps a new master at
@@ -121,8 +127,8 @@ class RedisCluster(pulumi.ComponentResource):
                                timeout_seconds=args.formation_timeout_seconds),
             pulumi.ResourceOptions(parent=self, depends_on=[*self.containers.values(), self.slot_seed]))
         self.nodes = self.formation.live.apply(lambda live: live_nodes(self.plan, live))
-        self.address_map = address_map(self.plan, host)
-        self.connect = connection_hints(self.plan, host, stack or pulumi.get_stack(), args.auth)
+        self.address_map = pulumi.Output.from_input(address_map(self.plan, host))
+        self.connect = pulumi.Output.from_input(connection_hints(self.plan, host, stack, args.auth))
         self.register_outputs({
             "password": self.password, "plan": self.plan.summary(), "nodes": self.nodes,
             "network": self.network.name, "addressMap": self.address_map, "connect": self.connect,

@@ -7,11 +7,15 @@ keys and values of the wrong type, so a typo fails `pulumi preview` instead of b
 """
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Mapping, Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional
 
 from components.errors import ConfigError
 from components.images.names import DEFAULT_REDIS_IMAGE
 from components.settings import parse_bool, parse_int, parse_str, reject_unknown_keys, setting_name
+
+if TYPE_CHECKING:  # the dynamic providers' host imports this module too: it needs no engine client
+    from components.engine.inventory import NetworkInventory
 
 SETTING = "redis"  # the structured config key: docker-networking:redis
 IMAGE_SETTING = "redisImage"
@@ -38,6 +42,10 @@ class RedisClusterArgs:
 
     `password` is the plain value only long enough to be checked; the component makes it a Pulumi
     secret at once. None with `auth` on means: generate one and keep it in the stack's state.
+
+    `inventory` (where the subnets already taken are looked up; None: the live engine and this host's
+    routes) and `build_dir` (where each node's redis.conf is written for upload; None: .build/<stack>/<name>)
+    say where the component looks and writes, not what the cluster is: they are neither compared nor printed.
     """
     masters: int = 3
     replicas_per_master: int = 1
@@ -57,6 +65,8 @@ class RedisClusterArgs:
     formation_timeout_seconds: int = 120
     setting: str = SETTING  # the config key the values came from, for error messages
     labels: Mapping[str, str] = field(default_factory=dict)  # extra labels on every engine object
+    inventory: Optional["NetworkInventory"] = field(default=None, compare=False, repr=False)
+    build_dir: Optional[Path] = field(default=None, compare=False, repr=False)
 
     @property
     def node_count(self) -> int:

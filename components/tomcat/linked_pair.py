@@ -67,11 +67,10 @@ class LinkedTomcatPair(pulumi.ComponentResource):
     link_hosts: pulumi.Output[List[str]]
 
     def __init__(self, resource_name: str, args: LinkedTomcatPairArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None,
-                 stack: Optional[str] = None) -> None:
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
         validate_pair(args)
         super().__init__("docker-networking:index:LinkedTomcatPair", resource_name, None, opts)
-        labels = project_labels(stack=stack, component="LinkedTomcatPair", extra=args.labels)
+        labels = project_labels(stack=pulumi.get_stack(), component="LinkedTomcatPair", extra=args.labels)
         common = dict(image=args.image, network=args.network, labels=labels,
                       publish_address=args.publish_address, setting=args.setting)
 

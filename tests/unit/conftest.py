@@ -1,9 +1,12 @@
-"""Fixtures shared by the unit tests."""
+"""Fixtures shared by the unit tests; the doubles themselves are in doubles/."""
 from typing import Iterator
 
 import pytest
 
-from .fake_engine import FakeEngine
+from components.engine import inventory as engine_inventory
+
+from .doubles.engine_api import FakeEngine
+from .doubles.inventory import FakeInventory
 
 
 @pytest.fixture(autouse=True)
@@ -16,7 +19,16 @@ def no_real_engine(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Tem
 
 @pytest.fixture
 def engine() -> Iterator[FakeEngine]:
-    """A fake Docker engine on a Unix socket of its own (see fake_engine)."""
+    """A fake Docker engine on a Unix socket of its own (see doubles/engine_api.py)."""
     fake = FakeEngine()
     yield fake
     fake.close()
+
+
+@pytest.fixture
+def fake_inventory(monkeypatch: pytest.MonkeyPatch) -> FakeInventory:
+    """The inventory components use when their args name none: a fake (docker0 and no host route) instead
+    of this machine's engine and routes, so whole scenarios run as they do in a program."""
+    inventory = FakeInventory()
+    monkeypatch.setattr(engine_inventory, "default_inventory", lambda: inventory)
+    return inventory

@@ -4,7 +4,7 @@ import pytest
 from components.engine.client import EngineAddress, EngineClient
 from components.engine.container_presence import missing_containers
 
-from .fake_engine import FakeEngine
+from .doubles.engine_api import FakeEngine
 
 
 def test_names_only_the_containers_the_engine_does_not_know(engine: FakeEngine):

@@ -10,7 +10,7 @@ from pulumi.runtime import rpc
 from components.engine.client import EngineError
 from components.network.provider import DockerNetworkProvider, network_outputs
 
-from .fake_engine import FakeEngine, on_fake_engine
+from .doubles.engine_api import FakeEngine, on_fake_engine
 from .preview_inputs import as_check_inputs
 
 LABELS = {"io.docker-networking.project": "docker-networking", "io.docker-networking.stack": "redis"}

@@ -1,10 +1,7 @@
 """EngineClient: the engine's address from the environment, requests, errors, and TLS on tcp."""
-import json
 import shutil
 import ssl
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, Dict, Iterator, Tuple
 
@@ -15,7 +12,7 @@ from components.engine.client import (EngineAddress, EngineClient, EngineError, 
                                    TlsSettings, engine_address)
 from components.errors import ConfigError
 
-from .fake_engine import FakeEngine
+from .doubles.engine_api import FakeEngine
 
 
 def test_the_local_socket_when_docker_host_is_unset():
@@ -100,7 +97,7 @@ def _self_signed(directory: Path, name: str) -> Tuple[Path, Path]:
 
 @pytest.fixture
 def tls_engine(tmp_path: Path) -> Iterator[Dict[str, Any]]:
-    """An https server that answers GET /networks and requires the client's certificate."""
+    """The fake engine on https, requiring the client's certificate, with one network `over-tls`."""
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed: it makes the test's certificates")
     server_cert, server_key = _self_signed(tmp_path, "server")
@@ -110,34 +107,20 @@ def tls_engine(tmp_path: Path) -> Iterator[Dict[str, Any]]:
     client_key.rename(client_dir / "key.pem")
     shutil.copy(server_cert, client_dir / "ca.pem")
 
-    class Networks(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            payload = json.dumps([{"Name": "over-tls"}]).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *_args: Any) -> None:
-            pass
-
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(server_cert, server_key)
     context.verify_mode = ssl.CERT_REQUIRED
     context.load_verify_locations(client_cert)
-    server = HTTPServer(("127.0.0.1", 0), Networks)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield {"port": server.server_address[1], "cert_dir": str(client_dir), "tmp": tmp_path}
-    server.shutdown()
-    server.server_close()
+    engine = FakeEngine(tls=context)
+    engine.add_network("over-tls")
+    yield {"port": engine.port, "cert_dir": str(client_dir), "tmp": tmp_path}
+    engine.close()
 
 
 def test_tls_checks_the_engine_and_presents_the_client_certificate(tls_engine):
     address = engine_address({"DOCKER_HOST": f"tcp://localhost:{tls_engine['port']}", "DOCKER_TLS_VERIFY": "1",
                               "DOCKER_CERT_PATH": tls_engine["cert_dir"]})
-    assert EngineClient(address, timeout=5.0).networks() == [{"Name": "over-tls"}]
+    assert [network["Name"] for network in EngineClient(address, timeout=5.0).networks()] == ["over-tls"]
 
 
 def test_tls_refuses_an_engine_whose_certificate_the_ca_did_not_sign(tls_engine):

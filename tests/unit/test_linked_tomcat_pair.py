@@ -9,7 +9,7 @@ from components.tomcat.linked_pair import LinkedTomcatPair, LinkedTomcatPairArgs
 from components.network.ref import NetworkRef
 from components.tomcat.container import TomcatSpec, find_network_ip, tomcat_container
 
-from .network_harness import fake_id, run_program
+from .doubles.pulumi_mocks import fake_id, run_program
 
 MYNET = NetworkRef(name="mynet", user_defined=True, subnet=ipaddress.IPv4Network("192.168.0.0/16"),
                    gateway=ipaddress.IPv4Address("192.168.0.1"))

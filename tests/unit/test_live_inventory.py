@@ -1,7 +1,7 @@
 """LiveInventory: the engine's networks as the subnet check sees them, asked once per program run."""
 from components.engine.inventory import LiveInventory
 
-from .fake_engine import FakeEngine
+from .doubles.engine_api import FakeEngine
 
 NETWORKS = [
     {"Name": "bridge", "Id": "b" * 64, "IPAM": {"Config": [{"Subnet": "172.17.0.0/16"}]}, "Labels": {}},

@@ -10,7 +10,7 @@ from pulumi.runtime import rpc
 from components.engine.client import EngineError, NotFound
 from components.network.connection import NetworkConnectionProvider
 
-from .fake_engine import FakeEngine, on_fake_engine
+from .doubles.engine_api import FakeEngine, on_fake_engine
 from .preview_inputs import as_check_inputs
 
 CONTAINER_ID = "c" * 64

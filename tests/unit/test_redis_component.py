@@ -1,303 +1,260 @@
 """The RedisCluster component under Pulumi mocks: the resource graph a `pulumi up` would register."""
+
+import dataclasses
+import ipaddress
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, Tuple
 
 import pulumi
 import pytest
 
-from components.errors import ConfigError
 from components.engine.inventory import EngineNetwork
+from components.errors import ConfigError
+from components.labels import PROJECT_LABEL, STACK_LABEL
 from components.network.provider import TYPE_TOKEN as NETWORK_TYPE
+from components.redis import node_files
 from components.redis.cluster import RedisCluster
 from components.redis.config import AUTH_PATH, CONFIG_PATH, parse_directives
 from components.redis.settings import RedisClusterArgs
 
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # how the engine protocol marks a secret value
-FORMATION = "pulumi-python:dynamic/redis:Formation"
-SLOT_SEED = "pulumi-python:dynamic/redis:SlotSeed"
-PASSWORD_TYPE = "pulumi-python:dynamic/random:GeneratedPassword"
+from .doubles.inventory import FakeInventory
+from .doubles.pulumi_mocks import (
+    CONTAINER_TYPE,
+    FORMATION_TYPE,
+    GENERATED_PASSWORD,
+    IMAGE_TYPE,
+    PASSWORD_TYPE,
+    SLOT_SEED_TYPE,
+    Deployment,
+    Secret,
+    run_program,
+)
+
+VOLUME_TYPE = "docker:index/volume:Volume"
+STACK = "unit"
 
 
-class Inventory:
-    def __init__(self, networks=()):
-        self.networks = list(networks)
-
-    def engine_networks(self):
-        return self.networks
-
-    def host_routes(self):
-        return []
+def on_fakes(args: RedisClusterArgs, build_dir: Path) -> RedisClusterArgs:
+    """The args, checked against a fake inventory and writing their files under the test's directory."""
+    return dataclasses.replace(args, inventory=FakeInventory(), build_dir=build_dir)
 
 
-class Mocks(pulumi.runtime.Mocks):
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        outputs = dict(args.inputs)
-        if args.typ == "docker:index/remoteImage:RemoteImage":
-            outputs["imageId"] = "sha256:feed"
-        if args.typ == PASSWORD_TYPE:
-            outputs["result"] = "generated-password"
-        if args.typ == FORMATION:
-            outputs.update(healthy=True, live={"redis-1": {"role": "master", "master": None, "slots": ["0-5461"]}})
-        return f"{args.name}-id", outputs
+def deploy(args: RedisClusterArgs, build_dir: Path, name: str = "redis") -> Tuple[Deployment, RedisCluster]:
+    holder: Dict[str, RedisCluster] = {}
 
-    def call(self, args):
-        return {}
+    def program() -> None:
+        holder["cluster"] = RedisCluster(name, on_fakes(args, build_dir))
+
+    deployment, _ = run_program(program, stack=STACK)
+    return deployment, holder["cluster"]
 
 
-class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
-    """Keeps every registration request: type, name, parent, dependencies and raw (secret-marked) inputs."""
-
-    def __init__(self, mocks):
-        super().__init__(mocks)
-        self.requests: List[Any] = []
-
-    def RegisterResource(self, request):
-        self.requests.append(request)
-        return super().RegisterResource(request)
-
-
-@pytest.fixture
-def monitor():
-    recorder = RecordingMonitor(Mocks())
-    pulumi.runtime.set_mocks(Mocks(), project="docker-networking", stack="unit", preview=False, monitor=recorder)
-    return recorder
+def test_six_nodes_six_volumes_one_network_one_formation(tmp_path: Path):
+    deployment, _ = deploy(RedisClusterArgs(), tmp_path)
+    types = [r.type for r in deployment.resources]
+    assert types.count(CONTAINER_TYPE) == 6
+    assert types.count(VOLUME_TYPE) == 6
+    assert types.count(NETWORK_TYPE) == 1
+    assert types.count(FORMATION_TYPE) == 1 and types.count(PASSWORD_TYPE) == 1 and types.count(SLOT_SEED_TYPE) == 1
+    names = {r.name for r in deployment.resources}
+    assert {f"redis-{i}" for i in range(1, 7)} | {f"redis-{i}-data" for i in range(1, 7)} | {
+        "redis-network",
+        "redis-image",
+        "redis-password",
+        "redis-slots",
+        "redis-formation",
+    } <= names
 
 
-def _by_name(monitor) -> Dict[str, Any]:
-    """Registrations by name. A component and its own child may share a name (BridgeNetwork and its
-    network, RedisNode and its container): the child resource is kept; `_components` has the others."""
-    found: Dict[str, Any] = {}
-    for request in monitor.requests:
-        if request.name not in found or not request.type.startswith("docker-networking:"):
-            found[request.name] = request
-    return found
+def test_every_child_has_the_component_as_parent(tmp_path: Path):
+    deployment, _ = deploy(RedisClusterArgs(), tmp_path)
+    cluster = deployment.named("redis", "index:RedisCluster")
+    for name, kind in [
+        ("redis-network", "index:BridgeNetwork"),
+        ("redis-image", IMAGE_TYPE),
+        ("redis-password", PASSWORD_TYPE),
+        ("redis-slots", SLOT_SEED_TYPE),
+        ("redis-formation", FORMATION_TYPE),
+    ]:
+        assert deployment.named(name, kind).parent == cluster.urn, f"{name} is not the cluster's child"
+    network = deployment.named("redis-network", NETWORK_TYPE)
+    assert network.parent == deployment.named("redis-network", "index:BridgeNetwork").urn
+    for i in range(1, 7):
+        node = deployment.named(f"redis-{i}", "index:RedisNode")
+        assert node.parent == cluster.urn, f"RedisNode redis-{i} is not the cluster's child"
+        assert deployment.named(f"redis-{i}", CONTAINER_TYPE).parent == node.urn
+        assert deployment.named(f"redis-{i}-data", VOLUME_TYPE).parent == node.urn
 
 
-def _components(monitor) -> Dict[str, Any]:
-    return {r.name: r for r in monitor.requests if r.type.startswith("docker-networking:")}
-
-
-def _urn_suffix(monitor, name: str) -> str:
-    """The end of a resource's URN: its type and name (the parent chain comes before)."""
-    request = _by_name(monitor)[name]
-    return f"{request.type}::{name}"
-
-
-def _is_secret(value) -> bool:
-    return value.HasField("struct_value") and SECRET_SIG in str(value)
-
-
-def _wait(cluster: RedisCluster):
-    return pulumi.Output.all(cluster.formation.urn, *[c.urn for c in cluster.containers.values()])
-
-
-@pulumi.runtime.test
-def test_six_nodes_six_volumes_one_network_one_formation(monitor, tmp_path: Path):
-    cluster = RedisCluster("redis", RedisClusterArgs(), inventory=Inventory(), stack="unit", build_dir=tmp_path)
-
-    def check(_):
-        types = [r.type for r in monitor.requests]
-        assert types.count("docker:index/container:Container") == 6
-        assert types.count("docker:index/volume:Volume") == 6
-        assert types.count(NETWORK_TYPE) == 1
-        assert types.count(FORMATION) == 1 and types.count(PASSWORD_TYPE) == 1 and types.count(SLOT_SEED) == 1
-        names = _by_name(monitor)
-        assert {f"redis-{i}" for i in range(1, 7)} | {f"redis-{i}-data" for i in range(1, 7)} | {
-            "redis-network", "redis-image", "redis-password", "redis-slots", "redis-formation"} <= set(names)
-    return _wait(cluster).apply(check)
-
-
-@pulumi.runtime.test
-def test_every_child_has_the_component_as_parent(monitor, tmp_path: Path):
-    cluster = RedisCluster("redis", RedisClusterArgs(), inventory=Inventory(), stack="unit", build_dir=tmp_path)
-
-    def check(_):
-        names, components = _by_name(monitor), _components(monitor)
-        cluster_urn = "docker-networking:index:RedisCluster::redis"
-        assert components["redis"].type == "docker-networking:index:RedisCluster"
-        for name in ["redis-network", "redis-image", "redis-password", "redis-slots", "redis-formation"]:
-            assert components.get(name, names[name]).parent.endswith("$" + cluster_urn), name
-        assert names["redis-network"].parent.endswith("$docker-networking:index:BridgeNetwork::redis-network")
-        for i in range(1, 7):
-            node = components[f"redis-{i}"]
-            assert node.type == "docker-networking:index:RedisNode"
-            assert node.parent.endswith("$" + cluster_urn)
-            node_urn = f"docker-networking:index:RedisNode::redis-{i}"
-            assert names[f"redis-{i}"].parent.endswith("$" + node_urn)
-            assert names[f"redis-{i}-data"].parent.endswith("$" + node_urn)
-    return _wait(cluster).apply(check)
-
-
-@pulumi.runtime.test
-def test_volumes_and_containers_keep_their_state_from_before_the_node_component(monitor, tmp_path: Path):
+def test_volumes_and_containers_keep_their_state_from_before_the_node_component(tmp_path: Path):
     """Stacks deployed when they were the cluster's own children keep them: an alias to that parent."""
-    cluster = RedisCluster("redis", RedisClusterArgs(), inventory=Inventory(), stack="unit", build_dir=tmp_path)
-
-    def check(_):
-        names = _by_name(monitor)
-        for name in ("redis-1", "redis-1-data"):
-            aliases = [str(a) for a in names[name].aliases]
-            assert any("RedisCluster::redis" in a and "RedisNode" not in a for a in aliases), (name, aliases)
-    return _wait(cluster).apply(check)
+    deployment, _ = deploy(RedisClusterArgs(), tmp_path)
+    cluster = deployment.named("redis", "index:RedisCluster")
+    for name, kind in [("redis-1", CONTAINER_TYPE), ("redis-1-data", VOLUME_TYPE)]:
+        aliases = deployment.named(name, kind).aliases
+        assert {"spec": {"parentUrn": cluster.urn}} in aliases, f"{name} has no alias to the cluster: {aliases}"
 
 
-@pulumi.runtime.test
-def test_formation_depends_on_every_container_and_keeps_the_password_secret(monitor, tmp_path: Path):
-    cluster = RedisCluster("redis", RedisClusterArgs(), inventory=Inventory(), stack="unit", build_dir=tmp_path)
-
-    def check(_):
-        formation = _by_name(monitor)["redis-formation"]
-        dependencies = set(formation.dependencies)
-        for i in range(1, 7):
-            assert any(urn.endswith(_urn_suffix(monitor, f"redis-{i}")) for urn in dependencies), i
-        assert _is_secret(formation.object.fields["password"])
-        assert "password" in formation.additionalSecretOutputs
-        assert formation.deleteBeforeReplace
-    return _wait(cluster).apply(check)
+def test_formation_depends_on_every_container_and_keeps_the_password_secret(tmp_path: Path):
+    deployment, _ = deploy(RedisClusterArgs(), tmp_path)
+    formation = deployment.named("redis-formation")
+    for name, container in deployment.containers().items():
+        assert container.urn in formation.dependencies, f"the formation does not wait for {name}"
+    assert len(deployment.containers()) == 6
+    assert isinstance(formation.inputs["password"], Secret), "the formation's password input is not secret"
+    assert "password" in formation.additional_secret_outputs
+    assert formation.delete_before_replace
 
 
-@pulumi.runtime.test
-def test_slot_seed_waits_for_the_masters_containers_only_and_the_formation_for_the_seed(monitor, tmp_path: Path):
+def test_slot_seed_waits_for_the_masters_containers_only_and_the_formation_for_the_seed(tmp_path: Path):
     """The seed must not wait for the replicas: a master still without slots 2 s after it started costs
     Redis's 5 s rejoin delay."""
-    cluster = RedisCluster("redis", RedisClusterArgs(masters=4), inventory=Inventory(), stack="unit",
-                           build_dir=tmp_path)
-
-    def check(_):
-        by_name = _by_name(monitor)
-        seed = by_name["redis-slots"]
-        waits_for = {name for name in cluster.containers
-                     if any(urn.endswith(_urn_suffix(monitor, name)) for urn in seed.dependencies)}
-        assert waits_for == {node.name for node in cluster.plan.masters}
-        assert set(seed.object.fields["containers"].struct_value.fields) == waits_for
-        assert _is_secret(seed.object.fields["password"]) and "password" in seed.additionalSecretOutputs
-        assert any(urn.endswith(f"{SLOT_SEED}::redis-slots") for urn in by_name["redis-formation"].dependencies)
-    return pulumi.Output.all(cluster.slot_seed.urn, _wait(cluster)).apply(check)
+    deployment, cluster = deploy(RedisClusterArgs(masters=4), tmp_path)
+    seed = deployment.named("redis-slots")
+    waits_for = {name for name, container in deployment.containers().items() if container.urn in seed.dependencies}
+    assert waits_for == {node.name for node in cluster.plan.masters}
+    assert set(seed.inputs["containers"]) == waits_for
+    assert isinstance(seed.inputs["password"], Secret) and "password" in seed.additional_secret_outputs
+    assert seed.urn in deployment.named("redis-formation").dependencies
 
 
-@pulumi.runtime.test
-def test_each_replica_container_starts_after_its_masters_and_masters_wait_for_no_container(monitor, tmp_path: Path):
-    cluster = RedisCluster("redis", RedisClusterArgs(masters=4), inventory=Inventory(), stack="unit",
-                           build_dir=tmp_path)
-
-    def check(_):
-        by_name = _by_name(monitor)
-        container_urns = {name: _urn_suffix(monitor, name) for name in cluster.containers}
-        for node in cluster.plan.nodes:
-            started_after = {name for name, suffix in container_urns.items()
-                             if any(urn.endswith(suffix) for urn in by_name[node.name].dependencies)}
-            assert started_after == ({node.master} if node.master else set()), node.name
-    return _wait(cluster).apply(check)
+def test_each_replica_container_starts_after_its_masters_and_masters_wait_for_no_container(tmp_path: Path):
+    deployment, cluster = deploy(RedisClusterArgs(masters=4), tmp_path)
+    containers = deployment.containers()
+    for node in cluster.plan.nodes:
+        started_after = {name for name, other in containers.items() if other.urn in containers[node.name].dependencies}
+        assert started_after == ({node.master} if node.master else set()), node.name
 
 
-@pulumi.runtime.test
-def test_containers_get_ip_ports_on_loopback_volume_and_both_config_files(monitor, tmp_path: Path):
-    cluster = RedisCluster("redis", RedisClusterArgs(), inventory=Inventory(), stack="unit", build_dir=tmp_path)
-
-    def check(_):
-        request = _by_name(monitor)["redis-2"]
-        fields = request.object.fields
-        assert fields["name"].string_value == "redis-2"
-        assert [v.string_value for v in fields["command"].list_value.values] == ["redis-server", CONFIG_PATH]
-        network = fields["networksAdvanced"].list_value.values[0].struct_value.fields
-        assert network["ipv4Address"].string_value == "10.38.0.12"
-        ports = sorted((p.struct_value.fields["internal"].number_value, p.struct_value.fields["external"].number_value,
-                        p.struct_value.fields["ip"].string_value) for p in fields["ports"].list_value.values)
-        assert ports == [(6379, 6372, "127.0.0.1"), (16379, 16372, "127.0.0.1")]
-        assert fields["restart"].string_value == "unless-stopped"
-        assert fields["volumes"].list_value.values[0].struct_value.fields["containerPath"].string_value == "/data"
-        uploads = fields["uploads"].list_value.values
-        config = uploads[0].struct_value.fields
-        assert config["file"].string_value == CONFIG_PATH
-        source = Path(config["source"].string_value)
-        assert source == tmp_path / "redis-2" / "redis.conf" and len(config["sourceHash"].string_value) == 64
-        assert ("cluster-announce-ip", "10.38.0.12") in parse_directives(source.read_text())
-        assert "generated-password" not in source.read_text()
-        auth = uploads[1]
-        assert _is_secret(auth)  # the whole auth upload, content included, travels as a secret
-        assert AUTH_PATH in str(auth) and "generated-password" in str(auth)
-        assert request.deleteBeforeReplace and "uploads" in request.additionalSecretOutputs
-        labels = {l.struct_value.fields["label"].string_value: l.struct_value.fields["value"].string_value
-                  for l in fields["labels"].list_value.values}
-        assert labels["io.docker-networking.project"] == "docker-networking"
-        assert labels["io.docker-networking.stack"] == "unit"
-    return _wait(cluster).apply(check)
+def test_containers_get_ip_ports_on_loopback_volume_and_both_config_files(tmp_path: Path):
+    deployment, _ = deploy(RedisClusterArgs(), tmp_path)
+    container = deployment.containers()["redis-2"]
+    inputs = container.inputs
+    assert inputs["name"] == "redis-2"
+    assert inputs["command"] == ["redis-server", CONFIG_PATH]
+    assert inputs["networksAdvanced"][0]["ipv4Address"] == "10.38.0.12"
+    ports = sorted((p["internal"], p["external"], p["ip"]) for p in inputs["ports"])
+    assert ports == [(6379, 6372, "127.0.0.1"), (16379, 16372, "127.0.0.1")]
+    assert inputs["restart"] == "unless-stopped"
+    assert inputs["volumes"][0]["containerPath"] == "/data"
+    config, auth = inputs["uploads"]
+    assert config["file"] == CONFIG_PATH
+    source = Path(config["source"])
+    assert source == tmp_path / "redis-2" / "redis.conf" and len(config["sourceHash"]) == 64
+    assert ("cluster-announce-ip", "10.38.0.12") in parse_directives(source.read_text())
+    assert GENERATED_PASSWORD not in source.read_text()
+    assert auth["file"] == AUTH_PATH
+    assert isinstance(auth["content"], Secret), "the auth file's content, with the password, is not sent as a secret"
+    assert GENERATED_PASSWORD in auth["content"].value
+    assert container.delete_before_replace and "uploads" in container.additional_secret_outputs
+    labels = {label["label"]: label["value"] for label in inputs["labels"]}
+    assert labels[PROJECT_LABEL] == "docker-networking"
+    assert labels[STACK_LABEL] == STACK  # the stack Pulumi runs the program in
 
 
-@pulumi.runtime.test
-def test_a_configured_password_is_used_and_none_is_generated(monitor, tmp_path: Path):
-    cluster = RedisCluster("redis", RedisClusterArgs(password="from-config-1"), inventory=Inventory(),
-                           stack="unit", build_dir=tmp_path)
+def test_a_configured_password_is_used_and_none_is_generated(tmp_path: Path):
+    def program() -> None:
+        cluster = RedisCluster("redis", on_fakes(RedisClusterArgs(password="from-config-1"), tmp_path))
+        pulumi.export("password", cluster.password)
 
-    def check(values):
-        secret, _ = values
-        assert secret == "from-config-1"
-        assert PASSWORD_TYPE not in [r.type for r in monitor.requests]
-        assert _is_secret(_by_name(monitor)["redis-formation"].object.fields["password"])
-    return pulumi.Output.all(cluster.password, _wait(cluster)).apply(check)
+    deployment, _ = run_program(program, stack=STACK)
+    assert deployment.outputs["password"] == "from-config-1"
+    assert deployment.of_type(PASSWORD_TYPE) == []
+    assert isinstance(deployment.named("redis-formation").inputs["password"], Secret)
 
 
-@pulumi.runtime.test
-def test_generated_password_output_is_secret(monitor, tmp_path: Path):
-    cluster = RedisCluster("redis", RedisClusterArgs(), inventory=Inventory(), stack="unit", build_dir=tmp_path)
+def test_generated_password_output_is_secret(tmp_path: Path):
+    def is_a_secret(secret: bool) -> None:
+        assert secret is True, "the cluster's password Output is not a secret"
 
-    def check(secret):
-        assert secret is True
-        assert "result" in _by_name(monitor)["redis-password"].additionalSecretOutputs
-    return pulumi.Output.from_input(cluster.password.is_secret()).apply(check)
+    def program() -> Any:
+        cluster = RedisCluster("redis", on_fakes(RedisClusterArgs(), tmp_path))
+        assert cluster.password is not None
+        # The SDK's overloads of from_input cannot tell which one an awaitable meets.
+        return pulumi.Output.from_input(cluster.password.is_secret()).apply(is_a_secret)  # type: ignore[arg-type]
 
-
-@pulumi.runtime.test
-def test_auth_off_means_no_password_no_auth_upload(monitor, tmp_path: Path):
-    cluster = RedisCluster("redis", RedisClusterArgs(auth=False), inventory=Inventory(), stack="unit",
-                           build_dir=tmp_path)
-
-    def check(_):
-        assert cluster.password is None
-        assert PASSWORD_TYPE not in [r.type for r in monitor.requests]
-        assert len(_by_name(monitor)["redis-1"].object.fields["uploads"].list_value.values) == 1
-        assert "include" not in (tmp_path / "redis-1" / "redis.conf").read_text()
-    return _wait(cluster).apply(check)
+    deployment, _ = run_program(program, stack=STACK)
+    assert "result" in deployment.named("redis-password").additional_secret_outputs
 
 
-@pulumi.runtime.test
-def test_two_clusters_can_live_in_one_stack(monitor, tmp_path: Path):
-    first = RedisCluster("alpha", RedisClusterArgs(network_name="alpha"), inventory=Inventory(), stack="unit",
-                         build_dir=tmp_path / "a")
-    second = RedisCluster("beta", RedisClusterArgs(network_name="beta", subnet="10.38.1.0/24", base_port=7370,
-                                                   bus_base_port=17370),
-                          inventory=Inventory(), stack="unit", build_dir=tmp_path / "b")
-
-    def check(_):
-        urns = [(r.type, r.name) for r in monitor.requests]
-        assert len(urns) == len(set(urns))
-        engine_names = [r.object.fields["name"].string_value for r in monitor.requests
-                        if r.type in ("docker:index/container:Container", "docker:index/volume:Volume")]
-        assert len(engine_names) == len(set(engine_names)) == 24
-        names = set(r.name for r in monitor.requests)
-        assert {"alpha-1", "beta-1", "alpha-formation", "beta-formation"} <= set(names)
-    return pulumi.Output.all(_wait(first), _wait(second)).apply(check)
+def test_auth_off_means_no_password_no_auth_upload(tmp_path: Path):
+    deployment, cluster = deploy(RedisClusterArgs(auth=False), tmp_path)
+    assert cluster.password is None
+    assert deployment.of_type(PASSWORD_TYPE) == []
+    assert len(deployment.containers()["redis-1"].inputs["uploads"]) == 1
+    assert "include" not in (tmp_path / "redis-1" / "redis.conf").read_text()
 
 
-@pytest.mark.parametrize("args,setting", [
-    (RedisClusterArgs(masters=2), "redis.masters"),
-    (RedisClusterArgs(subnet="10.38.0.0/29"), "redis.network.subnet"),
-    (RedisClusterArgs(image="Redis:Latest"), "docker-networking:redisImage"),
-    (RedisClusterArgs(password="has space"), "docker-networking:redisPassword"),
-    (RedisClusterArgs(base_port=16365), "redis.busBasePort"),
-    (RedisClusterArgs(network_name="bridge"), "redis.network.name"),
-])
-def test_invalid_settings_register_nothing(monitor, tmp_path: Path, args, setting):
-    with pytest.raises(ConfigError) as error:
-        RedisCluster("redis", args, inventory=Inventory(), stack="unit", build_dir=tmp_path)
-    assert error.value.setting == setting
-    assert monitor.requests == [] and not any(tmp_path.iterdir())
+def test_two_clusters_can_live_in_one_stack(tmp_path: Path):
+    def program() -> None:
+        RedisCluster("alpha", on_fakes(RedisClusterArgs(network_name="alpha"), tmp_path / "a"))
+        RedisCluster(
+            "beta",
+            on_fakes(
+                RedisClusterArgs(network_name="beta", subnet="10.38.1.0/24", base_port=7370, bus_base_port=17370),
+                tmp_path / "b",
+            ),
+        )
+
+    deployment, _ = run_program(program, stack=STACK)
+    urns = [(r.type, r.name) for r in deployment.resources]
+    assert len(urns) == len(set(urns))
+    engine_names = [r.inputs["name"] for r in deployment.resources if r.type in (CONTAINER_TYPE, VOLUME_TYPE)]
+    assert len(engine_names) == len(set(engine_names)) == 24
+    assert {"alpha-1", "beta-1", "alpha-formation", "beta-formation"} <= {r.name for r in deployment.resources}
 
 
-def test_a_subnet_taken_by_another_engine_network_is_refused_before_anything_exists(monitor, tmp_path: Path):
-    import ipaddress
+def test_address_map_and_connect_are_outputs_of_the_published_ports(tmp_path: Path):
+    def program() -> None:
+        cluster = RedisCluster("redis", on_fakes(RedisClusterArgs(), tmp_path))
+        assert isinstance(cluster.address_map, pulumi.Output) and isinstance(cluster.connect, pulumi.Output)
+        pulumi.export("addressMap", cluster.address_map)
+        pulumi.export("connect", cluster.connect)
+
+    outputs = run_program(program, stack=STACK)[0].outputs
+    assert outputs["addressMap"] == {f"10.38.0.1{n}:6379": f"127.0.0.1:637{n}" for n in range(1, 7)}
+    # The password comes from the stack Pulumi runs the program in.
+    assert outputs["connect"]["redisCliFromHost"] == (
+        'REDISCLI_AUTH="$(pulumi stack output -s unit --show-secrets password)" redis-cli -c -h 127.0.0.1 -p 6371'
+    )
+
+
+def test_without_a_build_dir_the_files_go_under_the_stacks_build_dir(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(node_files, "BUILD_ROOT", tmp_path)
+    args = RedisClusterArgs(inventory=FakeInventory())
+    deployment, _ = run_program(lambda: RedisCluster("redis", args), stack=STACK)
+    config = deployment.containers()["redis-1"].inputs["uploads"][0]
+    assert Path(config["source"]) == tmp_path / STACK / "redis" / "redis-1" / "redis.conf"
+
+
+def test_args_that_differ_only_in_where_the_cluster_looks_and_writes_are_equal(tmp_path: Path):
+    placed = on_fakes(RedisClusterArgs(), tmp_path)
+    assert placed == RedisClusterArgs()
+    assert "inventory" not in repr(placed) and "build_dir" not in repr(placed)
+
+
+@pytest.mark.parametrize(
+    "args,setting",
+    [
+        (RedisClusterArgs(masters=2), "redis.masters"),
+        (RedisClusterArgs(subnet="10.38.0.0/29"), "redis.network.subnet"),
+        (RedisClusterArgs(image="Redis:Latest"), "docker-networking:redisImage"),
+        (RedisClusterArgs(password="has space"), "docker-networking:redisPassword"),
+        (RedisClusterArgs(base_port=16365), "redis.busBasePort"),
+        (RedisClusterArgs(network_name="bridge"), "redis.network.name"),
+    ],
+)
+def test_invalid_settings_register_nothing(tmp_path: Path, args, setting):
+    deployment, error = run_program(
+        lambda: RedisCluster("redis", on_fakes(args, tmp_path)), stack=STACK, expect=ConfigError
+    )
+    assert error.setting == setting
+    assert deployment.resources == [] and not any(tmp_path.iterdir())
+
+
+def test_a_subnet_taken_by_another_engine_network_is_refused_before_anything_exists(tmp_path: Path):
     taken = EngineNetwork(name="office", id="f" * 64, subnets=(ipaddress.IPv4Network("10.38.0.0/16"),))
-    with pytest.raises(ConfigError) as error:
-        RedisCluster("redis", RedisClusterArgs(), inventory=Inventory([taken]), stack="unit", build_dir=tmp_path)
-    assert error.value.setting == "redis.network.subnet" and "office" in str(error.value)
-    assert monitor.requests == []
+    args = RedisClusterArgs(inventory=FakeInventory(networks=[taken]), build_dir=tmp_path)
+    deployment, error = run_program(lambda: RedisCluster("redis", args), stack=STACK, expect=ConfigError)
+    assert error.setting == "redis.network.subnet" and "office" in str(error)
+    assert deployment.resources == []

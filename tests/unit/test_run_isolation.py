@@ -15,7 +15,7 @@ from components.redis.settings import args_from_config
 from harness.isolation import (LOWEST_PORT, PORT_STEP, RUN_PREFIX, SUBNET_POOL, RunIsolation, carries_prefix,
                                merge_config, run_prefix)
 
-from .network_harness import FakeInventory
+from .doubles.inventory import FakeInventory
 
 EPHEMERAL_LOW = 32768
 

@@ -7,13 +7,13 @@ from typing import Any, Dict
 import pulumi
 import pytest
 
-from components.errors import ConfigError
 from components.engine.inventory import HostRoute
+from components.errors import ConfigError
 from components.labels import COMPONENT_LABEL, NAME_PREFIX_LABEL, PROJECT_LABEL, STACK_LABEL
 from components.network.provider import TYPE_TOKEN as NETWORK_TYPE
 from scenarios import bridge, build_scenario, link, mynet
 
-from .network_harness import FakeInventory, fake_id, run_program
+from .doubles.pulumi_mocks import fake_id, run_program
 
 CONTAINER = "docker:index/container:Container"
 CONNECTION = "dynamic/docker-networking:NetworkConnection"
@@ -21,9 +21,9 @@ LOCAL_IMAGE = "docker-networking/tomcat:local"
 STACK_URN_SUFFIX = "pulumi:pulumi:Stack::docker-networking-"
 
 
-def deploy(builder, stack: str, config: Dict[str, Any], **kwargs):
-    deployment, _ = run_program(lambda: builder(pulumi.Config(), stack, **kwargs),
-                                {"scenario": stack, **config}, stack=stack)
+def deploy(builder, stack: str, config: Dict[str, Any]):
+    """The scenario's program in the stack of its name; mynet's subnet check asks the `fake_inventory`."""
+    deployment, _ = run_program(lambda: builder(pulumi.Config()), {"scenario": stack, **config}, stack=stack)
     return deployment
 
 
@@ -36,8 +36,8 @@ def labels_of(resource) -> Dict[str, str]:
 
 def test_bridge_stack_graph():
     deployment = deploy(bridge.build, "bridge", {"tomcatImage": LOCAL_IMAGE})
+    # docker0 is looked up, not registered: the engine's own network is no resource of the stack.
     assert sorted((r.type, r.name) for r in deployment.resources) == sorted([
-        ("docker-networking:index:BridgeNetwork", "docker0"),
         ("docker:index/remoteImage:RemoteImage", "tomcat-image"),
         ("docker-networking:index:LinkedTomcatPair", "docker0-pair"),
         (CONTAINER, "docker0-pair-tomcat01"),
@@ -84,11 +84,10 @@ def test_bridge_stack_default_image_fixed_port_and_images_not_kept():
                                                      (link.build, "link", "tomcat01"),
                                                      (mynet.build, "mynet", "tomcat-net-02")])
 def test_a_fixed_host_port_in_the_ephemeral_range_gets_a_warning_naming_the_setting(
-        builder, stack, container, monkeypatch, caplog):
+        builder, stack, container, monkeypatch, caplog, fake_inventory):
     monkeypatch.setattr("components.tomcat.container.ephemeral_range", lambda: (32768, 60999))
-    kwargs = {"inventory": FakeInventory()} if builder is mynet.build else {}  # not this machine's engine
     with caplog.at_level(logging.WARNING):
-        deploy(builder, stack, {stack: {"hostPorts": {container: 40000}}}, **kwargs)
+        deploy(builder, stack, {stack: {"hostPorts": {container: 40000}}})
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert [w for w in warnings if "ephemeral port range" in w] == [
         w for w in warnings if f"docker-networking:{stack}.hostPorts.{container}" in w and "below 32768" in w]
@@ -106,6 +105,7 @@ def test_fixed_host_ports_below_the_ephemeral_range_get_no_warning(monkeypatch, 
 
 def test_link_stack_graph_and_the_one_way_hosts_entry():
     deployment = deploy(link.build, "link", {})
+    assert deployment.of_type("index:BridgeNetwork") == []  # docker0 is looked up, not registered
     containers = deployment.containers()
     assert sorted(containers) == ["tomcat01", "tomcat02", "tomcat03"]
     pair = deployment.named("link-pair")
@@ -131,12 +131,11 @@ def test_link_stack_outputs_show_the_hosts_line():
 
 # --- mynet ---------------------------------------------------------------------------------------
 
-def test_mynet_stack_graph():
-    inventory = FakeInventory()
-    deployment = deploy(mynet.build, "mynet", {}, inventory=inventory)
-    assert inventory.calls == 1  # one look at the engine's networks, before registering (see the bad-config tests)
+def test_mynet_stack_graph(fake_inventory):
+    deployment = deploy(mynet.build, "mynet", {})
+    assert fake_inventory.calls == 1  # one look at the engine's networks, before registering (see the bad-config tests)
     assert sorted((r.type.split(":")[-1], r.name) for r in deployment.resources) == [
-        ("BridgeNetwork", "docker0"), ("BridgeNetwork", "mynet"), ("Container", "mynet-pair-tomcat-net-01"),
+        ("BridgeNetwork", "mynet"), ("Container", "mynet-pair-tomcat-net-01"),
         ("Container", "mynet-pair-tomcat-net-02"), ("Container", "tomcat01"), ("LinkedTomcatPair", "mynet-pair"),
         ("Network", "mynet"), ("NetworkConnection", "tomcat01-mynet"), ("RemoteImage", "tomcat-image")]
     component = deployment.named("mynet", "index:BridgeNetwork")
@@ -160,8 +159,8 @@ def test_mynet_stack_graph():
     assert connection.state.get("ipv4_address") is None
 
 
-def test_mynet_outputs_give_tomcat01_two_ips():
-    outputs = deploy(mynet.build, "mynet", {}, inventory=FakeInventory()).outputs
+def test_mynet_outputs_give_tomcat01_two_ips(fake_inventory):
+    outputs = deploy(mynet.build, "mynet", {}).outputs
     tomcat01 = outputs["containers"]["tomcat01"]
     assert set(tomcat01["networks"]) == {"bridge", "mynet"}
     assert tomcat01["networks"]["bridge"] == "172.17.0.2"
@@ -170,16 +169,16 @@ def test_mynet_outputs_give_tomcat01_two_ips():
                                             "subnet": "192.168.0.0/16", "gateway": "192.168.0.1"}
 
 
-def test_mynet_without_the_connection():
-    deployment = deploy(mynet.build, "mynet", {"mynet": {"connectTomcat01": False}}, inventory=FakeInventory())
+def test_mynet_without_the_connection(fake_inventory):
+    deployment = deploy(mynet.build, "mynet", {"mynet": {"connectTomcat01": False}})
     assert deployment.of_type(CONNECTION) == []
     assert deployment.outputs["containers"]["tomcat01"]["networks"] == {"bridge": "172.17.0.2"}
 
 
-def test_mynet_static_ips_and_another_subnet():
+def test_mynet_static_ips_and_another_subnet(fake_inventory):
     config = {"mynet": {"network": {"name": "appnet", "subnet": "10.30.0.0/24"},
                         "staticIps": {"tomcat-net-01": "10.30.0.11", "tomcat01": "10.30.0.100"}}}
-    deployment = deploy(mynet.build, "mynet", config, inventory=FakeInventory())
+    deployment = deploy(mynet.build, "mynet", config)
     containers = deployment.containers()
     assert containers["tomcat-net-01"].state["networksAdvanced"] == [{"name": "appnet", "ipv4Address": "10.30.0.11"}]
     assert containers["tomcat-net-02"].state["networksAdvanced"] == [{"name": "appnet"}]
@@ -208,18 +207,17 @@ def test_mynet_static_ips_and_another_subnet():
     (link.build, "link", {"link": {"network": {}}}, "docker-networking:link.network"),
     (link.build, "link", {"keepImages": "sometimes"}, "docker-networking:keepImages"),
 ])
-def test_bad_config_registers_nothing(builder, stack, config, setting):
-    kwargs = {"inventory": FakeInventory()} if builder is mynet.build else {}
-    deployment, error = run_program(lambda: builder(pulumi.Config(), stack, **kwargs),
+def test_bad_config_registers_nothing(builder, stack, config, setting, fake_inventory):
+    deployment, error = run_program(lambda: builder(pulumi.Config()),
                                     {"scenario": stack, **config}, stack=stack, expect=ConfigError)
     assert error.setting == setting
     assert f"invalid setting '{setting}'" in str(error)
     assert deployment.resources == []
 
 
-def test_mynet_subnet_overlapping_a_host_route_registers_nothing():
-    inventory = FakeInventory(routes=[HostRoute(device="wlan0", destination=ipaddress.IPv4Network("192.168.1.0/24"))])
-    deployment, error = run_program(lambda: mynet.build(pulumi.Config(), "mynet", inventory=inventory),
+def test_mynet_subnet_overlapping_a_host_route_registers_nothing(fake_inventory):
+    fake_inventory.routes.append(HostRoute(device="wlan0", destination=ipaddress.IPv4Network("192.168.1.0/24")))
+    deployment, error = run_program(lambda: mynet.build(pulumi.Config()),
                                     {"scenario": "mynet"}, stack="mynet", expect=ConfigError)
     assert error.setting == "docker-networking:mynet.network.subnet"
     assert "192.168.1.0/24 (host route via wlan0)" in error.problem
@@ -227,7 +225,7 @@ def test_mynet_subnet_overlapping_a_host_route_registers_nothing():
 
 
 def test_unknown_scenario_names_the_setting_and_the_choices():
-    deployment, error = run_program(lambda: build_scenario(pulumi.Config(), "oops"), {"scenario": "bridges"},
+    deployment, error = run_program(lambda: build_scenario(pulumi.Config()), {"scenario": "bridges"},
                                     expect=ConfigError)
     assert error.setting == "docker-networking:scenario"
     assert "unknown scenario 'bridges'" in error.problem
@@ -237,7 +235,7 @@ def test_unknown_scenario_names_the_setting_and_the_choices():
 
 def test_a_docker_host_setting_that_docker_host_does_not_match_is_refused_before_anything(monkeypatch):
     monkeypatch.delenv("DOCKER_HOST", raising=False)
-    deployment, error = run_program(lambda: build_scenario(pulumi.Config(), "bridge"),
+    deployment, error = run_program(lambda: build_scenario(pulumi.Config()),
                                     {"scenario": "bridge", "docker:host": "ssh://admin@build-box"},
                                     stack="bridge", expect=ConfigError)
     assert error.setting == "docker:host"
@@ -251,21 +249,21 @@ def test_a_docker_host_setting_that_docker_host_does_not_match_is_refused_before
 
 def test_a_docker_host_setting_equal_to_docker_host_is_fine(monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
-    deployment, _ = run_program(lambda: build_scenario(pulumi.Config(), "bridge"),
+    deployment, _ = run_program(lambda: build_scenario(pulumi.Config()),
                                 {"scenario": "bridge", "docker:host": "unix:///var/run/docker.sock"}, stack="bridge")
     assert sorted(deployment.containers()) == ["tomcat01", "tomcat02"]
 
 
 def test_registry_dispatches_to_the_bridge_scenario():
-    deployment, _ = run_program(lambda: build_scenario(pulumi.Config(), "bridge"), {"scenario": "bridge"},
+    deployment, _ = run_program(lambda: build_scenario(pulumi.Config()), {"scenario": "bridge"},
                                 stack="bridge")
     assert sorted(deployment.containers()) == ["tomcat01", "tomcat02"]
 
 
 # --- namePrefix: test runs and benchmarks deploy beside a person's stacks -------------------------
 
-def test_a_name_prefix_goes_before_every_engine_name_and_labels_every_object():
-    deployment = deploy(mynet.build, "mynet", {"namePrefix": "it-1a2b-"}, inventory=FakeInventory())
+def test_a_name_prefix_goes_before_every_engine_name_and_labels_every_object(fake_inventory):
+    deployment = deploy(mynet.build, "mynet", {"namePrefix": "it-1a2b-"})
     containers = deployment.containers()
     assert sorted(containers) == ["it-1a2b-tomcat-net-01", "it-1a2b-tomcat-net-02", "it-1a2b-tomcat01"]
     network = deployment.of_type(NETWORK_TYPE)[0]
@@ -298,7 +296,7 @@ def test_a_prefixed_link_writes_the_prefixed_name_as_link_did():
     ("-it", "cannot start a container name"), ("it/1", "cannot start a container name"),
     ("x" * 25, "25 characters long")])
 def test_a_bad_name_prefix_names_the_setting_and_registers_nothing(prefix, problem):
-    deployment, error = run_program(lambda: bridge.build(pulumi.Config(), "bridge"),
+    deployment, error = run_program(lambda: bridge.build(pulumi.Config()),
                                     {"scenario": "bridge", "namePrefix": prefix}, stack="bridge", expect=ConfigError)
     assert error.setting == "docker-networking:namePrefix"
     assert problem in error.problem

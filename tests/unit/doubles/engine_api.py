@@ -1,13 +1,15 @@
-"""A fake Docker engine for unit tests: the API calls the project makes, over HTTP on a Unix socket.
+"""The fake Docker engine: the API calls the project makes, over HTTP on a Unix socket (or TCP with TLS).
 
-The providers and the subnet check run against it with the real EngineClient, so what the tests check
-includes the requests the client sends and how it reads the engine's answers and errors.
+The providers, the engine client and the subnet check run against it with the real EngineClient, so what
+the tests check includes the requests the client sends and how it reads the engine's answers and errors.
 """
+
 import copy
 import ipaddress
 import json
 import os
 import socketserver
+import ssl
 import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler
@@ -26,9 +28,12 @@ class EngineRefusal(Exception):
 
 class FakeEngine:
     """In-memory networks and containers. `calls` lists "METHOD /path" of every request, `bodies` the
-    JSON bodies of the writes; `refuse[(method, last path segment)]` makes the engine refuse such a call."""
+    JSON bodies of the writes; `refuse[(method, last path segment)]` makes the engine refuse such a call.
 
-    def __init__(self) -> None:
+    It listens on a Unix socket of its own (`address`, `client()`), or with `tls` (a server context) on a
+    TCP port of 127.0.0.1 (`port`), as an engine at DOCKER_HOST=tcp://... with TLS does."""
+
+    def __init__(self, tls: Optional[ssl.SSLContext] = None) -> None:
         self.networks: Dict[str, Dict[str, Any]] = {}
         self.containers: Dict[str, Dict[str, Any]] = {}
         self.calls: List[str] = []
@@ -37,7 +42,15 @@ class FakeEngine:
         self._next_host = 2
         self._dir = tempfile.mkdtemp(prefix="fake-engine-")
         self.socket_path = os.path.join(self._dir, "docker.sock")
-        self._server = socketserver.ThreadingUnixStreamServer(self.socket_path, _handler_for(self))
+        self.port: Optional[int] = None  # the TCP port, with `tls`
+        self._server: socketserver.BaseServer
+        if tls is None:
+            self._server = socketserver.ThreadingUnixStreamServer(self.socket_path, _handler_for(self))
+        else:
+            tcp = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _handler_for(self))
+            tcp.socket = tls.wrap_socket(tcp.socket, server_side=True)
+            self.port = tcp.server_address[1]
+            self._server = tcp
         # A short poll: shutdown() waits for the serving loop to look at its flag.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
         self._thread.start()
@@ -52,21 +65,35 @@ class FakeEngine:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
-        os.unlink(self.socket_path)
+        if os.path.exists(self.socket_path):
+            os.unlink(self.socket_path)
         os.rmdir(self._dir)
 
     # What tests set up directly, as the engine would have it.
-    def add_network(self, name: str, subnet: str = "192.168.0.0/24", network_id: Optional[str] = None,
-                    labels: Optional[Dict[str, str]] = None) -> str:
+    def add_network(
+        self,
+        name: str,
+        subnet: str = "192.168.0.0/24",
+        network_id: Optional[str] = None,
+        labels: Optional[Dict[str, str]] = None,
+    ) -> str:
         network_id = network_id or f"{len(self.networks) + 1:064x}"
-        self.networks[network_id] = {"Id": network_id, "Name": name, "Driver": "bridge", "Labels": labels or {},
-                                     "IPAM": {"Driver": "default", "Config": [{"Subnet": subnet}]}, "Containers": {}}
+        self.networks[network_id] = {
+            "Id": network_id,
+            "Name": name,
+            "Driver": "bridge",
+            "Labels": labels or {},
+            "IPAM": {"Driver": "default", "Config": [{"Subnet": subnet}]},
+            "Containers": {},
+        }
         return network_id
 
     def add_container(self, name: str, container_id: str) -> None:
         self.containers[container_id] = {
-            "Id": container_id, "Name": f"/{name}",
-            "NetworkSettings": {"Networks": {"bridge": {"NetworkID": "b" * 64, "IPAddress": "172.17.0.2"}}}}
+            "Id": container_id,
+            "Name": f"/{name}",
+            "NetworkSettings": {"Networks": {"bridge": {"NetworkID": "b" * 64, "IPAddress": "172.17.0.2"}}},
+        }
 
     def _network(self, ref: str) -> Dict[str, Any]:
         for network in self.networks.values():
@@ -97,8 +124,9 @@ class FakeEngine:
         if method == "GET" and parts[0] == "containers" and parts[2:] == ["json"]:
             return 200, self._container(parts[1])
         if method == "POST" and parts[0] == "networks" and parts[2:] == ["connect"]:
-            return self._connect(self._network(parts[1]), self._container(body["Container"]),
-                                 body.get("EndpointConfig") or {})
+            return self._connect(
+                self._network(parts[1]), self._container(body["Container"]), body.get("EndpointConfig") or {}
+            )
         if method == "POST" and parts[0] == "networks" and parts[2:] == ["disconnect"]:
             return self._disconnect(self._network(parts[1]), self._container(body["Container"]))
         raise EngineRefusal(404, f"page not found: {method} {path}")
@@ -109,30 +137,41 @@ class FakeEngine:
         if body.get("CheckDuplicate") and any(n["Name"] == name for n in self.networks.values()):
             raise EngineRefusal(409, f"network with name {name} already exists")
         network_id = f"{len(self.networks) + 1:064x}"
-        self.networks[network_id] = {"Id": network_id, "Name": name, "Driver": body.get("Driver", "bridge"),
-                                     "Labels": body.get("Labels") or {}, "IPAM": body["IPAM"], "Containers": {}}
+        self.networks[network_id] = {
+            "Id": network_id,
+            "Name": name,
+            "Driver": body.get("Driver", "bridge"),
+            "Labels": body.get("Labels") or {},
+            "IPAM": body["IPAM"],
+            "Containers": {},
+        }
         return {"Id": network_id, "Warning": ""}
 
     def _remove_network(self, ref: str) -> Tuple[int, Any]:
         network = self._network(ref)
         if network["Containers"]:
-            raise EngineRefusal(403, f"error while removing network: network {network['Name']} id "
-                                     f"{network['Id']} has active endpoints")
+            raise EngineRefusal(
+                403, f"error while removing network: network {network['Name']} id {network['Id']} has active endpoints"
+            )
         del self.networks[network["Id"]]
         return 204, None
 
-    def _connect(self, network: Dict[str, Any], container: Dict[str, Any],
-                 endpoint: Dict[str, Any]) -> Tuple[int, Any]:
+    def _connect(self, network: Dict[str, Any], container: Dict[str, Any], endpoint: Dict[str, Any]) -> Tuple[int, Any]:
         attached = container["NetworkSettings"]["Networks"]
         if network["Name"] in attached:
-            raise EngineRefusal(403, f"endpoint with name {container['Name'].lstrip('/')} already exists in "
-                                     f"network {network['Name']}")
+            raise EngineRefusal(
+                403, f"endpoint with name {container['Name'].lstrip('/')} already exists in network {network['Name']}"
+            )
         address = (endpoint.get("IPAMConfig") or {}).get("IPv4Address")
         if address is None:
             self._next_host += 1
             address = str(ipaddress.IPv4Address("192.168.0.0") + self._next_host)
-        attached[network["Name"]] = {"NetworkID": network["Id"], "IPAddress": address,
-                                     "MacAddress": "02:42:c0:a8:00:02", "Aliases": endpoint.get("Aliases")}
+        attached[network["Name"]] = {
+            "NetworkID": network["Id"],
+            "IPAddress": address,
+            "MacAddress": "02:42:c0:a8:00:02",
+            "Aliases": endpoint.get("Aliases"),
+        }
         return 200, None
 
     def _disconnect(self, network: Dict[str, Any], container: Dict[str, Any]) -> Tuple[int, Any]:
