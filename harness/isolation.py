@@ -169,4 +169,7 @@ class RunIsolation:
         elif scenario == REDIS_SETTING:
             config[REDIS_SETTING] = {"network": {"subnet": str(self.subnet(stack))},
                                      "basePort": self.port_base(stack), "busBasePort": self.port_base(f"{stack}-bus")}
+        elif scenario == "modes":
+            # tomcat-host listens on the host itself: a port nothing else holds, not the tutorial's 8080.
+            config["modes"] = {"hostPort": self.port_base(stack, 1) + 1}
         return config

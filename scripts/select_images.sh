@@ -12,11 +12,11 @@ cd "$REPO_ROOT"
 scenario="$(pulumi config get -s "$stack" scenario 2>/dev/null || true)"
 case "$scenario" in
   redis) key=redisImage kind=redis local_image="$LOCAL_REDIS_IMAGE" ;;
-  bridge|link|mynet) key=tomcatImage kind=tomcat local_image="$LOCAL_TOMCAT_IMAGE" ;;
+  bridge|link|mynet|modes) key=tomcatImage kind=tomcat local_image="$LOCAL_TOMCAT_IMAGE" ;;
   *) exit 0 ;;  # the program itself reports an unknown scenario, naming the setting
 esac
 if pulumi config get -s "$stack" "$key" >/dev/null 2>&1; then exit 0; fi
-public="$("$PYTHON" -c "from components.images.remote.names import DEFAULT_IMAGES; print(DEFAULT_IMAGES['$key'])")"
+public="$("$PYTHON" -c "from components.images.names import DEFAULT_IMAGES; print(DEFAULT_IMAGES['$key'])")"
 if docker image inspect "$public" >/dev/null 2>&1 || timeout 30 docker pull -q "$public" >/dev/null 2>&1; then
   exit 0
 fi

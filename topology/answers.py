@@ -66,7 +66,9 @@ def container_facts(inspect: Mapping[str, Any]) -> Dict[str, Any]:
         "Name": inspect.get("Name", ""),
         "Config": _pick(config, "Image", "Labels"),
         "State": _pick(inspect.get("State") or {}, "Status", "Running"),
-        "HostConfig": _pick(host_config, "ExtraHosts", "Links"),
+        # NetworkMode only where the engine said it: answers recorded before it was read stay as they are.
+        "HostConfig": {**_pick(host_config, "ExtraHosts", "Links"),
+                       **_pick(host_config, *(["NetworkMode"] if "NetworkMode" in host_config else []))},
         "NetworkSettings": {
             "Ports": settings.get("Ports") or {},
             "Networks": {name: _pick(endpoint, "NetworkID", "IPAddress", "IPPrefixLen", "MacAddress", "Gateway")

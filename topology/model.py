@@ -17,6 +17,11 @@ from .answers import BRIDGE_NAME_OPTION, EngineAnswers, parse_interfaces
 from .redis_roles import RedisRole, replications_of, roles_from_cluster_nodes
 
 DEFAULT_BRIDGE_NETWORK = "bridge"  # the engine's name for docker0's network
+# The network modes with no interface of their own: `none` (only lo), `host` (the host's), `container:<id>`
+# (that container's). The engine lists `none` and `host` as networks (drivers null and host) with an empty
+# endpoint; the picture says the mode in the container's box instead.
+MODE_DRIVERS = ("null", "host")
+CONTAINER_MODE = "container:"
 SHORT_ID = 12  # the length of the ids docker prints, and of the br-<id> bridge names
 
 
@@ -77,6 +82,9 @@ class Container:
     interfaces: Tuple[Interface, ...]
     ports: Tuple[PublishedPort, ...]
     role: Optional[RedisRole] = None
+    # `none`, `host` or `container`: a mode without interfaces of its own (network_mode_kind); "" otherwise.
+    mode: str = ""
+    shares_with: Optional[str] = None  # mode `container`: the container whose namespace it is in (its name)
 
     @property
     def short_id(self) -> str:
@@ -108,6 +116,13 @@ class Replication:
 
 
 @dataclass(frozen=True)
+class SharedNamespace:
+    """`--net container:<target>`: `source` is in `target`'s network namespace, with its interfaces."""
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
 class Host:
     name: str
     engine: str
@@ -126,6 +141,7 @@ class Topology:
     links: Tuple[HostsLink, ...]
     replications: Tuple[Replication, ...]
     notes: Tuple[str, ...]
+    namespaces: Tuple[SharedNamespace, ...] = ()
 
     @property
     def containers(self) -> Tuple[Container, ...]:
@@ -160,6 +176,8 @@ def bridges_of(networks: Sequence[Mapping[str, Any]],
     `gateways` (endpoint_gateways) fills a gateway the network's IPAM does not name."""
     bridges, notes = [], []
     for network in sorted(networks, key=lambda n: (n.get("Name") != DEFAULT_BRIDGE_NETWORK, n.get("Name", ""))):
+        if network.get("Driver") in MODE_DRIVERS:
+            continue
         if network.get("Driver") != "bridge":
             notes.append(f"network {network.get('Name')} (driver {network.get('Driver')}) is not drawn: "
                          "the picture draws bridge networks only")
@@ -257,16 +275,29 @@ def hosts_links(containers: Sequence[Container], facts: Sequence[Mapping[str, An
     return tuple(sorted(set(links), key=lambda link: (link.source, link.target, link.entry)))
 
 
+def network_mode_kind(network_mode: Optional[str]) -> str:
+    """`none`, `host` or `container` for the modes without interfaces of their own; "" for a container on
+    networks (`bridge`, a user-defined network's name), and for answers recorded before modes were read."""
+    mode = network_mode or ""
+    if mode.startswith(CONTAINER_MODE):
+        return "container"
+    return mode if mode in ("none", "host") else ""
+
+
 def build_container(facts: Mapping[str, Any], answers: EngineAnswers, veths: Mapping[int, HostVeth],
-                    roles: Mapping[str, RedisRole]) -> Container:
+                    roles: Mapping[str, RedisRole], names_by_id: Mapping[str, str]) -> Container:
     name = container_name(facts)
     state = facts.get("State") or {}
     image = str((facts.get("Config") or {}).get("Image", ""))
+    network_mode = str((facts.get("HostConfig") or {}).get("NetworkMode") or "")
+    mode = network_mode_kind(network_mode)
+    joined = network_mode[len(CONTAINER_MODE):] if mode == "container" else ""
     return Container(
         name=name, id=str(facts.get("Id", "")), image=answers.images.get(image, image),
         status=str(state.get("Status") or ("running" if state.get("Running") else "unknown")),
-        interfaces=interfaces_of(facts, answers.interfaces.get(name), veths),
-        ports=published_ports((facts.get("NetworkSettings") or {}).get("Ports")), role=roles.get(name))
+        interfaces=() if mode else interfaces_of(facts, answers.interfaces.get(name), veths),
+        ports=published_ports((facts.get("NetworkSettings") or {}).get("Ports")), role=roles.get(name),
+        mode=mode, shares_with=names_by_id.get(joined, joined[:SHORT_ID]) if joined else None)
 
 
 def build_host(answers: EngineAnswers, roles: Mapping[str, RedisRole]) -> Tuple[Host, Tuple[str, ...]]:
@@ -274,7 +305,8 @@ def build_host(answers: EngineAnswers, roles: Mapping[str, RedisRole]) -> Tuple[
     bridges, notes = bridges_of(answers.networks, endpoint_gateways(answers.containers))
     missing = host_detail_missing(answers, bridges)
     veths = {} if missing else host_veths(answers.host_links)
-    containers = tuple(sorted((build_container(f, answers, veths, roles) for f in answers.containers),
+    names_by_id = {str(f.get("Id", "")): container_name(f) for f in answers.containers}
+    containers = tuple(sorted((build_container(f, answers, veths, roles, names_by_id) for f in answers.containers),
                               key=lambda c: c.name))
     host = Host(name=answers.engine.host_name, engine=answers.engine.address, version=answers.engine.version,
                 local=answers.engine.local, bridges=bridges, containers=containers, host_detail_missing=missing)
@@ -284,7 +316,10 @@ def build_host(answers: EngineAnswers, roles: Mapping[str, RedisRole]) -> Tuple[
 def build_topology(answers: EngineAnswers) -> Topology:
     roles = roles_from_cluster_nodes(answers.cluster_nodes)
     host, notes = build_host(answers, roles)
+    names = {c.name for c in host.containers}
     return Topology(stack=answers.stack, name_prefix=answers.name_prefix, hosts=(host,),
                     links=hosts_links(host.containers, answers.containers),
                     replications=tuple(Replication(r, m) for r, m in replications_of(roles)),
-                    notes=answers.notes + notes)
+                    notes=answers.notes + notes,
+                    namespaces=tuple(SharedNamespace(c.name, c.shares_with) for c in host.containers
+                                     if c.shares_with in names))

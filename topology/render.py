@@ -13,16 +13,23 @@ from typing import Dict, Iterable, List, Sequence
 import graphviz
 
 from .errors import TopologyError
-from .model import Bridge, Container, Host, Interface, Replication, Topology
+from .model import Bridge, Container, Host, Interface, Replication, SharedNamespace, Topology
 
 FONT = "Helvetica"
 NOTE_WIDTH = 60  # characters a line: dot does not wrap labels itself
 COLORS = {"container": "#fff2cc", "master": "#f4cccc", "replica": "#d9ead3", "bridge": "#dae8fc",
-          "veth": "#eeeeee", "link": "#1f5fbf", "replication": "#b03a2e", "pair": "#333333", "note": "#fff9e6"}
+          "veth": "#eeeeee", "link": "#1f5fbf", "replication": "#b03a2e", "pair": "#333333", "note": "#fff9e6",
+          "namespace": "#2e7d32", "mode": "#f3f3f3"}
 LEGEND = ("thick line: a veth pair, matched by interface index: the container's 6: eth0@if7 is the host's "
           "7: vethXXXX@if6 (dashed: its host end is not seen)",
           "thin line: the host end plugged into its bridge · dashed blue arrow: a hosts entry, one way · "
           "red arrow: a Redis replica to its master")
+# Only in pictures with a container in mode none, host or container.
+MODES_LEGEND = ("dotted green arrow: network mode container:<it>, the same network namespace "
+                "(interfaces, IP, MAC, ports)")
+# What a container in each mode has instead of interfaces of its own.
+MODE_TEXT = {"none": ("network mode none", "only lo: no interface, no route out"),
+             "host": ("network mode host", "the host's network stack: its interfaces, addresses and ports")}
 
 
 def _id(kind: str, *parts: object) -> str:
@@ -68,9 +75,23 @@ def container_label(container: Container) -> str:
         rows.append(f'<TR><TD COLSPAN="{width}">{_small("published")}<BR/>{published}</TD></TR>')
     # The interfaces last: their veth pairs leave from the bottom of the box.
     cells = [f'<TD PORT="{_interface_port(i)}"><B>{escape(i.ip_link_name)}</B><BR/>{escape(i.address)}<BR/>'
-             f'{_small(i.mac)}<BR/>{_small("network " + i.network)}</TD>' for i in container.interfaces]
-    rows.append("<TR>" + ("".join(cells) or "<TD>no network</TD>") + "</TR>")
+             # An empty <FONT> is a syntax error to dot: an endpoint may have no MAC.
+             + (f'{_small(i.mac)}<BR/>' if i.mac else "") + f'{_small("network " + i.network)}</TD>'
+             for i in container.interfaces]
+    rows.append("<TR>" + ("".join(cells) or _mode_cell(container)) + "</TR>")
     return _html(rows)
+
+
+def _mode_cell(container: Container) -> str:
+    """What a container without interfaces of its own has: its mode, and what that gives it."""
+    if container.mode == "container":
+        title, text = (f"network mode container:{container.shares_with}",
+                       f"the interfaces, IP and MAC of {container.shares_with}")
+    elif container.mode in MODE_TEXT:
+        title, text = MODE_TEXT[container.mode]
+    else:
+        return "<TD>no network</TD>"
+    return f'<TD BGCOLOR="{COLORS["mode"]}"><B>{escape(title)}</B><BR/>{_small(text)}</TD>'
 
 
 def bridge_label(bridge: Bridge) -> str:
@@ -85,10 +106,12 @@ def _host_title(host: Host) -> str:
     return f"host {host.name} · Docker {host.version} · {host.engine} ({where})"
 
 
-def row_order(containers: Sequence[Container], replications: Sequence[Replication]) -> List[Container]:
-    """The containers left to right: by name, each master followed by its replicas, so that every
-    replication arrow is a short one between neighbours."""
+def row_order(containers: Sequence[Container], replications: Sequence[Replication],
+              namespaces: Sequence[SharedNamespace] = ()) -> List[Container]:
+    """The containers left to right: by name, each master followed by its replicas (and each container
+    followed by those in its network namespace), so that every such arrow is a short one between neighbours."""
     masters = {r.replica: r.master for r in replications}
+    masters.update({n.source: n.target for n in namespaces})
     ordered: List[Container] = []
     for container in containers:
         if container.name in masters and masters[container.name] in {c.name for c in containers}:
@@ -98,7 +121,8 @@ def row_order(containers: Sequence[Container], replications: Sequence[Replicatio
     return ordered
 
 
-def _draw_host(dot: graphviz.Digraph, index: int, host: Host, replications: Sequence[Replication]) -> None:
+def _draw_host(dot: graphviz.Digraph, index: int, host: Host, replications: Sequence[Replication],
+               namespaces: Sequence[SharedNamespace] = ()) -> None:
     with dot.subgraph(name=f"cluster_host_{index}") as box:
         box.attr(label=_host_title(host), style="rounded", color="#888888", fontname=FONT, labeljust="l")
         if host.host_detail_missing:
@@ -106,7 +130,7 @@ def _draw_host(dot: graphviz.Digraph, index: int, host: Host, replications: Sequ
                      shape="note", style="filled", fillcolor=COLORS["note"], fontsize="10", id=_id("note", index))
         with box.subgraph() as top:  # the containers in one row, in name order
             top.attr(rank="same")
-            row = row_order(host.containers, replications)
+            row = row_order(host.containers, replications, namespaces)
             for container in row:
                 top.node(container_id(container.name), container_label(container), shape="plain",
                          id=container_id(container.name))
@@ -146,8 +170,8 @@ def _title(topology: Topology) -> str:
     return f"stack {topology.stack}{prefix}: what the engine runs now"
 
 
-def _footer(notes: Sequence[str]) -> str:
-    lines: List[str] = [*LEGEND, *notes]
+def _footer(notes: Sequence[str], modes: bool = False) -> str:
+    lines: List[str] = [*LEGEND, *([MODES_LEGEND] if modes else []), *notes]
     return "<" + "".join(f'{escape(line)}<BR ALIGN="LEFT"/>' for line in lines) + ">"
 
 
@@ -159,7 +183,7 @@ def graph(topology: Topology) -> graphviz.Digraph:
     dot.attr("node", fontname=FONT, fontsize="11")
     dot.attr("edge", fontname=FONT, fontsize="10")
     for index, host in enumerate(topology.hosts):
-        _draw_host(dot, index, host, topology.replications)
+        _draw_host(dot, index, host, topology.replications, topology.namespaces)
     for link in topology.links:
         dot.edge(container_id(link.source), container_id(link.target), label=link.entry, color=COLORS["link"],
                  fontcolor=COLORS["link"], style="dashed", penwidth="1.5", constraint="false",
@@ -169,7 +193,12 @@ def graph(topology: Topology) -> graphviz.Digraph:
         dot.edge(container_id(replication.replica), container_id(replication.master), penwidth="1.5",
                  color=COLORS["replication"], constraint="false",
                  id=_id("replication", replication.replica, replication.master))
-    dot.node("legend", _footer(topology.notes), shape="plaintext", fontsize="9", id="legend")
+    for shared in topology.namespaces:
+        # No label, as for replication: the box of `source` names the container it shares with.
+        dot.edge(container_id(shared.source), container_id(shared.target), penwidth="1.5", style="dotted",
+                 color=COLORS["namespace"], constraint="false", id=_id("namespace", shared.source, shared.target))
+    modes = any(c.mode for c in topology.containers)
+    dot.node("legend", _footer(topology.notes, modes), shape="plaintext", fontsize="9", id="legend")
     for bridge in topology.bridges:  # invisible: they only put the legend under the bridges
         dot.edge(bridge_id(bridge.network), "legend", style="invis")
     return dot

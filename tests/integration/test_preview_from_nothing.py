@@ -32,6 +32,8 @@ PLANNED = {
     "mynet": {**_TOMCAT, "BridgeNetwork": ["mynet"], "LinkedTomcatPair": ["mynet-pair"],
               "Network": ["mynet"], "NetworkConnection": ["tomcat01-mynet"],
               "Container": ["mynet-pair-{p}tomcat-net-01", "mynet-pair-{p}tomcat-net-02", "tomcat01"]},
+    "modes": {**_TOMCAT, "Container": ["tomcat-bridge", "tomcat-container", "tomcat-host", "tomcat-none",
+                                       "tomcat-reference"]},
     "redis": {"Stack": ["docker-networking-{stack}"], "RedisCluster": ["{p}redis"],
               "BridgeNetwork": ["{p}redis-network"], "Network": ["{p}redis-network"],
               "RemoteImage": ["{p}redis-image"], "GeneratedPassword": ["{p}redis-password"],
