@@ -4,6 +4,7 @@
 
 Run in a shell where `eval "$(make -s env)"` was done, from the clone's virtualenv.
 """
+
 import json
 import os
 import subprocess
@@ -13,8 +14,9 @@ KEYS = 200
 
 
 def output(*args: str) -> str:
-    return subprocess.run(["pulumi", "stack", "output", "-s", "redis", *args], check=True,
-                          capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["pulumi", "stack", "output", "-s", "redis", *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def main(mode: str) -> int:

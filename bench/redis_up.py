@@ -17,6 +17,7 @@ sides here run under the run's own name prefix (bench-xxxxxx-redis-1 ..., networ
 subnets and host ports of the run's own (harness/isolation.py), and what the run leaves behind, on success
 or failure, is removed by its prefix label only (`python -m harness.cleanup PREFIX` does the same by hand).
 """
+
 import argparse
 import dataclasses
 import json
@@ -60,6 +61,7 @@ def pulumi_cli(root: Path, env: Dict[str, str], *args: str) -> str:
 class Placement:
     """Where one side of the comparison puts its cluster: the run's prefixed names (the tutorial's with the
     prefix in front, on both sides), and a subnet and host ports of its own, far from the stack's defaults."""
+
     prefix: str
     subnet: str
     base_port: int  # node N publishes 6379 on base_port + N
@@ -68,18 +70,30 @@ class Placement:
     @classmethod
     def take(cls, isolation: RunIsolation, purpose: str, nodes: int) -> "Placement":
         """Ports for `nodes` nodes, the most any round of the run deploys."""
-        return cls(prefix=isolation.prefix, subnet=str(isolation.subnet(purpose)),
-                   base_port=isolation.port_base(purpose, nodes),
-                   bus_base_port=isolation.port_base(f"{purpose}-bus", nodes))
+        return cls(
+            prefix=isolation.prefix,
+            subnet=str(isolation.subnet(purpose)),
+            base_port=isolation.port_base(purpose, nodes),
+            bus_base_port=isolation.port_base(f"{purpose}-bus", nodes),
+        )
 
     @property
     def network(self) -> str:
         return self.prefix + DEFAULT_NETWORK_NAME
 
     def plan(self, masters: int, image: str) -> ClusterPlan:
-        return plan_cluster(self.prefix + CLUSTER, RedisClusterArgs(
-            masters=masters, replicas_per_master=REPLICAS_PER_MASTER, network_name=self.network, subnet=self.subnet,
-            image=image, base_port=self.base_port, bus_base_port=self.bus_base_port))
+        return plan_cluster(
+            self.prefix + CLUSTER,
+            RedisClusterArgs(
+                masters=masters,
+                replicas_per_master=REPLICAS_PER_MASTER,
+                network_name=self.network,
+                subnet=self.subnet,
+                image=image,
+                base_port=self.base_port,
+                bus_base_port=self.bus_base_port,
+            ),
+        )
 
     def summary(self) -> str:
         return f"{self.network} {self.subnet}, ports {self.base_port + 1}+ and {self.bus_base_port + 1}+"
@@ -93,13 +107,23 @@ class PulumiStack:
         self.root, self.env = make_project_copy(workdir, passphrase="bench")
         self.password = password
         self.cli("stack", "init", STACK)
-        self.cli("config", "set-all", "--path",
-                 "--plaintext", f"redisImage={image}",
-                 "--plaintext", f"namePrefix={placement.prefix}",
-                 "--plaintext", f"redis.network.subnet={placement.subnet}",
-                 "--plaintext", f"redis.basePort={placement.base_port}",
-                 "--plaintext", f"redis.busBasePort={placement.bus_base_port}",
-                 "--secret", f"redisPassword={password}")
+        self.cli(
+            "config",
+            "set-all",
+            "--path",
+            "--plaintext",
+            f"redisImage={image}",
+            "--plaintext",
+            f"namePrefix={placement.prefix}",
+            "--plaintext",
+            f"redis.network.subnet={placement.subnet}",
+            "--plaintext",
+            f"redis.basePort={placement.base_port}",
+            "--plaintext",
+            f"redis.busBasePort={placement.bus_base_port}",
+            "--secret",
+            f"redisPassword={password}",
+        )
 
     def cli(self, *args: str) -> str:
         return pulumi_cli(self.root, self.env, *args)
@@ -125,8 +149,8 @@ class EmptyProgram:
         self.root, self.env = workdir / "empty-program", env
         self.root.mkdir(parents=True)
         (self.root / "Pulumi.yaml").write_text(
-            "name: bench-empty-program\nruntime:\n  name: python\n  options:\n"
-            f"    virtualenv: {REPO_ROOT / '.venv'}\n")
+            f"name: bench-empty-program\nruntime:\n  name: python\n  options:\n    virtualenv: {REPO_ROOT / '.venv'}\n"
+        )
         (self.root / "__main__.py").write_text("import pulumi\n")
         pulumi_cli(self.root, self.env, "stack", "init", "empty")
         self.up()  # the stack's first update writes its state from scratch: not what later rounds measure
@@ -150,8 +174,11 @@ def run(rounds: int, scaling: List[int], image: str, isolation: RunIsolation) ->
     nodes = max([3, *scaling]) * (1 + REPLICAS_PER_MASTER)
     tutorial_place = Placement.take(isolation, "tutorial", nodes)
     stack_place = Placement.take(isolation, "pulumi-up", nodes)
-    print(f"run {isolation.prefix}: tutorial's commands on {tutorial_place.summary()}; "
-          f"pulumi up on {stack_place.summary()}", flush=True)
+    print(
+        f"run {isolation.prefix}: tutorial's commands on {tutorial_place.summary()}; "
+        f"pulumi up on {stack_place.summary()}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="docker-networking-bench-") as tmp:
         stack = PulumiStack(Path(tmp) / "pulumi", image, password, stack_place)
         empty = EmptyProgram(Path(tmp), stack.env)
@@ -160,8 +187,9 @@ def run(rounds: int, scaling: List[int], image: str, isolation: RunIsolation) ->
             plan = tutorial_place.plan(masters, image)
             confs = Path(tempfile.mkdtemp(dir=tmp))
             tutorial_cluster.prepare(plan, password, confs, labels=isolation.labels)
-            phases = tutorial_cluster.create(plan, tutorial_place.network, tutorial_place.subnet, image, password,
-                                             confs, labels=isolation.labels)
+            phases = tutorial_cluster.create(
+                plan, tutorial_place.network, tutorial_place.subnet, image, password, confs, labels=isolation.labels
+            )
             down_time = timed(lambda: tutorial_cluster.teardown(plan, tutorial_place.network))
             return phases.total, down_time, phases
 
@@ -182,22 +210,36 @@ def run(rounds: int, scaling: List[int], image: str, isolation: RunIsolation) ->
             figures["d"].append(timed(stack.preview))
             figures["e"].append(timed(stack.destroy))
             figures["f"].append(timed(empty.up))
-            print(f"round {number}/{rounds}: " + ", ".join(f"{k}={v[-1]:.1f}s" for k, v in figures.items())
-                  + " (a: " + ", ".join(f"{label} {getattr(phases, key):.1f}s"
-                                        for key, label in tutorial_cluster.PHASE_LABELS.items()) + ")", flush=True)
+            print(
+                f"round {number}/{rounds}: "
+                + ", ".join(f"{k}={v[-1]:.1f}s" for k, v in figures.items())
+                + " (a: "
+                + ", ".join(
+                    f"{label} {getattr(phases, key):.1f}s" for key, label in tutorial_cluster.PHASE_LABELS.items()
+                )
+                + ")",
+                flush=True,
+            )
         for masters in scaling:
             a, _, _ = tutorial_round(masters)
             b = pulumi_up_round(masters)
             stack.destroy()
-            scaling_rows.append({"masters": masters, "nodes": masters * (1 + REPLICAS_PER_MASTER),
-                                 "tutorial_s": a, "pulumi_up_s": b})
+            scaling_rows.append(
+                {"masters": masters, "nodes": masters * (1 + REPLICAS_PER_MASTER), "tutorial_s": a, "pulumi_up_s": b}
+            )
             print(f"scaling {masters} masters: tutorial {a:.1f}s, pulumi up {b:.1f}s", flush=True)
     medians = {k: median(v) for k, v in figures.items()}
-    return {"run_prefix": isolation.prefix, "image": image, "rounds": rounds, "medians_s": medians,
-            "ratio_b_over_a": medians["b"] / medians["a"],
-            "ratio_b_minus_f_over_a": (medians["b"] - medians["f"]) / medians["a"],
-            "ratio_e_over_teardown": medians["e"] / medians["a_teardown"],
-            "a_phases_s": [dataclasses.asdict(p) for p in tutorial_phases], "scaling": scaling_rows}
+    return {
+        "run_prefix": isolation.prefix,
+        "image": image,
+        "rounds": rounds,
+        "medians_s": medians,
+        "ratio_b_over_a": medians["b"] / medians["a"],
+        "ratio_b_minus_f_over_a": (medians["b"] - medians["f"]) / medians["a"],
+        "ratio_e_over_teardown": medians["e"] / medians["a_teardown"],
+        "a_phases_s": [dataclasses.asdict(p) for p in tutorial_phases],
+        "scaling": scaling_rows,
+    }
 
 
 def remove_leftovers(prefix: str) -> None:
@@ -205,8 +247,11 @@ def remove_leftovers(prefix: str) -> None:
     either side), found by the run's prefix label: nothing a person deployed carries it."""
     removed = remove_run_objects(prefix)
     if any(removed.values()):
-        print(f"[bench] removed what the run {prefix} left: "
-              + ", ".join(f"{len(names)} {kind}" for kind, names in removed.items()), flush=True)
+        print(
+            f"[bench] removed what the run {prefix} left: "
+            + ", ".join(f"{len(names)} {kind}" for kind, names in removed.items()),
+            flush=True,
+        )
 
 
 def report(result: Dict[str, object]) -> None:
@@ -215,10 +260,15 @@ def report(result: Dict[str, object]) -> None:
     # Figures get copied on their own: the summary says again what they ran on.
     print(f"\nRedis Cluster, 3 masters x 1 replica, image {result['image']}, {result['rounds']} rounds; medians")
     print(f"({result['toolchain_line']}):")
-    rows = [("a  tutorial commands, nothing -> ok", m["a"]), ("   tutorial teardown", m["a_teardown"]),
-            ("b  pulumi up, nothing -> ok", m["b"]), ("c  pulumi up, no changes", m["c"]),
-            ("d  pulumi preview", m["d"]), ("e  pulumi destroy", m["e"]),
-            ("f  pulumi up, a program with nothing", m["f"])]
+    rows = [
+        ("a  tutorial commands, nothing -> ok", m["a"]),
+        ("   tutorial teardown", m["a_teardown"]),
+        ("b  pulumi up, nothing -> ok", m["b"]),
+        ("c  pulumi up, no changes", m["c"]),
+        ("d  pulumi preview", m["d"]),
+        ("e  pulumi destroy", m["e"]),
+        ("f  pulumi up, a program with nothing", m["f"]),
+    ]
     for label, value in rows:
         print(f"  {label:<38} {value:7.2f} s")
     # redis-cli sleeps 1 s after its CLUSTER MEETs, then looks once a second until the nodes agree; a
@@ -238,8 +288,10 @@ def report_scaling(rows: List[Dict[str, float]]) -> None:
     print("\nScaling (replicas 1), nothing -> every node ok:")
     print(f"  {'masters':>7} {'nodes':>5} {'tutorial':>9} {'pulumi up':>10} {'b/a':>5}")
     for row in rows:
-        print(f"  {row['masters']:>7} {row['nodes']:>5} {row['tutorial_s']:>8.1f}s {row['pulumi_up_s']:>9.1f}s "
-              f"{row['pulumi_up_s'] / row['tutorial_s']:>5.2f}")
+        print(
+            f"  {row['masters']:>7} {row['nodes']:>5} {row['tutorial_s']:>8.1f}s {row['pulumi_up_s']:>9.1f}s "
+            f"{row['pulumi_up_s'] / row['tutorial_s']:>5.2f}"
+        )
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -9,6 +9,7 @@ Names, subnet and ports come from the caller (the plan, `network`, `subnet`): th
 prefix and a subnet and ports of the run's own, and passes the run's labels, so that nothing here collides
 with, or cleans up, what a person deployed with the tutorial's names.
 """
+
 import subprocess
 import time
 from dataclasses import dataclass
@@ -18,8 +19,7 @@ from typing import List, Mapping, Optional
 import redis
 
 from components.labels import project_labels
-from components.redis.config import (CONFIG_DIR, SERVER_COMMAND, RedisNodeConfig, render_auth_config,
-                                     render_node_config)
+from components.redis.config import CONFIG_DIR, SERVER_COMMAND, RedisNodeConfig, render_auth_config, render_node_config
 from components.redis.plan import ClusterPlan
 
 LABELS = project_labels(stack="bench-tutorial", component="tutorial-commands")
@@ -53,6 +53,7 @@ def prepare(plan: ClusterPlan, password: str, workdir: Path, labels: Optional[Ma
 @dataclass(frozen=True)
 class Phases:
     """Where one run of the tutorial's commands spent its time, in seconds; one after the other."""
+
     containers: float  # network create and the `docker run`s, until every node answers
     cluster_create: float  # `redis-cli --cluster create`: 1 s of sleep, then a look every 1 s
     until_ok: float  # after it, until every node reports cluster_state:ok
@@ -62,12 +63,24 @@ class Phases:
         return self.containers + self.cluster_create + self.until_ok
 
 
-PHASE_LABELS = {"containers": "network create and docker runs", "cluster_create": "redis-cli --cluster create",
-                "until_ok": "then until every node ok"}
+PHASE_LABELS = {
+    "containers": "network create and docker runs",
+    "cluster_create": "redis-cli --cluster create",
+    "until_ok": "then until every node ok",
+}
 
 
-def create(plan: ClusterPlan, network: str, subnet: str, image: str, password: str, workdir: Path,
-           bind: str = "127.0.0.1", timeout: float = 120.0, labels: Optional[Mapping[str, str]] = None) -> Phases:
+def create(
+    plan: ClusterPlan,
+    network: str,
+    subnet: str,
+    image: str,
+    password: str,
+    workdir: Path,
+    bind: str = "127.0.0.1",
+    timeout: float = 120.0,
+    labels: Optional[Mapping[str, str]] = None,
+) -> Phases:
     """The timed part, after prepare(): the tutorial's commands, up to every node ok. The network and the
     containers carry LABELS and `labels`."""
     started = time.perf_counter()
@@ -76,20 +89,51 @@ def create(plan: ClusterPlan, network: str, subnet: str, image: str, password: s
     for node in plan.nodes:
         conf_dir = workdir / node.name
         # As the tutorial: one `docker run` after the other.
-        _docker("run", "-d", "--name", node.name, "--net", network, "--ip", node.ip,
-                "-p", f"{bind}:{node.host_port}:6379", "-p", f"{bind}:{node.bus_host_port}:16379",
-                "-v", f"{node.name}-data:/data", "-v", f"{conf_dir}:{CONFIG_DIR}:ro",
-                "--restart", "unless-stopped", *label_args, image, *SERVER_COMMAND)
+        _docker(
+            "run",
+            "-d",
+            "--name",
+            node.name,
+            "--net",
+            network,
+            "--ip",
+            node.ip,
+            "-p",
+            f"{bind}:{node.host_port}:6379",
+            "-p",
+            f"{bind}:{node.bus_host_port}:16379",
+            "-v",
+            f"{node.name}-data:/data",
+            "-v",
+            f"{conf_dir}:{CONFIG_DIR}:ro",
+            "--restart",
+            "unless-stopped",
+            *label_args,
+            image,
+            *SERVER_COMMAND,
+        )
     replicas = plan.replicas_per_master
     _wait_until_answering(plan, bind, password, timeout)
     answering = time.perf_counter()
-    _docker("exec", plan.nodes[0].name, "redis-cli", "-a", password, "--no-auth-warning",
-            "--cluster", "create", *[f"{n.ip}:6379" for n in plan.nodes],
-            "--cluster-replicas", str(replicas), "--cluster-yes")
+    _docker(
+        "exec",
+        plan.nodes[0].name,
+        "redis-cli",
+        "-a",
+        password,
+        "--no-auth-warning",
+        "--cluster",
+        "create",
+        *[f"{n.ip}:6379" for n in plan.nodes],
+        "--cluster-replicas",
+        str(replicas),
+        "--cluster-yes",
+    )
     created = time.perf_counter()
     wait_all_ok(plan, bind, password, timeout)
-    return Phases(containers=answering - started, cluster_create=created - answering,
-                  until_ok=time.perf_counter() - created)
+    return Phases(
+        containers=answering - started, cluster_create=created - answering, until_ok=time.perf_counter() - created
+    )
 
 
 def _wait_until_answering(plan: ClusterPlan, host: str, password: str, timeout: float) -> None:
@@ -133,6 +177,8 @@ def teardown(plan: ClusterPlan, network: str) -> None:
             raise
         # Seen once with 24 containers removed at once (docker.io 20.10): the engine still counted an
         # endpoint on the network after every container was gone, until dockerd restarted.
-        raise RuntimeError(f"{error}. If no container is attached any more (docker network inspect {network}), "
-                           "the engine kept a stale endpoint: restart dockerd, then `make clean`") from None
+        raise RuntimeError(
+            f"{error}. If no container is attached any more (docker network inspect {network}), "
+            "the engine kept a stale endpoint: restart dockerd, then `make clean`"
+        ) from None
     _docker("volume", "rm", "-f", *[f"{n.name}-data" for n in plan.nodes])

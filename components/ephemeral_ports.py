@@ -4,6 +4,7 @@ Linux hands ports of that range (often 32768-60999) to outgoing connections and 
 port 0, Pulumi's own plugins among them; a fixed host port there may be taken when a container starts
 ("bind: address already in use"). Seen once in this project's CI.
 """
+
 from pathlib import Path
 from typing import Iterable, Optional, Tuple
 
@@ -26,6 +27,8 @@ def ephemeral_port_warning(setting: str, ports: Iterable[int], port_range: Optio
     inside = sorted(port for port in ports if low <= port <= high)
     if not inside:
         return None
-    return (f"setting '{setting}': host ports {inside[0]}-{inside[-1]} are in this machine's ephemeral port "
-            f"range ({low}-{high}), which the kernel hands to outgoing connections; a container may fail "
-            f"to publish its port (address already in use). Fix: choose ports below {low}")
+    return (
+        f"setting '{setting}': host ports {inside[0]}-{inside[-1]} are in this machine's ephemeral port "
+        f"range ({low}-{high}), which the kernel hands to outgoing connections; a container may fail "
+        f"to publish its port (address already in use). Fix: choose ports below {low}"
+    )

@@ -5,6 +5,7 @@ Every validation failure names the setting, what is wrong with it and how to fix
 
 It derives from pulumi.RunError so the CLI prints the message alone, without a Python traceback.
 """
+
 import pulumi
 
 

@@ -4,6 +4,7 @@ PROJECT_LABEL marks the project's objects, STACK_LABEL tells stacks apart, and N
 the stack's `namePrefix` when it has one: test and benchmark runs deploy with a prefix of their own and
 clean up by it, so they never touch what a person deployed.
 """
+
 import re
 from typing import Dict, Mapping, Optional
 
@@ -26,11 +27,15 @@ def validate_name_prefix(setting: str, prefix: str) -> str:
     if not isinstance(prefix, str):
         raise ConfigError(setting, f"{prefix!r} is not a string", "write a prefix such as dev- or leave it unset")
     if prefix and not _NAME_PREFIX.fullmatch(prefix):
-        raise ConfigError(setting, f"{prefix!r} cannot start a container name",
-                          "use letters, digits, '_', '.' or '-', starting with a letter or digit, e.g. dev-")
+        raise ConfigError(
+            setting,
+            f"{prefix!r} cannot start a container name",
+            "use letters, digits, '_', '.' or '-', starting with a letter or digit, e.g. dev-",
+        )
     if len(prefix) > MAX_NAME_PREFIX:
-        raise ConfigError(setting, f"{prefix!r} is {len(prefix)} characters long",
-                          f"use at most {MAX_NAME_PREFIX} characters")
+        raise ConfigError(
+            setting, f"{prefix!r} is {len(prefix)} characters long", f"use at most {MAX_NAME_PREFIX} characters"
+        )
     return prefix
 
 

@@ -4,6 +4,7 @@ Pulumi stores what `pulumi config set` typed: a boolean may arrive as `true` or 
 number as 3 or "3" (`--path` stores strings), a structured value as a dict or as JSON text. These
 parsers accept both forms and reject the rest; they know nothing of Pulumi, so they are tested directly.
 """
+
 import difflib
 import json
 from typing import Any, Iterable, Mapping
@@ -54,9 +55,11 @@ def require_mapping(setting: str, value: Any) -> Mapping[str, Any]:
         except ValueError:
             value = None
     if not isinstance(value, Mapping):
-        raise ConfigError(setting, "expected an object of keys and values",
-                          f"write it as a YAML mapping in the stack file, or pulumi config set --path "
-                          f"'{setting}.KEY' VALUE")
+        raise ConfigError(
+            setting,
+            "expected an object of keys and values",
+            f"write it as a YAML mapping in the stack file, or pulumi config set --path '{setting}.KEY' VALUE",
+        )
     return value
 
 
@@ -67,5 +70,6 @@ def reject_unknown_keys(setting: str, given: Mapping[str, Any], allowed: Iterabl
         if key not in allowed:
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ConfigError(f"{setting}.{key}", f"'{key}' is not a setting here",
-                              f"use one of: {', '.join(allowed)}{hint}")
+            raise ConfigError(
+                f"{setting}.{key}", f"'{key}' is not a setting here", f"use one of: {', '.join(allowed)}{hint}"
+            )

@@ -4,6 +4,7 @@ The engine marks them with a sentinel string; the SDK's dynamic provider turns t
 `Unknown` instance when it deserializes `check`'s inputs (and into None for `diff`). Providers must
 skip their checks on either form, or a preview from nothing fails on an ID not created yet.
 """
+
 from typing import Any
 
 

@@ -5,6 +5,7 @@
 
 Only objects that carry the project's label and a run's prefix label are touched; images are kept.
 """
+
 import sys
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
@@ -39,9 +40,11 @@ def _listings(engine: docker.DockerClient, prefix: Optional[str]) -> Dict[str, C
     # listing and its inspection (one removed with the network it was on) is no error.
     prefix_filter = f"{NAME_PREFIX_LABEL}={prefix}" if prefix is not None else NAME_PREFIX_LABEL
     filters = {"label": [f"{PROJECT_LABEL}={PROJECT_VALUE}", prefix_filter]}
-    return {"containers": lambda: engine.containers.list(all=True, filters=filters, ignore_removed=True),
-            "networks": lambda: engine.networks.list(filters=filters),
-            "volumes": lambda: engine.volumes.list(filters=filters)}
+    return {
+        "containers": lambda: engine.containers.list(all=True, filters=filters, ignore_removed=True),
+        "networks": lambda: engine.networks.list(filters=filters),
+        "volumes": lambda: engine.volumes.list(filters=filters),
+    }
 
 
 REMOVERS: Dict[str, Callable[[Any], None]] = {
@@ -51,12 +54,16 @@ REMOVERS: Dict[str, Callable[[Any], None]] = {
 }
 
 
-def remove_run_objects(prefix: Optional[str] = None, client: Optional[docker.DockerClient] = None) -> Dict[str, List[str]]:
+def remove_run_objects(
+    prefix: Optional[str] = None, client: Optional[docker.DockerClient] = None
+) -> Dict[str, List[str]]:
     """Containers, then networks, then volumes of the run (or of every run); returns the names removed by
     kind. Goes on past an object it cannot remove and then raises CleanupError naming each one."""
     if prefix is not None and not RUN_PREFIX.fullmatch(prefix):
-        raise ValueError(f"{prefix!r} is not a test or benchmark run's prefix (it-xxxxxx- or bench-xxxxxx-); "
-                         "a person's objects are never cleaned")
+        raise ValueError(
+            f"{prefix!r} is not a test or benchmark run's prefix (it-xxxxxx- or bench-xxxxxx-); "
+            "a person's objects are never cleaned"
+        )
     engine = client or docker.from_env()
     removed: Dict[str, List[str]] = {kind: [] for kind in KINDS}
     failures: List[str] = []

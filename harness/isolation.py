@@ -4,6 +4,7 @@ A run deploys the shipped stacks with a `namePrefix` of its own (every container
 name starts with it and carries it as a label), on subnets no engine network or host route uses, and on
 host ports nothing listens on. Its cleanup removes only what carries its own prefix label.
 """
+
 import ipaddress
 import random
 import re
@@ -13,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set
 
 from components.engine.client import EngineClient
-from components.ephemeral_ports import ephemeral_range
 from components.engine.inventory import LiveInventory, NetworkInventory
+from components.ephemeral_ports import ephemeral_range
 from components.labels import NAME_PREFIX_LABEL, PROJECT_LABEL, PROJECT_VALUE
 from components.redis.settings import SETTING as REDIS_SETTING
 from scenarios.config_values import NAME_PREFIX_SETTING
@@ -59,8 +60,12 @@ def port_is_free(port: int) -> bool:
 def engine_published_ports() -> Set[int]:
     """Host ports the engine publishes for running containers. An engine without its userland proxy
     (iptables only) holds them without listening, so a bind probe alone would find them free."""
-    return {port["PublicPort"] for container in EngineClient().call("GET", "/containers/json")
-            for port in container.get("Ports") or [] if port.get("PublicPort")}
+    return {
+        port["PublicPort"]
+        for container in EngineClient().call("GET", "/containers/json")
+        for port in container.get("Ports") or []
+        if port.get("PublicPort")
+    }
 
 
 def _ephemeral_low() -> int:
@@ -87,6 +92,7 @@ class RunIsolation:
     subnets over minutes, while other networks come and go. The other fields replace the machine in
     unit tests.
     """
+
     prefix: str
     inventory: Optional[NetworkInventory] = None
     probe_port: Callable[[int], bool] = port_is_free
@@ -98,8 +104,10 @@ class RunIsolation:
 
     def __post_init__(self) -> None:
         if not RUN_PREFIX.fullmatch(self.prefix):
-            raise ValueError(f"{self.prefix!r} is not a run prefix (it-xxxxxx- or bench-xxxxxx-): "
-                             "cleanup could not tell the run's objects from a person's")
+            raise ValueError(
+                f"{self.prefix!r} is not a run prefix (it-xxxxxx- or bench-xxxxxx-): "
+                "cleanup could not tell the run's objects from a person's"
+            )
 
     @classmethod
     def new(cls, kind: str, **machine: Any) -> "RunIsolation":
@@ -125,8 +133,10 @@ class RunIsolation:
             self.rng.shuffle(candidates)  # two runs at once rarely pick the same one
             free = next((c for c in candidates if not any(c.overlaps(other) for other in taken)), None)
             if free is None:
-                raise RuntimeError(f"no free /{RUN_SUBNET_PREFIX} left in {SUBNET_POOL} for {purpose}: "
-                                   "remove leftovers of earlier runs with `make clean`")
+                raise RuntimeError(
+                    f"no free /{RUN_SUBNET_PREFIX} left in {SUBNET_POOL} for {purpose}: "
+                    "remove leftovers of earlier runs with `make clean`"
+                )
             self.subnets[purpose] = free
         return self.subnets[purpose]
 
@@ -143,14 +153,17 @@ class RunIsolation:
             highest_base = self.ephemeral_low - count - 1
             bases = list(range(LOWEST_PORT, highest_base + 1, PORT_STEP))
             if not bases:
-                raise RuntimeError(f"no room for {count} ports between {LOWEST_PORT} and the ephemeral range "
-                                   f"(from {self.ephemeral_low}) for {purpose}")
+                raise RuntimeError(
+                    f"no room for {count} ports between {LOWEST_PORT} and the ephemeral range "
+                    f"(from {self.ephemeral_low}) for {purpose}"
+                )
             self.rng.shuffle(bases)
             unavailable = self.engine_ports() | {port for block in self.port_blocks.values() for port in block}
             base = next((b for b in bases if self._block_is_free(range(b, b + count + 1), unavailable)), None)
             if base is None:
-                raise RuntimeError(f"no {count} free consecutive ports between {LOWEST_PORT} and "
-                                   f"{self.ephemeral_low} for {purpose}")
+                raise RuntimeError(
+                    f"no {count} free consecutive ports between {LOWEST_PORT} and {self.ephemeral_low} for {purpose}"
+                )
             self.port_blocks[purpose] = range(base, base + count + 1)
         return self.port_blocks[purpose].start
 
@@ -167,8 +180,11 @@ class RunIsolation:
             # The tutorial gives mynet's gateway; without it the engine would not report one.
             config["mynet"] = {"network": {"subnet": str(subnet), "gateway": str(subnet.network_address + 1)}}
         elif scenario == REDIS_SETTING:
-            config[REDIS_SETTING] = {"network": {"subnet": str(self.subnet(stack))},
-                                     "basePort": self.port_base(stack), "busBasePort": self.port_base(f"{stack}-bus")}
+            config[REDIS_SETTING] = {
+                "network": {"subnet": str(self.subnet(stack))},
+                "basePort": self.port_base(stack),
+                "busBasePort": self.port_base(f"{stack}-bus"),
+            }
         elif scenario == "modes":
             # tomcat-host listens on the host itself: a port nothing else holds, not the tutorial's 8080.
             config["modes"] = {"hostPort": self.port_base(stack, 1) + 1}

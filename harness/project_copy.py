@@ -3,6 +3,7 @@
 Tests and benchmarks deploy the shipped stacks from such a copy, so what they write (stack config,
 state) never touches the repository or the person's own stacks.
 """
+
 import compileall
 import os
 import shutil
@@ -23,8 +24,7 @@ LOCAL_IMAGES = {
 
 def toolchain_env() -> Dict[str, str]:
     """This process's environment plus what `make -s env` prints (tools on PATH, backend, passphrase)."""
-    printed = subprocess.run([str(REPO_ROOT / "scripts" / "env.sh")], check=True,
-                             capture_output=True, text=True).stdout
+    printed = subprocess.run([str(REPO_ROOT / "scripts" / "env.sh")], check=True, capture_output=True, text=True).stdout
     env = dict(os.environ)
     for line in printed.splitlines():
         key, _, value = line.removeprefix("export ").partition("=")

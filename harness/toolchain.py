@@ -8,6 +8,7 @@ plugin's install directory, and program_runner.py beside the project's own langu
 
 The pure functions below read recorded command outputs and a file system; `collect()` runs the commands.
 """
+
 import importlib.util
 import json
 import os
@@ -30,6 +31,7 @@ CONTAINERD_SNAPSHOTTER = "io.containerd.snapshotter"
 @dataclass(frozen=True)
 class Tool:
     """One piece of the toolchain; `path` None: not found. `official` False: built by this project."""
+
     version: Optional[str]
     path: Optional[str]
     official: Optional[bool]
@@ -59,6 +61,7 @@ class Toolchain:
 
 
 # --- pure: recorded outputs and files in, facts out ---------------------------------------------------
+
 
 def parse_cli_version(printed: str) -> str:
     """`pulumi version` prints `v3.274.1`; the figures name versions without the v."""
@@ -128,12 +131,17 @@ def plugin_tool(entry: Optional[Mapping[str, Any]], version: str, pulumi_home: P
 def engine_facts(version: Mapping[str, Any], info: Mapping[str, Any]) -> Engine:
     """From the engine's /version and /info (docker-py's `.version()` and `.info()`)."""
     driver_status = info.get("DriverStatus") or []
-    containerd = any(key == "driver-type" and str(value).startswith(CONTAINERD_SNAPSHOTTER)
-                     for key, value in driver_status)
-    return Engine(version=str(version.get("Version", "?")), api_version=str(version.get("ApiVersion", "?")),
-                  os_arch=f"{version.get('Os', '?')}/{version.get('Arch', '?')}",
-                  operating_system=str(info.get("OperatingSystem", "?")), storage_driver=str(info.get("Driver", "?")),
-                  containerd_image_store=containerd)
+    containerd = any(
+        key == "driver-type" and str(value).startswith(CONTAINERD_SNAPSHOTTER) for key, value in driver_status
+    )
+    return Engine(
+        version=str(version.get("Version", "?")),
+        api_version=str(version.get("ApiVersion", "?")),
+        os_arch=f"{version.get('Os', '?')}/{version.get('Arch', '?')}",
+        operating_system=str(info.get("OperatingSystem", "?")),
+        storage_driver=str(info.get("Driver", "?")),
+        containerd_image_store=containerd,
+    )
 
 
 def _tool_text(name: str, tool: Tool, built: str) -> str:
@@ -147,20 +155,28 @@ def _engine_text(engine: Optional[Engine]) -> str:
     if engine is None:
         return "no engine"
     store = "yes" if engine.containerd_image_store else "no"
-    return (f"Docker engine {engine.version} (API {engine.api_version}, {engine.os_arch}, {engine.operating_system}, "
-            f"{engine.storage_driver}, containerd image store {store})")
+    return (
+        f"Docker engine {engine.version} (API {engine.api_version}, {engine.os_arch}, {engine.operating_system}, "
+        f"{engine.storage_driver}, containerd image store {store})"
+    )
 
 
 def describe(chain: Toolchain) -> str:
     """One line, to print before the figures and beside them."""
-    return "toolchain: " + "; ".join([
-        _tool_text("Pulumi CLI", chain.cli, "built from source"),
-        _tool_text("Python language host", chain.language_host, "the project's own fallback"),
-        _tool_text("docker plugin", chain.docker_plugin, "built from source"),
-        _engine_text(chain.engine), f"{chain.cores} cores", chain.machine])
+    return "toolchain: " + "; ".join(
+        [
+            _tool_text("Pulumi CLI", chain.cli, "built from source"),
+            _tool_text("Python language host", chain.language_host, "the project's own fallback"),
+            _tool_text("docker plugin", chain.docker_plugin, "built from source"),
+            _engine_text(chain.engine),
+            f"{chain.cores} cores",
+            chain.machine,
+        ]
+    )
 
 
 # --- thin: run the commands ---------------------------------------------------------------------------
+
 
 def _printed(command: List[str], env: Mapping[str, str]) -> Optional[str]:
     try:
@@ -209,9 +225,14 @@ def collect(env: Mapping[str, str]) -> Toolchain:
     listed = _printed([str(on_path), "plugin", "ls", "--json"], env) if on_path else None
     entry = find_plugin(listed, DOCKER_PLUGIN, declared) if listed else None
     pulumi_home = Path(env.get("PULUMI_HOME") or Path.home() / ".pulumi")
-    return Toolchain(cli=cli, language_host=language_host_tool(host),
-                     docker_plugin=plugin_tool(entry, declared, pulumi_home), engine=_engine(env),
-                     cores=os.cpu_count() or 0, machine=f"{platform.node()}, {platform.platform()}")
+    return Toolchain(
+        cli=cli,
+        language_host=language_host_tool(host),
+        docker_plugin=plugin_tool(entry, declared, pulumi_home),
+        engine=_engine(env),
+        cores=os.cpu_count() or 0,
+        machine=f"{platform.node()}, {platform.platform()}",
+    )
 
 
 def language_host_in_use(env: Mapping[str, str]) -> Tool:

@@ -1,4 +1,5 @@
 """The scenario registry: one module per tutorial scenario, chosen by the `scenario` setting."""
+
 import importlib
 import os
 from typing import Callable
@@ -25,7 +26,9 @@ def build_scenario(config: pulumi.Config) -> None:
     require_one_engine(pulumi.Config("docker").get("host"), os.environ)
     name = config.get("scenario")
     if name not in SCENARIOS:
-        raise ConfigError("docker-networking:scenario", f"unknown scenario {name!r}",
-                          f"set it to one of {', '.join(sorted(SCENARIOS))} "
-                          "(pulumi config set scenario redis)")
+        raise ConfigError(
+            "docker-networking:scenario",
+            f"unknown scenario {name!r}",
+            f"set it to one of {', '.join(sorted(SCENARIOS))} (pulumi config set scenario redis)",
+        )
     _builder(name)(config)

@@ -2,6 +2,7 @@
 
 Both containers sit on docker0 and reach each other by IP, not by name.
 """
+
 import pulumi
 
 from components.network.bridge import look_up_default_bridge
@@ -14,12 +15,22 @@ from .tomcat_settings import BRIDGE_CONTAINERS, parse_tomcat_scenario
 
 
 def build(config: pulumi.Config) -> None:
-    settings = parse_tomcat_scenario("bridge", structured(config, "bridge"), BRIDGE_CONTAINERS,
-                                     image_settings(config), name_prefix(config))
+    settings = parse_tomcat_scenario(
+        "bridge", structured(config, "bridge"), BRIDGE_CONTAINERS, image_settings(config), name_prefix(config)
+    )
     docker0 = look_up_default_bridge()
     image = tomcat_image(settings.image)
-    pair = LinkedTomcatPair("docker0-pair", LinkedTomcatPairArgs(
-        image=image.image_id, first=settings.spec("tomcat01"), second=settings.spec("tomcat02"),
-        publish_address=settings.publish_address, labels=settings.labels, setting=settings.setting))
-    export_scenario({"tomcat01": describe_container(pair.first), "tomcat02": describe_container(pair.second)},
-                    {"bridge": docker0})
+    pair = LinkedTomcatPair(
+        "docker0-pair",
+        LinkedTomcatPairArgs(
+            image=image.image_id,
+            first=settings.spec("tomcat01"),
+            second=settings.spec("tomcat02"),
+            publish_address=settings.publish_address,
+            labels=settings.labels,
+            setting=settings.setting,
+        ),
+    )
+    export_scenario(
+        {"tomcat01": describe_container(pair.first), "tomcat02": describe_container(pair.second)}, {"bridge": docker0}
+    )

@@ -1,4 +1,5 @@
 """The stack's settings by key: `docker-networking:<key>` read through the typed parsers."""
+
 from typing import Any, Dict
 
 import pulumi
@@ -6,8 +7,16 @@ import pulumi
 from components.labels import validate_name_prefix
 from components.settings import parse_bool, reject_unknown_keys, require_mapping, setting_name
 
-__all__ = ["NAME_PREFIX_SETTING", "setting_name", "structured", "optional_bool", "name_prefix",
-           "parse_bool", "reject_unknown_keys", "require_mapping"]
+__all__ = [
+    "NAME_PREFIX_SETTING",
+    "setting_name",
+    "structured",
+    "optional_bool",
+    "name_prefix",
+    "parse_bool",
+    "reject_unknown_keys",
+    "require_mapping",
+]
 
 # Put before every engine name of the stack (containers, networks, volumes); empty keeps the tutorial's.
 NAME_PREFIX_SETTING = "namePrefix"

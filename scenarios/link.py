@@ -3,12 +3,13 @@
 
 tomcat03 resolves tomcat02 through one line in its /etc/hosts; tomcat02 cannot resolve tomcat03.
 """
+
 import pulumi
 
-from components.network.bridge import look_up_default_bridge
 from components.labels import project_labels
-from components.tomcat.linked_pair import LinkedTomcatPair, LinkedTomcatPairArgs
+from components.network.bridge import look_up_default_bridge
 from components.tomcat.container import tomcat_container
+from components.tomcat.linked_pair import LinkedTomcatPair, LinkedTomcatPairArgs
 
 from .config_values import name_prefix, structured
 from .tomcat_image import image_settings, tomcat_image
@@ -17,18 +18,38 @@ from .tomcat_settings import LINK_CONTAINERS, parse_tomcat_scenario
 
 
 def build(config: pulumi.Config) -> None:
-    settings = parse_tomcat_scenario("link", structured(config, "link"), LINK_CONTAINERS,
-                                     image_settings(config), name_prefix(config))
+    settings = parse_tomcat_scenario(
+        "link", structured(config, "link"), LINK_CONTAINERS, image_settings(config), name_prefix(config)
+    )
     docker0 = look_up_default_bridge()
     image = tomcat_image(settings.image)
     labels = project_labels(stack=pulumi.get_stack(), component="Tomcat", extra=settings.labels)
-    tomcat01 = tomcat_container("tomcat01", settings.spec("tomcat01"), image=image.image_id,
-                                network=docker0.ref(), publish_address=settings.publish_address, labels=labels,
-                                setting=settings.setting)
-    pair = LinkedTomcatPair("link-pair", LinkedTomcatPairArgs(
-        image=image.image_id, first=settings.spec("tomcat02"), second=settings.spec("tomcat03"),
-        link_second_to_first=True, publish_address=settings.publish_address, labels=settings.labels,
-        setting=settings.setting))
-    export_scenario({"tomcat01": describe_container(tomcat01), "tomcat02": describe_container(pair.first),
-                     "tomcat03": describe_container(pair.second)},
-                    {"bridge": docker0})
+    tomcat01 = tomcat_container(
+        "tomcat01",
+        settings.spec("tomcat01"),
+        image=image.image_id,
+        network=docker0.ref(),
+        publish_address=settings.publish_address,
+        labels=labels,
+        setting=settings.setting,
+    )
+    pair = LinkedTomcatPair(
+        "link-pair",
+        LinkedTomcatPairArgs(
+            image=image.image_id,
+            first=settings.spec("tomcat02"),
+            second=settings.spec("tomcat03"),
+            link_second_to_first=True,
+            publish_address=settings.publish_address,
+            labels=settings.labels,
+            setting=settings.setting,
+        ),
+    )
+    export_scenario(
+        {
+            "tomcat01": describe_container(tomcat01),
+            "tomcat02": describe_container(pair.first),
+            "tomcat03": describe_container(pair.second),
+        },
+        {"bridge": docker0},
+    )

@@ -21,8 +21,8 @@ from components.network.bridge import look_up_default_bridge
 from components.tomcat.container import LOOPBACK, TomcatSpec, tomcat_container
 from components.tomcat.network_modes import HOST, NONE, container_mode, mode_tomcat_container
 
-from .config_values import name_prefix, structured
 from . import modes_settings
+from .config_values import name_prefix, structured
 from .modes_settings import (
     BRIDGE_CONTAINER,
     HOST_CONTAINER,

@@ -231,4 +231,3 @@ def default_modes_view() -> ModesView:
     """The view the modes scenario checks against: the live engine and this machine's ports. The one place
     the scenario gets it from, so unit tests replace this function (with monkeypatch)."""
     return LiveModesView()
-

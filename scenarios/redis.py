@@ -1,14 +1,20 @@
 """Scenario 4, the `redis` stack: a Redis Cluster on its own network, secure by default."""
+
 import dataclasses
 
 import pulumi
 from pulumi.runtime.config import is_config_secret
 
-from components.redis.cluster import RedisCluster
-from components.redis.settings import (IMAGE_SETTING, KEEP_IMAGES_SETTING, PASSWORD_SETTING, SETTING,
-                                       RedisClusterArgs, args_from_config)
-
 from components.labels import name_prefix_labels
+from components.redis.cluster import RedisCluster
+from components.redis.settings import (
+    IMAGE_SETTING,
+    KEEP_IMAGES_SETTING,
+    PASSWORD_SETTING,
+    SETTING,
+    RedisClusterArgs,
+    args_from_config,
+)
 
 from .config_values import name_prefix, optional_bool, setting_name, structured
 
@@ -19,16 +25,23 @@ def redis_args(config: pulumi.Config) -> RedisClusterArgs:
     """The component's arguments from this stack's settings; the network's engine name takes the prefix."""
     password = config.get(PASSWORD_SETTING)
     if password is not None and not is_config_secret(setting_name(PASSWORD_SETTING)):
-        pulumi.log.warn(f"setting '{setting_name(PASSWORD_SETTING)}' is stored in plain text in the stack "
-                        f"file; set it with `pulumi config set --secret {PASSWORD_SETTING} <password>`")
-    args = args_from_config(structured(config, SETTING), image=config.get(IMAGE_SETTING),
-                            keep_image=optional_bool(config, KEEP_IMAGES_SETTING, True),
-                            password=password, setting=setting_name(SETTING))
+        pulumi.log.warn(
+            f"setting '{setting_name(PASSWORD_SETTING)}' is stored in plain text in the stack "
+            f"file; set it with `pulumi config set --secret {PASSWORD_SETTING} <password>`"
+        )
+    args = args_from_config(
+        structured(config, SETTING),
+        image=config.get(IMAGE_SETTING),
+        keep_image=optional_bool(config, KEEP_IMAGES_SETTING, True),
+        password=password,
+        setting=setting_name(SETTING),
+    )
     prefix = name_prefix(config)
     args = dataclasses.replace(args, network_name=prefix + args.network_name, labels=name_prefix_labels(prefix))
     if not args.auth and password is not None:
-        pulumi.log.warn(f"setting '{setting_name(PASSWORD_SETTING)}' is ignored: "
-                        f"'{setting_name(SETTING)}.auth' is false")
+        pulumi.log.warn(
+            f"setting '{setting_name(PASSWORD_SETTING)}' is ignored: '{setting_name(SETTING)}.auth' is false"
+        )
     return args
 
 
@@ -37,8 +50,9 @@ def build(config: pulumi.Config) -> None:
     cluster = RedisCluster(name_prefix(config) + CLUSTER_NAME, redis_args(config))
     if cluster.password is not None:
         pulumi.export("password", cluster.password)  # a secret: `pulumi stack output --show-secrets password`
-    pulumi.export("network", {"name": cluster.network.name, "subnet": cluster.network.subnet,
-                              "gateway": cluster.network.gateway})
+    pulumi.export(
+        "network", {"name": cluster.network.name, "subnet": cluster.network.subnet, "gateway": cluster.network.gateway}
+    )
     pulumi.export("plan", cluster.plan.summary())
     pulumi.export("nodes", cluster.nodes)
     pulumi.export("healthy", cluster.formation.healthy)

@@ -1,5 +1,6 @@
 """The Tomcat image every Tomcat scenario runs: `docker-networking:tomcatImage`, kept on destroy
 unless `docker-networking:keepImages` is false."""
+
 import pulumi
 import pulumi_docker as docker
 

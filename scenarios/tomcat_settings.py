@@ -10,19 +10,18 @@ Each scenario's structured config lives under `docker-networking:<scenario>`:
     connectTomcat01 connect the running tomcat01 to the network (default true)
     staticIps       {container: IPv4 on the network}; tomcat01's is its address once connected
 """
+
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Sequence
 
-from components.network.bridge import BridgeNetworkArgs, validate_bridge
-from components.tomcat.checks import (parse_host_port, parse_publish_address, plan_static_ips,
-                                         require_unique_host_ports)
 from components.images.names import DEFAULT_TOMCAT_IMAGE, validate_image_name
 from components.labels import name_prefix_labels
+from components.network.bridge import BridgeNetworkArgs, validate_bridge
 from components.network.ref import NetworkRef
+from components.tomcat.checks import parse_host_port, parse_publish_address, plan_static_ips, require_unique_host_ports
 from components.tomcat.container import LOOPBACK, TomcatSpec
 
 from .config_values import parse_bool, reject_unknown_keys, require_mapping, setting_name
-
 
 BRIDGE_CONTAINERS = ("tomcat01", "tomcat02")
 LINK_CONTAINERS = ("tomcat01", "tomcat02", "tomcat03")
@@ -48,6 +47,7 @@ class TomcatScenarioSettings:
     """What every Tomcat scenario has: the image, where ports are published, fixed host ports,
     static IPs (mynet only); `setting` is the scenario's config key, for error messages. Settings name
     containers as the tutorial does; `name_prefix` goes before each name on the engine."""
+
     image: ImageSettings
     setting: str
     publish_address: str = LOOPBACK
@@ -58,8 +58,11 @@ class TomcatScenarioSettings:
     def spec(self, name: str, static_ip: bool = True) -> TomcatSpec:
         """The container's spec; `static_ip=False` for one that joins the network later (tomcat01),
         whose static IP belongs to its connection."""
-        return TomcatSpec(name=self.name_prefix + name, host_port=self.host_ports.get(name),
-                          ipv4_address=self.static_ips.get(name) if static_ip else None)
+        return TomcatSpec(
+            name=self.name_prefix + name,
+            host_port=self.host_ports.get(name),
+            ipv4_address=self.static_ips.get(name) if static_ip else None,
+        )
 
     @property
     def labels(self) -> Dict[str, str]:
@@ -74,48 +77,70 @@ class MynetSettings:
 
 
 def parse_image(image_name: Optional[str], keep_locally: bool = True) -> ImageSettings:
-    name = validate_image_name(setting_name("tomcatImage"),
-                               DEFAULT_TOMCAT_IMAGE if image_name is None else image_name)
+    name = validate_image_name(setting_name("tomcatImage"), DEFAULT_TOMCAT_IMAGE if image_name is None else image_name)
     return ImageSettings(name=name, keep_locally=keep_locally)
 
 
-def parse_tomcat_scenario(scenario: str, raw: Mapping[str, Any], containers: Sequence[str],
-                          image: ImageSettings, name_prefix: str = "") -> TomcatScenarioSettings:
+def parse_tomcat_scenario(
+    scenario: str, raw: Mapping[str, Any], containers: Sequence[str], image: ImageSettings, name_prefix: str = ""
+) -> TomcatScenarioSettings:
     """The bridge and link scenarios: publishAddress and hostPorts, nothing else."""
     setting = setting_name(scenario)
     reject_unknown_keys(setting, raw, COMMON_KEYS)
     return _parse_common(setting, raw, containers, image, name_prefix=name_prefix)
 
 
-def parse_mynet(raw: Mapping[str, Any], image: ImageSettings, scenario: str = "mynet",
-                name_prefix: str = "") -> MynetSettings:
+def parse_mynet(
+    raw: Mapping[str, Any], image: ImageSettings, scenario: str = "mynet", name_prefix: str = ""
+) -> MynetSettings:
     setting = setting_name(scenario)
     reject_unknown_keys(setting, raw, MYNET_KEYS)
     network = _parse_network(f"{setting}.network", raw.get("network"), name_prefix)
     validated = validate_bridge(network)
     ips_setting = f"{setting}.staticIps"
-    static_ips = plan_static_ips(ips_setting, _container_map(ips_setting, raw.get("staticIps"), MYNET_CONTAINERS),
-                                 NetworkRef(name=validated.name, user_defined=True,
-                                            subnet=validated.subnet, gateway=validated.gateway))
+    static_ips = plan_static_ips(
+        ips_setting,
+        _container_map(ips_setting, raw.get("staticIps"), MYNET_CONTAINERS),
+        NetworkRef(name=validated.name, user_defined=True, subnet=validated.subnet, gateway=validated.gateway),
+    )
     connect = raw.get("connectTomcat01")
     return MynetSettings(
-        tomcat=_parse_common(setting, raw, MYNET_CONTAINERS, image,
-                             static_ips={name: str(ip) for name, ip in static_ips.items()},
-                             name_prefix=name_prefix),
+        tomcat=_parse_common(
+            setting,
+            raw,
+            MYNET_CONTAINERS,
+            image,
+            static_ips={name: str(ip) for name, ip in static_ips.items()},
+            name_prefix=name_prefix,
+        ),
         network=network,
-        connect_tomcat01=True if connect is None else parse_bool(f"{setting}.connectTomcat01", connect))
+        connect_tomcat01=True if connect is None else parse_bool(f"{setting}.connectTomcat01", connect),
+    )
 
 
-def _parse_common(setting: str, raw: Mapping[str, Any], containers: Sequence[str], image: ImageSettings,
-                  static_ips: Optional[Mapping[str, str]] = None, name_prefix: str = "") -> TomcatScenarioSettings:
-    publish_address = parse_publish_address(f"{setting}.publishAddress",
-                                            raw.get("publishAddress", LOOPBACK))
+def _parse_common(
+    setting: str,
+    raw: Mapping[str, Any],
+    containers: Sequence[str],
+    image: ImageSettings,
+    static_ips: Optional[Mapping[str, str]] = None,
+    name_prefix: str = "",
+) -> TomcatScenarioSettings:
+    publish_address = parse_publish_address(f"{setting}.publishAddress", raw.get("publishAddress", LOOPBACK))
     ports_setting = f"{setting}.hostPorts"
-    host_ports = {name: parse_host_port(f"{ports_setting}.{name}", value)
-                  for name, value in _container_map(ports_setting, raw.get("hostPorts"), containers).items()}
+    host_ports = {
+        name: parse_host_port(f"{ports_setting}.{name}", value)
+        for name, value in _container_map(ports_setting, raw.get("hostPorts"), containers).items()
+    }
     require_unique_host_ports(ports_setting, host_ports)
-    return TomcatScenarioSettings(image=image, publish_address=publish_address, host_ports=host_ports,
-                                  static_ips=dict(static_ips or {}), setting=setting, name_prefix=name_prefix)
+    return TomcatScenarioSettings(
+        image=image,
+        publish_address=publish_address,
+        host_ports=host_ports,
+        static_ips=dict(static_ips or {}),
+        setting=setting,
+        name_prefix=name_prefix,
+    )
 
 
 def _container_map(setting: str, value: Any, containers: Sequence[str]) -> Dict[str, Any]:
@@ -133,6 +158,11 @@ def _parse_network(setting: str, value: Any, name_prefix: str = "") -> BridgeNet
         merged.pop("gateway")  # the tutorial's gateway belongs to the tutorial's subnet only
     merged.update(given)
     name = merged["name"]  # validate_bridge checks it; only a string takes the prefix
-    return BridgeNetworkArgs(name=name_prefix + name if isinstance(name, str) else name, subnet=merged["subnet"], gateway=merged.get("gateway"),
-                             ip_range=merged.get("ipRange"), labels=name_prefix_labels(name_prefix), setting=setting)
-
+    return BridgeNetworkArgs(
+        name=name_prefix + name if isinstance(name, str) else name,
+        subnet=merged["subnet"],
+        gateway=merged.get("gateway"),
+        ip_range=merged.get("ipRange"),
+        labels=name_prefix_labels(name_prefix),
+        setting=setting,
+    )

@@ -14,6 +14,7 @@ Then `pulumi up` converges. A SIGINT'ed `up` needs none of this: Pulumi finishes
 
 Usage: scripts/recover_interrupted.py STACK   (run in the project directory, with `make env` loaded)
 """
+
 import argparse
 import json
 import subprocess
@@ -22,9 +23,12 @@ from typing import Any, Dict, List, Tuple
 
 STACK_LABEL = "io.docker-networking.stack"
 # Pulumi type -> the docker CLI object kind it creates.
-ENGINE_KINDS = {"docker:index/container:Container": "container", "docker:index/volume:Volume": "volume",
-                "docker:index/network:Network": "network",
-                "pulumi-python:dynamic/docker-networking:Network": "network"}
+ENGINE_KINDS = {
+    "docker:index/container:Container": "container",
+    "docker:index/volume:Volume": "volume",
+    "docker:index/network:Network": "network",
+    "pulumi-python:dynamic/docker-networking:Network": "network",
+}
 
 
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -45,16 +49,21 @@ def pending_creates(deployment: Dict[str, Any]) -> List[Tuple[str, str, str]]:
 
 
 # How to list each kind as "<id> <name>" lines (a volume's id is its name).
-LISTINGS = {"container": ("docker", "container", "ls", "--all", "--format", "{{.ID}} {{.Names}}"),
-            "network": ("docker", "network", "ls", "--format", "{{.ID}} {{.Name}}"),
-            "volume": ("docker", "volume", "ls", "--format", "{{.Name}} {{.Name}}")}
+LISTINGS = {
+    "container": ("docker", "container", "ls", "--all", "--format", "{{.ID}} {{.Names}}"),
+    "network": ("docker", "network", "ls", "--format", "{{.ID}} {{.Name}}"),
+    "volume": ("docker", "volume", "ls", "--format", "{{.Name}} {{.Name}}"),
+}
 
 
 def engine_ids(kind: str, name: str, stack: str) -> List[str]:
     """Ids of `kind` objects named exactly `name` that carry this stack's label."""
     listing = run(*LISTINGS[kind], "--filter", f"label={STACK_LABEL}={stack}")
-    return [object_id for object_id, _, listed in (line.partition(" ") for line in listing.stdout.splitlines())
-            if listed == name]
+    return [
+        object_id
+        for object_id, _, listed in (line.partition(" ") for line in listing.stdout.splitlines())
+        if listed == name
+    ]
 
 
 def main(stack: str) -> int:
@@ -62,8 +71,10 @@ def main(stack: str) -> int:
     print(locked.stdout.strip() or locked.stderr.strip())
     deployment = json.loads(run("pulumi", "stack", "export", "--stack", stack).stdout)["deployment"]
     pending = pending_creates(deployment)
-    print(f"{len(deployment.get('pending_operations') or [])} pending operations; "
-          f"{len(pending)} may have left an engine object")
+    print(
+        f"{len(deployment.get('pending_operations') or [])} pending operations; "
+        f"{len(pending)} may have left an engine object"
+    )
     run("pulumi", "refresh", "--yes", "--skip-preview", "--clear-pending-creates", "--stack", stack)
     for kind, name, urn in pending:
         for object_id in engine_ids(kind, name, stack):
@@ -74,7 +85,8 @@ def main(stack: str) -> int:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0],
-                                     epilog="Run it in the project directory, after eval \"$(make -s env)\".")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n", 1)[0], epilog='Run it in the project directory, after eval "$(make -s env)".'
+    )
     parser.add_argument("stack", help="the stack whose `pulumi up` was killed, e.g. redis")
     sys.exit(main(parser.parse_args().stack))

@@ -4,6 +4,7 @@ Integration tests need a Docker engine and the Pulumi toolchain (`make setup`). 
 in CI always, and on a laptop too unless the person asks for skipping with
 DOCKER_NETWORKING_SKIP_INTEGRATION=1.
 """
+
 import os
 import sys
 from pathlib import Path
@@ -27,8 +28,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def skipping_allowed() -> bool:
-    return os.environ.get("CI", "").lower() not in ("1", "true") and \
-        os.environ.get("DOCKER_NETWORKING_SKIP_INTEGRATION") == "1"
+    return (
+        os.environ.get("CI", "").lower() not in ("1", "true")
+        and os.environ.get("DOCKER_NETWORKING_SKIP_INTEGRATION") == "1"
+    )
 
 
 def skip_or_fail(reason: str) -> None:
@@ -48,6 +51,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> Optio
     if host.official is False:
         return None
     if os.environ.get(REQUIRE_FALLBACK_HOST) == "1":
-        raise pytest.UsageError(f"{REQUIRE_FALLBACK_HOST}=1 but the language host in use is {host.path or 'none'}, "
-                                "not the project's fallback (scripts/toolchain/language-host)")
+        raise pytest.UsageError(
+            f"{REQUIRE_FALLBACK_HOST}=1 but the language host in use is {host.path or 'none'}, "
+            "not the project's fallback (scripts/toolchain/language-host)"
+        )
     return True

@@ -3,6 +3,7 @@
 Prints the paths it wrote. On any problem (no engine, the stack not deployed, no `dot`) it prints what is
 wrong and the fix, and writes nothing: every file is drawn first, then moved into place.
 """
+
 import argparse
 import os
 import sys
@@ -24,28 +25,38 @@ FORMATS = ("svg", "png")
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m topology", description=__doc__.splitlines()[0])
     parser.add_argument("stack", help="the stack to draw: bridge, link, mynet, redis (or another stack's name)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"folder for the pictures (default {DEFAULT_OUT})")
-    parser.add_argument("--name-prefix", default="",
-                        help="draw the deployment with this namePrefix (a test run's) instead of your own")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"folder for the pictures (default {DEFAULT_OUT})"
+    )
+    parser.add_argument(
+        "--name-prefix", default="", help="draw the deployment with this namePrefix (a test run's) instead of your own"
+    )
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS), help="default: svg png")
-    parser.add_argument("--save-answers", type=Path, metavar="FILE",
-                        help="also write what the engine answered as JSON (the unit tests' recorded fixtures)")
-    parser.add_argument("--from-answers", type=Path, metavar="FILE",
-                        help="draw from answers saved earlier instead of the live engine")
+    parser.add_argument(
+        "--save-answers",
+        type=Path,
+        metavar="FILE",
+        help="also write what the engine answered as JSON (the unit tests' recorded fixtures)",
+    )
+    parser.add_argument(
+        "--from-answers", type=Path, metavar="FILE", help="draw from answers saved earlier instead of the live engine"
+    )
     return parser.parse_args(argv)
 
 
 def _answers(args: argparse.Namespace) -> EngineAnswers:
     if args.from_answers is None:
         from .engine import read_answers  # docker-py and redis only when the engine is asked
+
         return read_answers(args.stack, args.name_prefix)
     if not args.from_answers.is_file():
         raise TopologyError(f"{args.from_answers} does not exist", "name a file written by --save-answers")
     answers = load_answers(args.from_answers)
     if answers.stack != args.stack:
-        raise TopologyError(f"{args.from_answers} holds stack '{answers.stack}', not '{args.stack}'",
-                            f"run `python -m topology {answers.stack} --from-answers {args.from_answers}`")
+        raise TopologyError(
+            f"{args.from_answers} holds stack '{answers.stack}', not '{args.stack}'",
+            f"run `python -m topology {answers.stack} --from-answers {args.from_answers}`",
+        )
     return answers
 
 

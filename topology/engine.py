@@ -4,6 +4,7 @@ interfaces (`ip -j addr`, only where the engine is local) and, for Redis nodes, 
 Traffic goes only to the engine, to loopback and to container IPs: a Redis node is asked on its published
 port through loopback, or on its container IP when it publishes none there.
 """
+
 import ipaddress
 import json
 import os
@@ -20,8 +21,7 @@ from redis.retry import Retry
 from components.redis.settings import CLIENT_PORT
 from harness.project_copy import REPO_ROOT, toolchain_env
 
-from .answers import (INTERFACES_SCRIPT, EngineAnswers, EngineFacts, container_facts, host_link_facts,
-                      network_facts)
+from .answers import INTERFACES_SCRIPT, EngineAnswers, EngineFacts, container_facts, host_link_facts, network_facts
 from .errors import TopologyError
 from .model import bridge_device, container_name
 from .selection import belongs, deployment_name, label_filters
@@ -48,15 +48,17 @@ def open_engine(environ: Mapping[str, str]) -> docker.DockerClient:
         client.ping()
         return client
     except (DockerException, OSError) as error:
-        raise TopologyError(f"no Docker engine answers at {address} ({error})",
-                            "start the engine, or point DOCKER_HOST at one that runs (`docker info` must answer)"
-                            ) from None
+        raise TopologyError(
+            f"no Docker engine answers at {address} ({error})",
+            "start the engine, or point DOCKER_HOST at one that runs (`docker info` must answer)",
+        ) from None
 
 
 def _engine_facts(client: docker.DockerClient, address: str, local: bool) -> EngineFacts:
     info, version = client.info(), client.version()
-    return EngineFacts(address=address, local=local, host_name=str(info.get("Name", "")),
-                       version=str(version.get("Version", "")))
+    return EngineFacts(
+        address=address, local=local, host_name=str(info.get("Name", "")), version=str(version.get("Version", ""))
+    )
 
 
 def _not_deployed(client: docker.DockerClient, stack: str, name_prefix: str) -> TopologyError:
@@ -64,26 +66,35 @@ def _not_deployed(client: docker.DockerClient, stack: str, name_prefix: str) -> 
     which = f"with --name-prefix {name_prefix}" if name_prefix else "without a name prefix (a person's own)"
     deployed = f"deployed on this engine: {', '.join(seen)}" if seen else "nothing of the project is deployed here"
     other = ", or draw one listed above (`python -m topology STACK [--name-prefix P]`)" if seen else ""
-    return TopologyError(f"stack '{stack}' {which} is not deployed on this engine ({deployed})",
-                         f"deploy it with `make up STACK={stack}`{other}")
+    return TopologyError(
+        f"stack '{stack}' {which} is not deployed on this engine ({deployed})",
+        f"deploy it with `make up STACK={stack}`{other}",
+    )
 
 
-def _stack_objects(client: docker.DockerClient, stack: str,
-                   name_prefix: str) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
+def _stack_objects(
+    client: docker.DockerClient, stack: str, name_prefix: str
+) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
     """Inspected containers and networks of the deployment, plus the unlabelled networks its containers
     are on (docker0)."""
     filters = label_filters(stack)
-    containers = [client.api.inspect_container(c["Id"]) for c in client.api.containers(all=True, filters=filters)
-                  if belongs(c.get("Labels"), stack, name_prefix)]
-    network_ids = {n["Id"] for n in client.api.networks(filters=filters)
-                   if belongs(n.get("Labels"), stack, name_prefix)}
-    network_ids |= {endpoint["NetworkID"] for c in containers
-                    for endpoint in (c["NetworkSettings"].get("Networks") or {}).values()}
+    containers = [
+        client.api.inspect_container(c["Id"])
+        for c in client.api.containers(all=True, filters=filters)
+        if belongs(c.get("Labels"), stack, name_prefix)
+    ]
+    network_ids = {
+        n["Id"] for n in client.api.networks(filters=filters) if belongs(n.get("Labels"), stack, name_prefix)
+    }
+    network_ids |= {
+        endpoint["NetworkID"] for c in containers for endpoint in (c["NetworkSettings"].get("Networks") or {}).values()
+    }
     return containers, [client.api.inspect_network(network_id) for network_id in sorted(network_ids)]
 
 
-def _interfaces(client: docker.DockerClient,
-                containers: Sequence[Mapping[str, Any]]) -> Tuple[Dict[str, str], List[str]]:
+def _interfaces(
+    client: docker.DockerClient, containers: Sequence[Mapping[str, Any]]
+) -> Tuple[Dict[str, str], List[str]]:
     """Each running container's INTERFACES_SCRIPT output, by name; a note for each one that gave none."""
     listings, notes = {}, []
     for facts in containers:
@@ -119,13 +130,16 @@ def ip_addr() -> List[Dict[str, Any]]:
     return json.loads(shown.stdout)
 
 
-def _host_links(read: Callable[[], List[Dict[str, Any]]],
-                bridges: List[str]) -> Tuple[Optional[List[Dict[str, Any]]], List[str]]:
+def _host_links(
+    read: Callable[[], List[Dict[str, Any]]], bridges: List[str]
+) -> Tuple[Optional[List[Dict[str, Any]]], List[str]]:
     try:
         return host_link_facts(read(), bridges), []
     except (OSError, ValueError, subprocess.SubprocessError) as error:
-        return None, [f"this machine's interfaces could not be read with `ip -j addr` ({error}); "
-                      "install iproute2 for the host-side veths"]
+        return None, [
+            f"this machine's interfaces could not be read with `ip -j addr` ({error}); "
+            "install iproute2 for the host-side veths"
+        ]
 
 
 def redis_endpoint(facts: Mapping[str, Any], local: bool) -> Optional[Tuple[str, int]]:
@@ -152,8 +166,9 @@ def redis_password(stack: str, name_prefix: str, environ: Mapping[str, str]) -> 
     if environ.get(PASSWORD_VARIABLE):
         return environ[PASSWORD_VARIABLE], None
     if name_prefix:
-        return None, (f"a deployment with --name-prefix keeps its password in its own Pulumi state: "
-                      f"export {PASSWORD_VARIABLE}")
+        return None, (
+            f"a deployment with --name-prefix keeps its password in its own Pulumi state: export {PASSWORD_VARIABLE}"
+        )
     command = ["pulumi", "stack", "output", "-s", stack, "--show-secrets", "password"]
     try:
         env = toolchain_env()
@@ -168,9 +183,15 @@ def redis_password(stack: str, name_prefix: str, environ: Mapping[str, str]) -> 
 
 def ask_cluster_nodes(endpoint: Tuple[str, int], password: Optional[str]) -> str:
     # No retries inside redis-py: a node that refuses us refuses again, and its backoff took seconds.
-    node = redis.Redis(host=endpoint[0], port=endpoint[1], password=password, retry=Retry(NoBackoff(), 0),
-                       socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS,
-                       decode_responses=True)
+    node = redis.Redis(
+        host=endpoint[0],
+        port=endpoint[1],
+        password=password,
+        retry=Retry(NoBackoff(), 0),
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        decode_responses=True,
+    )
     try:
         return str(node.execute_command("CLUSTER", "NODES"))  # two words: redis-py then leaves the text as is
     finally:
@@ -182,17 +203,27 @@ def _grouped(failures: Mapping[str, List[str]]) -> List[str]:
     return [f"Redis roles not read ({', '.join(names)}): {reason}" for reason, names in failures.items()]
 
 
-def _cluster_nodes(containers: Sequence[Mapping[str, Any]], stack: str, name_prefix: str, local: bool,
-                   environ: Mapping[str, str], sources: "LiveSources") -> Tuple[Dict[str, str], List[str]]:
-    nodes = sorted((c for c in containers if is_redis_node(c) and (c.get("State") or {}).get("Running")),
-                   key=container_name)
+def _cluster_nodes(
+    containers: Sequence[Mapping[str, Any]],
+    stack: str,
+    name_prefix: str,
+    local: bool,
+    environ: Mapping[str, str],
+    sources: "LiveSources",
+) -> Tuple[Dict[str, str], List[str]]:
+    nodes = sorted(
+        (c for c in containers if is_redis_node(c) and (c.get("State") or {}).get("Running")), key=container_name
+    )
     if not nodes:
         return {}, []
     if not local:
         return {}, ["Redis roles not read: the engine is remote, its nodes are not reachable from this machine"]
     password, why_none = sources.password(stack, name_prefix, environ)
-    refused = (f"the nodes ask for a password and none was found: {why_none}" if why_none else
-               f"the nodes refused the password (from ${PASSWORD_VARIABLE} or the stack's output)")
+    refused = (
+        f"the nodes ask for a password and none was found: {why_none}"
+        if why_none
+        else f"the nodes refused the password (from ${PASSWORD_VARIABLE} or the stack's output)"
+    )
     replies: Dict[str, str] = {}
     failures: Dict[str, List[str]] = {}
     for facts in nodes:
@@ -206,8 +237,9 @@ def _cluster_nodes(containers: Sequence[Mapping[str, Any]], stack: str, name_pre
             reason = refused if "auth" in str(error).lower() or "pass" in str(error).lower() else str(error)
             failures.setdefault(reason, []).append(name)
         except redis.RedisError as error:
-            failures.setdefault(f"no answer on their loopback ports or container IPs ({type(error).__name__})",
-                                []).append(name)
+            failures.setdefault(
+                f"no answer on their loopback ports or container IPs ({type(error).__name__})", []
+            ).append(name)
     return replies, _grouped(failures)
 
 
@@ -215,14 +247,16 @@ def _cluster_nodes(containers: Sequence[Mapping[str, Any]], stack: str, name_pre
 class LiveSources:
     """Where the answers come from: the engine, this machine's interfaces, the Redis nodes and the
     password. Tests replace them; the defaults are the live ones."""
+
     connect: Callable[[Mapping[str, str]], Any] = open_engine
     host_addresses: Callable[[], List[Dict[str, Any]]] = ip_addr
     ask_redis: Callable[[Tuple[str, int], Optional[str]], str] = ask_cluster_nodes
     password: Callable[[str, str, Mapping[str, str]], Tuple[Optional[str], Optional[str]]] = redis_password
 
 
-def read_answers(stack: str, name_prefix: str = "", environ: Mapping[str, str] = os.environ,
-                 sources: LiveSources = LiveSources()) -> EngineAnswers:
+def read_answers(
+    stack: str, name_prefix: str = "", environ: Mapping[str, str] = os.environ, sources: LiveSources = LiveSources()
+) -> EngineAnswers:
     """Everything the picture of `stack` needs, from the live engine; TopologyError when there is no
     engine or no such deployment."""
     address, local = engine_location(environ)
@@ -238,12 +272,21 @@ def read_answers(stack: str, name_prefix: str = "", environ: Mapping[str, str] =
             notes += host_notes
         replies, redis_notes = _cluster_nodes(containers, stack, name_prefix, local, environ, sources)
         return EngineAnswers(
-            stack=stack, name_prefix=name_prefix, engine=_engine_facts(client, address, local),
+            stack=stack,
+            name_prefix=name_prefix,
+            engine=_engine_facts(client, address, local),
             containers=tuple(container_facts(c) for c in containers),
-            networks=tuple(network_facts(n) for n in networks), interfaces=listings, host_links=host_links,
-            cluster_nodes=replies, images=_image_tags(client, containers), notes=tuple(notes + redis_notes))
+            networks=tuple(network_facts(n) for n in networks),
+            interfaces=listings,
+            host_links=host_links,
+            cluster_nodes=replies,
+            images=_image_tags(client, containers),
+            notes=tuple(notes + redis_notes),
+        )
     except (DockerException, OSError) as error:  # requests' errors are OSErrors
-        raise TopologyError(f"the engine at {address} failed while reading stack '{stack}' ({error})",
-                            "check `docker info`, then run the command again") from None
+        raise TopologyError(
+            f"the engine at {address} failed while reading stack '{stack}' ({error})",
+            "check `docker info`, then run the command again",
+        ) from None
     finally:
         client.close()

@@ -10,6 +10,7 @@ engine, build one Host per node with `build_host`, and add the overlay networks 
 spanning object on Topology (e.g. `overlays: Tuple[Overlay, ...]`, an Overlay naming the hosts it spans);
 render.py already draws each Host as a box of its own. Overlay networks met today are left out with a note.
 """
+
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -28,6 +29,7 @@ SHORT_ID = 12  # the length of the ids docker prints, and of the br-<id> bridge 
 @dataclass(frozen=True)
 class HostVeth:
     """The host's end of a veth pair, plugged into a bridge."""
+
     name: str
     ifindex: int
     peer_ifindex: Optional[int]  # the container-side ifindex, as `ip link` shows it after @if
@@ -42,6 +44,7 @@ class HostVeth:
 class Interface:
     """A container's interface on one network. The kernel-side fields are None when the container could
     not be asked (not running, or the exec failed)."""
+
     network: str
     ip: str
     prefix_len: int
@@ -94,6 +97,7 @@ class Container:
 @dataclass(frozen=True)
 class Bridge:
     """A bridge network and its Linux bridge on the host (docker0, br-<id>)."""
+
     network: str
     network_id: str
     device: str
@@ -104,6 +108,7 @@ class Bridge:
 @dataclass(frozen=True)
 class HostsLink:
     """A hosts entry in `source` that names `target`: what `--link` wrote, one way only."""
+
     source: str
     target: str
     entry: str
@@ -118,6 +123,7 @@ class Replication:
 @dataclass(frozen=True)
 class SharedNamespace:
     """`--net container:<target>`: `source` is in `target`'s network namespace, with its interfaces."""
+
     source: str
     target: str
 
@@ -165,13 +171,17 @@ def bridge_device(network: Mapping[str, Any]) -> str:
 def endpoint_gateways(containers: Sequence[Mapping[str, Any]]) -> Dict[str, str]:
     """Network id -> the gateway its containers were given. The default bridge's IPAM often names none
     (the engine takes docker0's own address), while every endpoint on it knows it."""
-    endpoints = [endpoint for facts in containers
-                 for endpoint in ((facts.get("NetworkSettings") or {}).get("Networks") or {}).values()]
+    endpoints = [
+        endpoint
+        for facts in containers
+        for endpoint in ((facts.get("NetworkSettings") or {}).get("Networks") or {}).values()
+    ]
     return {e["NetworkID"]: e["Gateway"] for e in endpoints if e.get("NetworkID") and e.get("Gateway")}
 
 
-def bridges_of(networks: Sequence[Mapping[str, Any]],
-               gateways: Mapping[str, str]) -> Tuple[Tuple[Bridge, ...], Tuple[str, ...]]:
+def bridges_of(
+    networks: Sequence[Mapping[str, Any]], gateways: Mapping[str, str]
+) -> Tuple[Tuple[Bridge, ...], Tuple[str, ...]]:
     """The bridge networks as Bridges; a note for every other driver, which the picture does not draw yet.
     `gateways` (endpoint_gateways) fills a gateway the network's IPAM does not name."""
     bridges, notes = [], []
@@ -179,14 +189,22 @@ def bridges_of(networks: Sequence[Mapping[str, Any]],
         if network.get("Driver") in MODE_DRIVERS:
             continue
         if network.get("Driver") != "bridge":
-            notes.append(f"network {network.get('Name')} (driver {network.get('Driver')}) is not drawn: "
-                         "the picture draws bridge networks only")
+            notes.append(
+                f"network {network.get('Name')} (driver {network.get('Driver')}) is not drawn: "
+                "the picture draws bridge networks only"
+            )
             continue
         ipam = (network.get("IPAM") or {}).get("Config") or [{}]
         ipv4 = next((entry for entry in ipam if ":" not in (entry.get("Subnet") or "")), ipam[0])
-        bridges.append(Bridge(network=network.get("Name", ""), network_id=network.get("Id", ""),
-                              device=bridge_device(network), subnet=ipv4.get("Subnet") or "",
-                              gateway=ipv4.get("Gateway") or gateways.get(network.get("Id", ""), "")))
+        bridges.append(
+            Bridge(
+                network=network.get("Name", ""),
+                network_id=network.get("Id", ""),
+                device=bridge_device(network),
+                subnet=ipv4.get("Subnet") or "",
+                gateway=ipv4.get("Gateway") or gateways.get(network.get("Id", ""), ""),
+            )
+        )
     return tuple(bridges), tuple(notes)
 
 
@@ -196,8 +214,14 @@ def published_ports(ports: Optional[Mapping[str, Any]]) -> Tuple[PublishedPort, 
     for container_port, bindings in (ports or {}).items():
         port, _, protocol = container_port.partition("/")
         for binding in bindings or []:
-            found.append(PublishedPort(host_ip=binding.get("HostIp", ""), host_port=int(binding["HostPort"]),
-                                       container_port=int(port), protocol=protocol or "tcp"))
+            found.append(
+                PublishedPort(
+                    host_ip=binding.get("HostIp", ""),
+                    host_port=int(binding["HostPort"]),
+                    container_port=int(port),
+                    protocol=protocol or "tcp",
+                )
+            )
     # IPv6 duplicates of an IPv4 binding say nothing new in a picture.
     seen, unique = set(), []
     for p in sorted(found, key=lambda p: (p.container_port, ":" in p.host_ip, p.host_ip)):
@@ -209,38 +233,54 @@ def published_ports(ports: Optional[Mapping[str, Any]]) -> Tuple[PublishedPort, 
 
 def host_veths(host_links: Optional[Sequence[Mapping[str, Any]]]) -> Dict[int, HostVeth]:
     """The host's interfaces plugged into a bridge, by ifindex."""
-    return {link["ifindex"]: HostVeth(name=link["ifname"], ifindex=link["ifindex"],
-                                      peer_ifindex=link.get("link_index"), bridge=link.get("master"))
-            for link in host_links or [] if link.get("master")}
+    return {
+        link["ifindex"]: HostVeth(
+            name=link["ifname"], ifindex=link["ifindex"], peer_ifindex=link.get("link_index"), bridge=link.get("master")
+        )
+        for link in host_links or []
+        if link.get("master")
+    }
 
 
 def host_detail_missing(answers: EngineAnswers, bridges: Sequence[Bridge]) -> Optional[str]:
     """Why the host side (veths on the bridges) cannot be drawn; None when it can."""
     if not answers.engine.local:
-        return (f"host-side detail not available: the engine at {answers.engine.address} is on another machine, "
-                "whose veths and bridges cannot be read from here")
+        return (
+            f"host-side detail not available: the engine at {answers.engine.address} is on another machine, "
+            "whose veths and bridges cannot be read from here"
+        )
     if answers.host_links is None:
         return "host-side detail not available: this machine's interfaces could not be read (`ip -j addr`)"
     devices = {link.get("ifname") for link in answers.host_links}
     if bridges and not any(bridge.device in devices for bridge in bridges):
-        return ("host-side detail not available: the engine's bridges are not in this machine's network namespace "
-                "(an engine in a VM, such as Docker Desktop's, or a rootless one)")
+        return (
+            "host-side detail not available: the engine's bridges are not in this machine's network namespace "
+            "(an engine in a VM, such as Docker Desktop's, or a rootless one)"
+        )
     return None
 
 
-def interfaces_of(facts: Mapping[str, Any], listing: Optional[str],
-                  veths: Mapping[int, HostVeth]) -> Tuple[Interface, ...]:
+def interfaces_of(
+    facts: Mapping[str, Any], listing: Optional[str], veths: Mapping[int, HostVeth]
+) -> Tuple[Interface, ...]:
     """One Interface per network the container is on, named and paired where the kernel told us."""
     by_mac = {entry.mac: entry for entry in parse_interfaces(listing or "")}
     interfaces = []
     for network, endpoint in sorted(((facts.get("NetworkSettings") or {}).get("Networks") or {}).items()):
         mac = (endpoint.get("MacAddress") or "").lower()
         entry = by_mac.get(mac) if mac else None
-        interfaces.append(Interface(
-            network=network, ip=endpoint.get("IPAddress") or "", prefix_len=endpoint.get("IPPrefixLen") or 0,
-            mac=mac, name=entry.name if entry else None, ifindex=entry.ifindex if entry else None,
-            peer_ifindex=entry.iflink if entry else None,
-            host_veth=veths.get(entry.iflink) if entry else None))
+        interfaces.append(
+            Interface(
+                network=network,
+                ip=endpoint.get("IPAddress") or "",
+                prefix_len=endpoint.get("IPPrefixLen") or 0,
+                mac=mac,
+                name=entry.name if entry else None,
+                ifindex=entry.ifindex if entry else None,
+                peer_ifindex=entry.iflink if entry else None,
+                host_veth=veths.get(entry.iflink) if entry else None,
+            )
+        )
     return tuple(sorted(interfaces, key=lambda i: (i.name is None, i.name or "", i.network)))
 
 
@@ -284,20 +324,30 @@ def network_mode_kind(network_mode: Optional[str]) -> str:
     return mode if mode in ("none", "host") else ""
 
 
-def build_container(facts: Mapping[str, Any], answers: EngineAnswers, veths: Mapping[int, HostVeth],
-                    roles: Mapping[str, RedisRole], names_by_id: Mapping[str, str]) -> Container:
+def build_container(
+    facts: Mapping[str, Any],
+    answers: EngineAnswers,
+    veths: Mapping[int, HostVeth],
+    roles: Mapping[str, RedisRole],
+    names_by_id: Mapping[str, str],
+) -> Container:
     name = container_name(facts)
     state = facts.get("State") or {}
     image = str((facts.get("Config") or {}).get("Image", ""))
     network_mode = str((facts.get("HostConfig") or {}).get("NetworkMode") or "")
     mode = network_mode_kind(network_mode)
-    joined = network_mode[len(CONTAINER_MODE):] if mode == "container" else ""
+    joined = network_mode[len(CONTAINER_MODE) :] if mode == "container" else ""
     return Container(
-        name=name, id=str(facts.get("Id", "")), image=answers.images.get(image, image),
+        name=name,
+        id=str(facts.get("Id", "")),
+        image=answers.images.get(image, image),
         status=str(state.get("Status") or ("running" if state.get("Running") else "unknown")),
         interfaces=() if mode else interfaces_of(facts, answers.interfaces.get(name), veths),
-        ports=published_ports((facts.get("NetworkSettings") or {}).get("Ports")), role=roles.get(name),
-        mode=mode, shares_with=names_by_id.get(joined, joined[:SHORT_ID]) if joined else None)
+        ports=published_ports((facts.get("NetworkSettings") or {}).get("Ports")),
+        role=roles.get(name),
+        mode=mode,
+        shares_with=names_by_id.get(joined, joined[:SHORT_ID]) if joined else None,
+    )
 
 
 def build_host(answers: EngineAnswers, roles: Mapping[str, RedisRole]) -> Tuple[Host, Tuple[str, ...]]:
@@ -306,10 +356,20 @@ def build_host(answers: EngineAnswers, roles: Mapping[str, RedisRole]) -> Tuple[
     missing = host_detail_missing(answers, bridges)
     veths = {} if missing else host_veths(answers.host_links)
     names_by_id = {str(f.get("Id", "")): container_name(f) for f in answers.containers}
-    containers = tuple(sorted((build_container(f, answers, veths, roles, names_by_id) for f in answers.containers),
-                              key=lambda c: c.name))
-    host = Host(name=answers.engine.host_name, engine=answers.engine.address, version=answers.engine.version,
-                local=answers.engine.local, bridges=bridges, containers=containers, host_detail_missing=missing)
+    containers = tuple(
+        sorted(
+            (build_container(f, answers, veths, roles, names_by_id) for f in answers.containers), key=lambda c: c.name
+        )
+    )
+    host = Host(
+        name=answers.engine.host_name,
+        engine=answers.engine.address,
+        version=answers.engine.version,
+        local=answers.engine.local,
+        bridges=bridges,
+        containers=containers,
+        host_detail_missing=missing,
+    )
     return host, notes
 
 
@@ -317,9 +377,12 @@ def build_topology(answers: EngineAnswers) -> Topology:
     roles = roles_from_cluster_nodes(answers.cluster_nodes)
     host, notes = build_host(answers, roles)
     names = {c.name for c in host.containers}
-    return Topology(stack=answers.stack, name_prefix=answers.name_prefix, hosts=(host,),
-                    links=hosts_links(host.containers, answers.containers),
-                    replications=tuple(Replication(r, m) for r, m in replications_of(roles)),
-                    notes=answers.notes + notes,
-                    namespaces=tuple(SharedNamespace(c.name, c.shares_with) for c in host.containers
-                                     if c.shares_with in names))
+    return Topology(
+        stack=answers.stack,
+        name_prefix=answers.name_prefix,
+        hosts=(host,),
+        links=hosts_links(host.containers, answers.containers),
+        replications=tuple(Replication(r, m) for r, m in replications_of(roles)),
+        notes=answers.notes + notes,
+        namespaces=tuple(SharedNamespace(c.name, c.shares_with) for c in host.containers if c.shares_with in names),
+    )

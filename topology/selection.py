@@ -4,6 +4,7 @@ Everything the project creates carries the project and stack labels (components/
 deployment has no name-prefix label; a test or benchmark run's carries its prefix. The default bridge
 (docker0) carries no label at all: it belongs to a picture when one of the stack's containers is on it.
 """
+
 from typing import Dict, List, Mapping, Optional
 
 from components.labels import NAME_PREFIX_LABEL, PROJECT_LABEL, PROJECT_VALUE, STACK_LABEL
@@ -18,8 +19,11 @@ def label_filters(stack: str) -> Dict[str, List[str]]:
 def belongs(labels: Optional[Mapping[str, str]], stack: str, name_prefix: str) -> bool:
     """The object is the project's, of `stack`, deployed with exactly `name_prefix` ('' for none)."""
     labels = labels or {}
-    return (labels.get(PROJECT_LABEL) == PROJECT_VALUE and labels.get(STACK_LABEL) == stack
-            and labels.get(NAME_PREFIX_LABEL, "") == name_prefix)
+    return (
+        labels.get(PROJECT_LABEL) == PROJECT_VALUE
+        and labels.get(STACK_LABEL) == stack
+        and labels.get(NAME_PREFIX_LABEL, "") == name_prefix
+    )
 
 
 def deployment_name(labels: Optional[Mapping[str, str]]) -> Optional[str]:

@@ -14,6 +14,7 @@ DOCKER_TLS_VERIFY is set.
 Paths carry no API version: an engine answers those with its own, current version, and the fields used
 here are the same in every version since 1.24 (Docker 29 refuses clients older than 1.44).
 """
+
 import http.client
 import json
 import os
@@ -76,20 +77,30 @@ def engine_address(environ: Mapping[str, str] = os.environ) -> EngineAddress:
         return EngineAddress(url=url, unix_path=parts.path)
     if parts.scheme in ("tcp", "http", "https") and parts.hostname:
         wants_tls = parts.scheme == "https" or any(
-            _is_set(environ, name) for name in ("DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH"))
-        tls = TlsSettings(cert_dir=environ.get("DOCKER_CERT_PATH") or os.path.expanduser("~/.docker"),
-                          verify=_is_set(environ, "DOCKER_TLS_VERIFY")) if wants_tls else None
+            _is_set(environ, name) for name in ("DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH")
+        )
+        tls = (
+            TlsSettings(
+                cert_dir=environ.get("DOCKER_CERT_PATH") or os.path.expanduser("~/.docker"),
+                verify=_is_set(environ, "DOCKER_TLS_VERIFY"),
+            )
+            if wants_tls
+            else None
+        )
         try:
             port = parts.port or (2376 if tls else 2375)
         except ValueError:
             port = 0
         if port:
             return EngineAddress(url=url, host=parts.hostname, port=port, tls=tls)
-    raise ConfigError(HOST_VARIABLE, f"{url!r} is not an engine address the project's own providers can use "
-                                     "(they speak to unix:// sockets and tcp:// addresses)",
-                      "export DOCKER_HOST=unix:///var/run/docker.sock (or the engine's tcp://host:port); for an "
-                      "engine reached over ssh, forward its socket (ssh -nNT -L /tmp/docker.sock:/var/run/"
-                      "docker.sock user@host) and export DOCKER_HOST=unix:///tmp/docker.sock")
+    raise ConfigError(
+        HOST_VARIABLE,
+        f"{url!r} is not an engine address the project's own providers can use "
+        "(they speak to unix:// sockets and tcp:// addresses)",
+        "export DOCKER_HOST=unix:///var/run/docker.sock (or the engine's tcp://host:port); for an "
+        "engine reached over ssh, forward its socket (ssh -nNT -L /tmp/docker.sock:/var/run/"
+        "docker.sock user@host) and export DOCKER_HOST=unix:///tmp/docker.sock",
+    )
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -146,8 +157,9 @@ class EngineClient:
         if address.unix_path is not None:
             return _UnixConnection(address.unix_path, self.timeout)
         if address.tls is not None:
-            return http.client.HTTPSConnection(address.host, address.port, timeout=self.timeout,
-                                               context=tls_context(address.tls))
+            return http.client.HTTPSConnection(
+                address.host, address.port, timeout=self.timeout, context=tls_context(address.tls)
+            )
         return http.client.HTTPConnection(address.host, address.port, timeout=self.timeout)
 
     def call(self, method: str, path: str, body: Optional[Mapping[str, Any]] = None) -> Any:
@@ -162,7 +174,8 @@ class EngineClient:
         except (OSError, http.client.HTTPException) as error:
             raise EngineUnreachable(
                 f"no answer from the Docker engine at {self.address.url} ({error or type(error).__name__}). "
-                f"Fix: start the engine (dockerd), or point {HOST_VARIABLE} at it") from None
+                f"Fix: start the engine (dockerd), or point {HOST_VARIABLE} at it"
+            ) from None
         finally:
             connection.close()
         if response.status >= 400:
@@ -176,15 +189,34 @@ class EngineClient:
     def network(self, name_or_id: str) -> Dict[str, Any]:
         return self.call("GET", f"/networks/{_ref(name_or_id)}")
 
-    def create_network(self, name: str, *, driver: str, subnet: str, gateway: Optional[str] = None,
-                       ip_range: Optional[str] = None, labels: Optional[Mapping[str, str]] = None) -> str:
+    def create_network(
+        self,
+        name: str,
+        *,
+        driver: str,
+        subnet: str,
+        gateway: Optional[str] = None,
+        ip_range: Optional[str] = None,
+        labels: Optional[Mapping[str, str]] = None,
+    ) -> str:
         """The new network's ID."""
-        pool = {"Subnet": subnet, **({"Gateway": gateway} if gateway else {}),
-                **({"IPRange": ip_range} if ip_range else {})}
+        pool = {
+            "Subnet": subnet,
+            **({"Gateway": gateway} if gateway else {}),
+            **({"IPRange": ip_range} if ip_range else {}),
+        }
         # CheckDuplicate: engines before API 1.44 otherwise create a second network of the same name.
-        created = self.call("POST", "/networks/create", {
-            "Name": name, "Driver": driver, "CheckDuplicate": True, "Labels": dict(labels or {}),
-            "IPAM": {"Driver": "default", "Config": [pool]}})
+        created = self.call(
+            "POST",
+            "/networks/create",
+            {
+                "Name": name,
+                "Driver": driver,
+                "CheckDuplicate": True,
+                "Labels": dict(labels or {}),
+                "IPAM": {"Driver": "default", "Config": [pool]},
+            },
+        )
         return str(created["Id"])
 
     def remove_network(self, name_or_id: str) -> None:
@@ -193,8 +225,9 @@ class EngineClient:
     def container(self, name_or_id: str) -> Dict[str, Any]:
         return self.call("GET", f"/containers/{_ref(name_or_id)}/json")
 
-    def connect(self, network: str, container: str, ipv4_address: Optional[str] = None,
-                aliases: Sequence[str] = ()) -> None:
+    def connect(
+        self, network: str, container: str, ipv4_address: Optional[str] = None, aliases: Sequence[str] = ()
+    ) -> None:
         endpoint: Dict[str, Any] = {}
         if ipv4_address:
             endpoint["IPAMConfig"] = {"IPv4Address": ipv4_address}

@@ -3,14 +3,15 @@
 Read before anything is created, so a subnet that would collide fails `pulumi preview` with a clear
 error instead of an engine error half-way through `pulumi up`.
 """
+
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Callable, List, Mapping, Optional, Protocol, Tuple
 
-from components.network.addressing import ipv4_pools, overlaps
 from components.engine.client import EngineClient
 from components.errors import ConfigError
 from components.labels import PROJECT_LABEL, STACK_LABEL
+from components.network.addressing import ipv4_pools, overlaps
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,9 @@ class LiveInventory:
     RedisCluster and its BridgeNetwork share it), so they all see the same answer.
     """
 
-    def __init__(self, route_file: str = "/proc/net/route",
-                 client_factory: Callable[[], EngineClient] = EngineClient) -> None:
+    def __init__(
+        self, route_file: str = "/proc/net/route", client_factory: Callable[[], EngineClient] = EngineClient
+    ) -> None:
         self._route_file = route_file
         self._client_factory = client_factory
         self._networks: Optional[List[EngineNetwork]] = None
@@ -74,8 +76,11 @@ class LiveInventory:
         found = []
         for attrs in self._client_factory().networks():
             subnets = [subnet for subnet, _ in ipv4_pools((attrs.get("IPAM") or {}).get("Config"))]
-            found.append(EngineNetwork(name=attrs["Name"], id=attrs["Id"],
-                                       subnets=tuple(subnets), labels=attrs.get("Labels") or {}))
+            found.append(
+                EngineNetwork(
+                    name=attrs["Name"], id=attrs["Id"], subnets=tuple(subnets), labels=attrs.get("Labels") or {}
+                )
+            )
         return found
 
     def host_routes(self) -> List[HostRoute]:
@@ -102,12 +107,16 @@ def inventory_or_default(given: Optional[NetworkInventory]) -> NetworkInventory:
 
 def _is_own(network: EngineNetwork, name: str, stack: Optional[str]) -> bool:
     """The network this stack itself created on an earlier `up` (re-running must not fail)."""
-    return (network.name == name and network.labels.get(PROJECT_LABEL) is not None
-            and (stack is None or network.labels.get(STACK_LABEL) in (None, stack)))
+    return (
+        network.name == name
+        and network.labels.get(PROJECT_LABEL) is not None
+        and (stack is None or network.labels.get(STACK_LABEL) in (None, stack))
+    )
 
 
-def check_subnet_is_free(setting: str, name: str, subnet: ipaddress.IPv4Network,
-                         inventory: NetworkInventory, stack: Optional[str] = None) -> None:
+def check_subnet_is_free(
+    setting: str, name: str, subnet: ipaddress.IPv4Network, inventory: NetworkInventory, stack: Optional[str] = None
+) -> None:
     """Raise ConfigError if `subnet` collides with another engine network or a host route."""
     networks = inventory.engine_networks()
     own_bridges = set()
@@ -116,19 +125,27 @@ def check_subnet_is_free(setting: str, name: str, subnet: ipaddress.IPv4Network,
             own_bridges.add("br-" + network.id[:12])
             continue
         if network.name == name:
-            raise ConfigError(setting.rsplit(".", 1)[0] + ".name" if "." in setting else "name",
-                              f"an engine network named '{name}' already exists and was not created "
-                              "by this project",
-                              f"remove it (docker network rm {name}) or choose another network name")
+            raise ConfigError(
+                setting.rsplit(".", 1)[0] + ".name" if "." in setting else "name",
+                f"an engine network named '{name}' already exists and was not created by this project",
+                f"remove it (docker network rm {name}) or choose another network name",
+            )
         clash = overlaps(subnet, [(network.name, s) for s in network.subnets])
         if clash:
             other_name, other = clash[0]
-            raise ConfigError(setting, f"{subnet} overlaps the engine network '{other_name}' ({other})",
-                              "choose a subnet that no existing network uses, e.g. another 10.x.y.0/24")
-    routes = [(f"host route via {r.device}", r.destination) for r in inventory.host_routes()
-              if r.device not in own_bridges]
+            raise ConfigError(
+                setting,
+                f"{subnet} overlaps the engine network '{other_name}' ({other})",
+                "choose a subnet that no existing network uses, e.g. another 10.x.y.0/24",
+            )
+    routes = [
+        (f"host route via {r.device}", r.destination) for r in inventory.host_routes() if r.device not in own_bridges
+    ]
     clash = overlaps(subnet, routes)
     if clash:
         where, other = clash[0]
-        raise ConfigError(setting, f"{subnet} overlaps {other} ({where}); containers could not reach "
-                          "those hosts", "choose a subnet that no host route covers")
+        raise ConfigError(
+            setting,
+            f"{subnet} overlaps {other} ({where}); containers could not reach those hosts",
+            "choose a subnet that no host route covers",
+        )

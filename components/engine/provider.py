@@ -4,6 +4,7 @@ Pulumi pickles a provider into the state, so it holds nothing but code: each cal
 client (which reads DOCKER_HOST then) and the client keeps no connection. Tests replace `_client` with a
 fake engine.
 """
+
 from pulumi.dynamic import ResourceProvider
 
 from components.engine.client import EngineClient

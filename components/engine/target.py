@@ -5,6 +5,7 @@ The project's own providers and checks (DockerNetwork, NetworkConnection, the Re
 subnet check) read DOCKER_HOST only (see client.py). A `docker:host` that DOCKER_HOST does not match
 would create the network on one engine and the containers on another.
 """
+
 from typing import Mapping, Optional
 
 from components.engine.client import HOST_VARIABLE, EngineAddress, engine_address
@@ -22,10 +23,16 @@ def require_one_engine(docker_host_setting: Optional[str], environ: Mapping[str,
         return address
     try:
         engine_address({HOST_VARIABLE: docker_host_setting})
-        fix = (f"remove it (pulumi config rm {SETTING}) and export DOCKER_HOST={docker_host_setting} before "
-               "running pulumi, so every part of the stack talks to the same engine")
+        fix = (
+            f"remove it (pulumi config rm {SETTING}) and export DOCKER_HOST={docker_host_setting} before "
+            "running pulumi, so every part of the stack talks to the same engine"
+        )
     except ConfigError as unusable:  # exporting it would not do: say what would
         fix = f"remove it (pulumi config rm {SETTING}); then {unusable.fix}"
-    raise ConfigError(SETTING, f"it is {docker_host_setting!r} but DOCKER_HOST is "
-                               f"{repr(docker_host_env) if docker_host_env else 'not set'}, and the project's "
-                               "own providers reach the engine through DOCKER_HOST", fix)
+    raise ConfigError(
+        SETTING,
+        f"it is {docker_host_setting!r} but DOCKER_HOST is "
+        f"{repr(docker_host_env) if docker_host_env else 'not set'}, and the project's "
+        "own providers reach the engine through DOCKER_HOST",
+        fix,
+    )

@@ -4,6 +4,7 @@ Kept apart from images.py, which declares the image resources with pulumi_docker
 import these names, and the Redis providers import the settings in the dynamic-provider host, where
 loading pulumi_docker would only add to the time every `pulumi up` waits for that host's first answer.
 """
+
 from components.errors import ConfigError
 
 # The public images stay the defaults; scripts/select_images.sh and the tests switch a stack to the
@@ -17,8 +18,17 @@ _ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789._-/:@")
 
 def validate_image_name(setting: str, name: object) -> str:
     """A Docker image reference such as `redis:7.4` or `docker-networking/redis:local`."""
-    if not isinstance(name, str) or not name or name != name.strip() or not set(name) <= _ALLOWED \
-            or name.startswith(("-", ".", "/", ":")) or name.endswith((":", "/", "@")):
-        raise ConfigError(setting, f"{name!r} is not a valid image reference",
-                          "use a lowercase name with an optional tag, e.g. redis:7.4")
+    if (
+        not isinstance(name, str)
+        or not name
+        or name != name.strip()
+        or not set(name) <= _ALLOWED
+        or name.startswith(("-", ".", "/", ":"))
+        or name.endswith((":", "/", "@"))
+    ):
+        raise ConfigError(
+            setting,
+            f"{name!r} is not a valid image reference",
+            "use a lowercase name with an optional tag, e.g. redis:7.4",
+        )
     return name

@@ -1,4 +1,5 @@
 """BridgeNetwork, a user-defined bridge network; and look_up_default_bridge, the engine's docker0 looked up."""
+
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -7,13 +8,19 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 import pulumi
 import pulumi_docker as docker
 
-from components.network.addressing import (default_gateway, ipv4_pools, parse_ip, parse_subnet, public_subnet_warning,
-                                           require_in_subnet)
-from components.errors import ConfigError
 from components.engine.inventory import NetworkInventory, check_subnet_is_free, inventory_or_default
+from components.errors import ConfigError
 from components.labels import project_labels
-from components.network.ref import DEFAULT_BRIDGE_NAME, NetworkRef
+from components.network.addressing import (
+    default_gateway,
+    ipv4_pools,
+    parse_ip,
+    parse_subnet,
+    public_subnet_warning,
+    require_in_subnet,
+)
 from components.network.provider import DockerNetwork, DockerNetworkArgs
+from components.network.ref import DEFAULT_BRIDGE_NAME, NetworkRef
 
 # The engine's own rule for network names (docker network create rejects anything else).
 _NETWORK_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
@@ -31,6 +38,7 @@ class BridgeNetworkArgs:
     this host's routes (components.engine.inventory.default_inventory). It says how to check, not what to
     deploy, so two args that differ only in it are equal and it is not printed.
     """
+
     name: str
     subnet: str
     gateway: Optional[str] = None
@@ -51,11 +59,17 @@ class ValidatedBridge:
 def validate_bridge(args: BridgeNetworkArgs) -> ValidatedBridge:
     """Pure checks of the network's own settings (no engine)."""
     if not isinstance(args.name, str) or not _NETWORK_NAME.match(args.name):
-        raise ConfigError(f"{args.setting}.name", f"{args.name!r} is not a valid network name",
-                          "start with a letter or digit, then use letters, digits, '-', '_' or '.'")
+        raise ConfigError(
+            f"{args.setting}.name",
+            f"{args.name!r} is not a valid network name",
+            "start with a letter or digit, then use letters, digits, '-', '_' or '.'",
+        )
     if args.name in _BUILT_IN_NETWORKS:
-        raise ConfigError(f"{args.setting}.name", f"'{args.name}' is one of the engine's built-in networks",
-                          "choose another name; use look_up_default_bridge() to use docker0")
+        raise ConfigError(
+            f"{args.setting}.name",
+            f"'{args.name}' is one of the engine's built-in networks",
+            "choose another name; use look_up_default_bridge() to use docker0",
+        )
     subnet = parse_subnet(f"{args.setting}.subnet", args.subnet)
     if args.gateway is None:
         gateway = default_gateway(subnet)
@@ -63,15 +77,18 @@ def validate_bridge(args: BridgeNetworkArgs) -> ValidatedBridge:
         gateway = parse_ip(f"{args.setting}.gateway", args.gateway)
         require_in_subnet(f"{args.setting}.gateway", gateway, subnet)
         if gateway in (subnet.network_address, subnet.broadcast_address):
-            raise ConfigError(f"{args.setting}.gateway",
-                              f"{gateway} is the network or broadcast address of {subnet}",
-                              f"use a host address such as {default_gateway(subnet)}")
+            raise ConfigError(
+                f"{args.setting}.gateway",
+                f"{gateway} is the network or broadcast address of {subnet}",
+                f"use a host address such as {default_gateway(subnet)}",
+            )
     ip_range = None
     if args.ip_range is not None:
         ip_range = parse_subnet(f"{args.setting}.ipRange", args.ip_range)
         if not ip_range.subnet_of(subnet):
-            raise ConfigError(f"{args.setting}.ipRange", f"{ip_range} is not inside {subnet}",
-                              f"pick a range inside {subnet}")
+            raise ConfigError(
+                f"{args.setting}.ipRange", f"{ip_range} is not inside {subnet}", f"pick a range inside {subnet}"
+            )
     return ValidatedBridge(name=args.name, subnet=subnet, gateway=gateway, ip_range=ip_range)
 
 
@@ -100,14 +117,16 @@ class BridgeNetwork(pulumi.ComponentResource):
     settings: ValidatedBridge  # the checked settings: plain values, known at preview
     resource: DockerNetwork
 
-    def __init__(self, resource_name: str, args: BridgeNetworkArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, resource_name: str, args: BridgeNetworkArgs, opts: Optional[pulumi.ResourceOptions] = None
+    ) -> None:
         args = _require(args)
         settings = validate_bridge(args)
         warning = public_subnet_warning(f"{args.setting}.subnet", settings.subnet)
         stack = pulumi.get_stack()
-        check_subnet_is_free(f"{args.setting}.subnet", settings.name, settings.subnet,
-                             inventory_or_default(args.inventory), stack)
+        check_subnet_is_free(
+            f"{args.setting}.subnet", settings.name, settings.subnet, inventory_or_default(args.inventory), stack
+        )
         super().__init__(TYPE_TOKEN, resource_name, None, opts)
         self.settings = settings
         if warning:
@@ -115,8 +134,13 @@ class BridgeNetwork(pulumi.ComponentResource):
         labels = project_labels(stack=stack, component="BridgeNetwork", extra=args.labels)
         self.resource = DockerNetwork(
             resource_name,
-            DockerNetworkArgs(name=settings.name, subnet=str(settings.subnet), gateway=str(settings.gateway),
-                              ip_range=str(settings.ip_range) if settings.ip_range else None, labels=labels),
+            DockerNetworkArgs(
+                name=settings.name,
+                subnet=str(settings.subnet),
+                gateway=str(settings.gateway),
+                ip_range=str(settings.ip_range) if settings.ip_range else None,
+                labels=labels,
+            ),
             # Stacks deployed before this resource existed hold a pulumi-docker Network under this name.
             opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(type_=PULUMI_DOCKER_NETWORK)]),
         )
@@ -124,13 +148,13 @@ class BridgeNetwork(pulumi.ComponentResource):
         self.network_id = self.resource.id
         self.subnet = pulumi.Output.from_input(str(settings.subnet))
         self.gateway = pulumi.Output.from_input(str(settings.gateway))
-        self.register_outputs({"name": self.name, "network_id": self.network_id,
-                               "subnet": self.subnet, "gateway": self.gateway})
+        self.register_outputs(
+            {"name": self.name, "network_id": self.network_id, "subnet": self.subnet, "gateway": self.gateway}
+        )
 
     def ref(self) -> NetworkRef:
         """What a container needs to join this network (and to check a static IP against it)."""
-        return NetworkRef(name=self.name, user_defined=True,
-                          subnet=self.settings.subnet, gateway=self.settings.gateway)
+        return NetworkRef(name=self.name, user_defined=True, subnet=self.settings.subnet, gateway=self.settings.gateway)
 
 
 @dataclass(frozen=True)
@@ -152,13 +176,19 @@ def look_up_default_bridge(opts: Optional[pulumi.InvokeOutputOptions] = None) ->
     reads it: nothing is registered and a stack's state holds nothing of it."""
     found = docker.get_network_output(name=DEFAULT_BRIDGE_NAME, opts=opts)
     addressing = found.ipam_configs.apply(default_bridge_addressing)
-    return DefaultBridge(name=found.name, network_id=found.id,
-                         subnet=addressing.apply(lambda pair: pair[0]),
-                         gateway=addressing.apply(lambda pair: pair[1]))
+    return DefaultBridge(
+        name=found.name,
+        network_id=found.id,
+        subnet=addressing.apply(lambda pair: pair[0]),
+        gateway=addressing.apply(lambda pair: pair[1]),
+    )
 
 
 def _require(args: Optional[BridgeNetworkArgs]) -> BridgeNetworkArgs:
     if args is None:
-        raise ConfigError("network", "no network settings were given",
-                          "pass BridgeNetworkArgs, or use look_up_default_bridge() for docker0")
+        raise ConfigError(
+            "network",
+            "no network settings were given",
+            "pass BridgeNetworkArgs, or use look_up_default_bridge() for docker0",
+        )
     return args

@@ -4,6 +4,7 @@ pulumi-docker replaces a container whenever its list of networks changes, but th
 is that a running container joins a second network without a restart. This dynamic provider connects
 and disconnects through the engine API (components.engine.client) and leaves the container otherwise untouched.
 """
+
 import ipaddress
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Sequence, Tuple
@@ -48,7 +49,8 @@ class NetworkConnectionProvider(EngineProvider):
             raise RuntimeError(
                 f"container {container_name(container)} is already connected to network "
                 f"{network['Name']}, not by this stack: disconnect it first "
-                f"(docker network disconnect {network['Name']} {container_name(container)})")
+                f"(docker network disconnect {network['Name']} {container_name(container)})"
+            )
         outs = self._connect(client, props, container["Id"], network["Id"])
         return CreateResult(attachment_id(outs["container_id"], outs["network_id"]), outs)
 
@@ -74,8 +76,7 @@ class NetworkConnectionProvider(EngineProvider):
             changed.append("ipv4_address")  # drift found by a refresh: reconnect with the asked address
         # Delete first: a replacement that names the same container and network in another way
         # (a name instead of an ID) must not connect twice and then disconnect the new attachment.
-        return DiffResult(changes=bool(replaces or changed), replaces=replaces,
-                          delete_before_replace=True)
+        return DiffResult(changes=bool(replaces or changed), replaces=replaces, delete_before_replace=True)
 
     def update(self, id_: str, _olds: Dict[str, Any], news: Dict[str, Any]) -> UpdateResult:
         """Same container and network, other settings: the engine can only disconnect and reconnect."""
@@ -88,16 +89,23 @@ class NetworkConnectionProvider(EngineProvider):
         container_id, network_id = split_attachment_id(id_)
         self._disconnect(self._client(), container_id, network_id)
 
-    def _connect(self, client: EngineClient, props: Dict[str, Any], container_id: str,
-                 network_id: str) -> Dict[str, Any]:
-        client.connect(network_id, container_id, ipv4_address=props.get("ipv4_address") or None,
-                       aliases=list(props.get("aliases") or []))
+    def _connect(
+        self, client: EngineClient, props: Dict[str, Any], container_id: str, network_id: str
+    ) -> Dict[str, Any]:
+        client.connect(
+            network_id,
+            container_id,
+            ipv4_address=props.get("ipv4_address") or None,
+            aliases=list(props.get("aliases") or []),
+        )
         container = client.container(container_id)
         network = client.network(network_id)
         endpoint = find_endpoint(container, network["Id"])
         if endpoint is None:
-            raise RuntimeError(f"the engine accepted the connection of {container_name(container)} "
-                               f"to {network['Name']} but does not show it")
+            raise RuntimeError(
+                f"the engine accepted the connection of {container_name(container)} "
+                f"to {network['Name']} but does not show it"
+            )
         return attachment_outputs(props, container, network, endpoint)
 
     def _disconnect(self, client: EngineClient, container_id: str, network_id: str) -> None:
@@ -136,13 +144,19 @@ def find_endpoint(container: Dict[str, Any], network_id: str) -> Optional[Dict[s
     return None
 
 
-def attachment_outputs(props: Dict[str, Any], container: Dict[str, Any], network: Dict[str, Any],
-                       endpoint: Dict[str, Any]) -> Dict[str, Any]:
+def attachment_outputs(
+    props: Dict[str, Any], container: Dict[str, Any], network: Dict[str, Any], endpoint: Dict[str, Any]
+) -> Dict[str, Any]:
     """The inputs as given plus what the engine reports about the attachment."""
     outs = {key: props.get(key) for key in IDENTITY_KEYS + SETTING_KEYS}
-    outs.update(container_id=container["Id"], container_name=container_name(container),
-                network_id=network["Id"], network_name=network["Name"],
-                ip_address=endpoint.get("IPAddress") or "", mac_address=endpoint.get("MacAddress") or "")
+    outs.update(
+        container_id=container["Id"],
+        container_name=container_name(container),
+        network_id=network["Id"],
+        network_name=network["Name"],
+        ip_address=endpoint.get("IPAddress") or "",
+        mac_address=endpoint.get("MacAddress") or "",
+    )
     return outs
 
 
@@ -158,6 +172,7 @@ class NetworkConnectionArgs:
     """`container` and `network`: a name or an ID. Pass the container resource's `id`, so a replaced
     container is connected again; `ipv4_address` and `aliases` are optional, as with
     `docker network connect --ip ... --alias ...`."""
+
     container: pulumi.Input[str]
     network: pulumi.Input[str]
     ipv4_address: Optional[pulumi.Input[str]] = None
@@ -174,9 +189,14 @@ class NetworkConnection(pulumi.dynamic.Resource, module="docker-networking", nam
     ip_address: pulumi.Output[str]
     mac_address: pulumi.Output[str]
 
-    def __init__(self, resource_name: str, args: NetworkConnectionArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        props: Dict[str, Any] = {"container": args.container, "network": args.network,
-                                 "ipv4_address": args.ipv4_address, "aliases": list(args.aliases)}
+    def __init__(
+        self, resource_name: str, args: NetworkConnectionArgs, opts: Optional[pulumi.ResourceOptions] = None
+    ) -> None:
+        props: Dict[str, Any] = {
+            "container": args.container,
+            "network": args.network,
+            "ipv4_address": args.ipv4_address,
+            "aliases": list(args.aliases),
+        }
         props.update({key: None for key in OUTPUT_KEYS})
         super().__init__(NetworkConnectionProvider(), resource_name, props, opts)

@@ -9,6 +9,7 @@ answered.
 An engine network cannot be changed in place, so any change of its settings is a replacement, old one
 first (the name is fixed).
 """
+
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -38,14 +39,20 @@ class DockerNetworkProvider(EngineProvider):
     def create(self, props: Dict[str, Any]) -> CreateResult:
         client = self._client()
         try:
-            network_id = client.create_network(props["name"], driver=props.get("driver") or "bridge",
-                                               subnet=props["subnet"], gateway=props.get("gateway") or None,
-                                               ip_range=props.get("ip_range") or None,
-                                               labels=props.get("labels") or {})
+            network_id = client.create_network(
+                props["name"],
+                driver=props.get("driver") or "bridge",
+                subnet=props["subnet"],
+                gateway=props.get("gateway") or None,
+                ip_range=props.get("ip_range") or None,
+                labels=props.get("labels") or {},
+            )
         except EngineError as error:
-            raise RuntimeError(f"the engine refused to create network {props['name']!r}: {error.message}. "
-                               f"If a network of that name exists and is not this stack's, remove it "
-                               f"(docker network rm {props['name']}) or choose another network name") from None
+            raise RuntimeError(
+                f"the engine refused to create network {props['name']!r}: {error.message}. "
+                f"If a network of that name exists and is not this stack's, remove it "
+                f"(docker network rm {props['name']}) or choose another network name"
+            ) from None
         network = client.network(network_id)
         return CreateResult(network["Id"], network_outputs(network))
 
@@ -76,7 +83,8 @@ class DockerNetworkProvider(EngineProvider):
             raise RuntimeError(
                 f"network {name} still has containers attached that this stack did not remove: "
                 f"{', '.join(attached)}. Disconnect or remove them "
-                f"(docker network disconnect {name} {attached[0]}), then run the command again") from None
+                f"(docker network disconnect {name} {attached[0]}), then run the command again"
+            ) from None
 
 
 def attached_containers(client: EngineClient, network_id: str) -> List[str]:
@@ -91,9 +99,14 @@ def network_outputs(network: Mapping[str, Any]) -> Dict[str, Any]:
     """The settings as the engine reports them (the first IPv4 pool of its IPAM config)."""
     pools = ipv4_pools((network.get("IPAM") or {}).get("Config"))
     pool: Mapping[str, Any] = pools[0][1] if pools else {}
-    return {"name": network.get("Name", ""), "driver": network.get("Driver", ""),
-            "subnet": pool.get("Subnet", ""), "gateway": pool.get("Gateway", ""),
-            "ip_range": pool.get("IPRange") or None, "labels": dict(network.get("Labels") or {})}
+    return {
+        "name": network.get("Name", ""),
+        "driver": network.get("Driver", ""),
+        "subnet": pool.get("Subnet", ""),
+        "gateway": pool.get("Gateway", ""),
+        "ip_range": pool.get("IPRange") or None,
+        "labels": dict(network.get("Labels") or {}),
+    }
 
 
 def _normalized(key: str, value: Any) -> Any:
@@ -122,10 +135,17 @@ class DockerNetwork(pulumi.dynamic.Resource, module="docker-networking", name="N
     ip_range: pulumi.Output[Optional[str]]
     labels: pulumi.Output[Dict[str, str]]
 
-    def __init__(self, resource_name: str, args: DockerNetworkArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        props = {"name": args.name, "driver": args.driver, "subnet": args.subnet, "gateway": args.gateway,
-                 "ip_range": args.ip_range, "labels": dict(args.labels)}
+    def __init__(
+        self, resource_name: str, args: DockerNetworkArgs, opts: Optional[pulumi.ResourceOptions] = None
+    ) -> None:
+        props = {
+            "name": args.name,
+            "driver": args.driver,
+            "subnet": args.subnet,
+            "gateway": args.gateway,
+            "ip_range": args.ip_range,
+            "labels": dict(args.labels),
+        }
         # The name is fixed, so a replacement must remove the old network before creating the new one.
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(delete_before_replace=True))
         super().__init__(DockerNetworkProvider(), resource_name, props, opts)

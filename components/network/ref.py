@@ -1,4 +1,5 @@
 """NetworkRef: what a container needs to know about the network it joins."""
+
 import ipaddress
 from dataclasses import dataclass
 from typing import Optional
@@ -16,6 +17,7 @@ class NetworkRef:
     The default bridge is joined through the container's network mode (as `docker run` does) and
     takes no static IPs; a user-defined network is joined as an attachment that may carry one.
     """
+
     name: pulumi.Input[str]
     user_defined: bool
     subnet: Optional[ipaddress.IPv4Network] = None

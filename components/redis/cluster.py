@@ -5,28 +5,36 @@ on loopback), each node's redis.conf rendered from typed settings and uploaded a
 in a second, secret file, a RedisSlotSeed that gives a new cluster's masters their slots as soon as they
 answer, and a RedisFormation that forms and verifies the cluster.
 """
+
 from typing import Any, Dict, List, Mapping, Optional
 
 import pulumi
 import pulumi_docker as docker
 
-from components.network.bridge import BridgeNetwork, BridgeNetworkArgs, validate_bridge
-from components.ephemeral_ports import ephemeral_port_warning, ephemeral_range
 from components.engine.inventory import NetworkInventory, check_subnet_is_free, inventory_or_default
+from components.ephemeral_ports import ephemeral_port_warning, ephemeral_range
 from components.images.names import validate_image_name
 from components.images.remote import image
 from components.labels import project_labels
-from components.redis.password import GeneratedPassword
-from components.redis.formation.provider import RedisFormation, RedisFormationArgs
-from components.redis.formation.slot_seed import RedisSlotSeed
+from components.network.bridge import BridgeNetwork, BridgeNetworkArgs, validate_bridge
 from components.redis.config import AUTH_PATH, DATA_DIR, RedisNodeConfig
 from components.redis.connect import address_map, connection_hints
+from components.redis.formation.provider import RedisFormation, RedisFormationArgs
+from components.redis.formation.slot_seed import RedisSlotSeed
 from components.redis.node import RedisNode, RedisNodeArgs
 from components.redis.node_files import build_dir_for
+from components.redis.password import GeneratedPassword
 from components.redis.plan import ClusterPlan, NodePlan, plan_cluster
+from components.redis.settings import (
+    BUS_PORT,
+    CLIENT_PORT,
+    IMAGE_SETTING,
+    RedisClusterArgs,
+    connect_host,
+    open_to_network_warning,
+    validate_args,
+)
 from components.settings import setting_name
-from components.redis.settings import (BUS_PORT, CLIENT_PORT, IMAGE_SETTING, RedisClusterArgs,
-                             connect_host, open_to_network_warning, validate_args)
 
 COMPONENT = "RedisCluster"
 NODE_LABEL = "io.docker-networking.redis-node"
@@ -43,14 +51,26 @@ def validate(name: str, args: RedisClusterArgs, inventory: NetworkInventory, sta
 
 
 def _network_args(args: RedisClusterArgs, inventory: Optional[NetworkInventory] = None) -> BridgeNetworkArgs:
-    return BridgeNetworkArgs(name=args.network_name, subnet=args.subnet, labels=args.labels,
-                             setting=f"{args.setting}.network", inventory=inventory)
+    return BridgeNetworkArgs(
+        name=args.network_name,
+        subnet=args.subnet,
+        labels=args.labels,
+        setting=f"{args.setting}.network",
+        inventory=inventory,
+    )
 
 
 def node_config(node: NodePlan, args: RedisClusterArgs) -> RedisNodeConfig:
-    return RedisNodeConfig(node_name=node.name, announce_ip=node.ip, port=CLIENT_PORT, bus_port=BUS_PORT,
-                           node_timeout_ms=args.node_timeout_ms, appendonly=args.appendonly,
-                           data_dir=DATA_DIR, auth_include=AUTH_PATH if args.auth else None)
+    return RedisNodeConfig(
+        node_name=node.name,
+        announce_ip=node.ip,
+        port=CLIENT_PORT,
+        bus_port=BUS_PORT,
+        node_timeout_ms=args.node_timeout_ms,
+        appendonly=args.appendonly,
+        data_dir=DATA_DIR,
+        auth_include=AUTH_PATH if args.auth else None,
+    )
 
 
 class RedisCluster(pulumi.ComponentResource):
@@ -83,8 +103,10 @@ class RedisCluster(pulumi.ComponentResource):
         self.plan = validate(name, args, inventory, stack)
         super().__init__(f"docker-networking:index:{COMPONENT}", name, None, opts)
         ports = [port for node in self.plan.nodes for port in (node.host_port, node.bus_host_port)]
-        for warning in (open_to_network_warning(args),
-                        ephemeral_port_warning(f"{args.setting}.basePort/busBasePort", ports, ephemeral_range())):
+        for warning in (
+            open_to_network_warning(args),
+            ephemeral_port_warning(f"{args.setting}.basePort/busBasePort", ports, ephemeral_range()),
+        ):
             if warning:
                 pulumi.log.warn(warning, self)
         child = pulumi.ResourceOptions(parent=self)
@@ -99,12 +121,22 @@ class RedisCluster(pulumi.ComponentResource):
         for node in self.plan.masters + self.plan.replicas:
             labels = project_labels(stack=stack, component=COMPONENT, extra={**args.labels, NODE_LABEL: node.name})
             master = self.node_components.get(node.master or "")
-            self.node_components[node.name] = RedisNode(node.name, RedisNodeArgs(
-                node=node, config=node_config(node, args), image_id=node_image.image_id,
-                network_name=self.network.name, bind_address=args.bind_address,
-                restart_policy=args.restart_policy, labels=labels, build_dir=build_dir, password=self.password,
-                start_after=[master.container] if master else [],
-            ), child)
+            self.node_components[node.name] = RedisNode(
+                node.name,
+                RedisNodeArgs(
+                    node=node,
+                    config=node_config(node, args),
+                    image_id=node_image.image_id,
+                    network_name=self.network.name,
+                    bind_address=args.bind_address,
+                    restart_policy=args.restart_policy,
+                    labels=labels,
+                    build_dir=build_dir,
+                    password=self.password,
+                    start_after=[master.container] if master else [],
+                ),
+                child,
+            )
         self.containers = {node_name: n.container for node_name, n in self.node_components.items()}
         self.volumes = {node_name: n.volume for node_name, n in self.node_components.items()}
         self.config_files = {node_name: n.config_file for node_name, n in self.node_components.items()}
@@ -116,24 +148,42 @@ class RedisCluster(pulumi.ComponentResource):
         masters = {node.name: self.containers[node.name] for node in self.plan.masters}
         self.slot_seed = RedisSlotSeed(
             f"{name}-slots",
-            RedisFormationArgs(cluster_name=name, plan=self.plan, connect_host=host, password=password,
-                               container_ids={n: c.id for n, c in masters.items()},
-                               timeout_seconds=args.formation_timeout_seconds),
-            pulumi.ResourceOptions(parent=self, depends_on=list(masters.values())))
+            RedisFormationArgs(
+                cluster_name=name,
+                plan=self.plan,
+                connect_host=host,
+                password=password,
+                container_ids={n: c.id for n, c in masters.items()},
+                timeout_seconds=args.formation_timeout_seconds,
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=list(masters.values())),
+        )
         self.formation = RedisFormation(
             f"{name}-formation",
-            RedisFormationArgs(cluster_name=name, plan=self.plan, connect_host=host, password=password,
-                               container_ids={n: c.id for n, c in self.containers.items()},
-                               timeout_seconds=args.formation_timeout_seconds),
-            pulumi.ResourceOptions(parent=self, depends_on=[*self.containers.values(), self.slot_seed]))
+            RedisFormationArgs(
+                cluster_name=name,
+                plan=self.plan,
+                connect_host=host,
+                password=password,
+                container_ids={n: c.id for n, c in self.containers.items()},
+                timeout_seconds=args.formation_timeout_seconds,
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=[*self.containers.values(), self.slot_seed]),
+        )
         self.nodes = self.formation.live.apply(lambda live: live_nodes(self.plan, live))
         self.address_map = pulumi.Output.from_input(address_map(self.plan, host))
         self.connect = pulumi.Output.from_input(connection_hints(self.plan, host, stack, args.auth))
-        self.register_outputs({
-            "password": self.password, "plan": self.plan.summary(), "nodes": self.nodes,
-            "network": self.network.name, "addressMap": self.address_map, "connect": self.connect,
-            "configFiles": self.config_files,
-        })
+        self.register_outputs(
+            {
+                "password": self.password,
+                "plan": self.plan.summary(),
+                "nodes": self.nodes,
+                "network": self.network.name,
+                "addressMap": self.address_map,
+                "connect": self.connect,
+                "configFiles": self.config_files,
+            }
+        )
 
     def _password(self, name: str, args: RedisClusterArgs) -> Optional[pulumi.Output[str]]:
         if not args.auth:
@@ -151,7 +201,15 @@ def live_nodes(plan: ClusterPlan, live: Optional[Mapping[str, Any]]) -> List[Dic
     nodes = []
     for node in plan.nodes:
         seen = live.get(node.name) or {}
-        nodes.append({"name": node.name, "ip": node.ip, "hostPort": node.host_port,
-                      "busHostPort": node.bus_host_port, "role": seen.get("role", node.role),
-                      "master": seen.get("master", node.master), "slots": seen.get("slots", [])})
+        nodes.append(
+            {
+                "name": node.name,
+                "ip": node.ip,
+                "hostPort": node.host_port,
+                "busHostPort": node.bus_host_port,
+                "role": seen.get("role", node.role),
+                "master": seen.get("master", node.master),
+                "slots": seen.get("slots", []),
+            }
+        )
     return nodes

@@ -3,6 +3,7 @@
 Nodes announce their container IPs (10.38.0.1N:6379), which the host can route to on Linux but not
 under Docker Desktop; the published loopback ports always work. redis-py's `address_remap` bridges the two.
 """
+
 from typing import Dict
 
 from components.redis.plan import ClusterPlan
@@ -19,8 +20,7 @@ def connection_hints(plan: ClusterPlan, host: str, stack: str, auth: bool) -> Di
     secret = f'"$(pulumi stack output -s {stack} --show-secrets password)"'
     auth_env = f"REDISCLI_AUTH={secret} " if auth else ""
     auth_flag = f"-a {secret} " if auth else ""
-    remap = ", ".join(
-        f'("{n.ip}", {CLIENT_PORT}): ("{host}", {n.host_port})' for n in plan.nodes)
+    remap = ", ".join(f'("{n.ip}", {CLIENT_PORT}): ("{host}", {n.host_port})' for n in plan.nodes)
     password_arg = 'password=os.environ["REDIS_PASSWORD"], ' if auth else ""
     return {
         # Inside the network every announced address is reachable, on any engine.
@@ -32,5 +32,6 @@ def connection_hints(plan: ClusterPlan, host: str, stack: str, auth: bool) -> Di
             f"remap = {{{remap}}}\n"
             f'rc = RedisCluster(host="{host}", port={first.host_port}, {password_arg}'
             "address_remap=lambda address: remap.get(address, address))\n"
-            'rc.set("a", "b"); print(rc.get("a"))'),
+            'rc.set("a", "b"); print(rc.get("a"))'
+        ),
     }

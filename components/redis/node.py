@@ -5,6 +5,7 @@ has a password, a second, secret file with it. Grouping each node's volume and c
 component of their own also lets `pulumi destroy` delete the volumes together with the network
 (Pulumi deletes level by level of the resource tree and its dependencies).
 """
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
@@ -12,8 +13,15 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi_docker as docker
 
-from components.redis.config import (AUTH_PATH, CONFIG_PATH, DATA_DIR, SERVER_COMMAND, RedisNodeConfig, render_auth_config,
-                           render_node_config)
+from components.redis.config import (
+    AUTH_PATH,
+    CONFIG_PATH,
+    DATA_DIR,
+    SERVER_COMMAND,
+    RedisNodeConfig,
+    render_auth_config,
+    render_node_config,
+)
 from components.redis.node_files import write_if_changed
 from components.redis.plan import NodePlan
 from components.redis.settings import BUS_PORT, CLIENT_PORT
@@ -43,36 +51,50 @@ class RedisNode(pulumi.ComponentResource):
     def __init__(self, name: str, args: RedisNodeArgs, opts: pulumi.ResourceOptions) -> None:
         super().__init__(f"docker-networking:index:{COMPONENT}", name, None, opts)
         # Before this component existed, volume and container were children of the cluster itself.
-        child = pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=opts.parent)],
-                                       # Fixed names, IPs and ports: the old one must go before its successor.
-                                       delete_before_replace=True)
+        child = pulumi.ResourceOptions(
+            parent=self,
+            aliases=[pulumi.Alias(parent=opts.parent)],
+            # Fixed names, IPs and ports: the old one must go before its successor.
+            delete_before_replace=True,
+        )
         node = args.node
         labels = sorted(args.labels.items())
         self.volume = docker.Volume(
-            f"{node.name}-data", name=f"{node.name}-data",
-            labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels], opts=child)
+            f"{node.name}-data",
+            name=f"{node.name}-data",
+            labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels],
+            opts=child,
+        )
         rendered = write_if_changed(args.build_dir / node.name / "redis.conf", render_node_config(args.config))
         self.config_file = pulumi.FileAsset(str(rendered.path))
-        uploads = [docker.ContainerUploadArgs(file=CONFIG_PATH, source=str(rendered.path),
-                                              source_hash=rendered.sha256)]
+        uploads = [docker.ContainerUploadArgs(file=CONFIG_PATH, source=str(rendered.path), source_hash=rendered.sha256)]
         if args.password is not None:
-            uploads.append(docker.ContainerUploadArgs(
-                file=AUTH_PATH, content=pulumi.Output.secret(args.password.apply(render_auth_config))))
+            uploads.append(
+                docker.ContainerUploadArgs(
+                    file=AUTH_PATH, content=pulumi.Output.secret(args.password.apply(render_auth_config))
+                )
+            )
         self.container = docker.Container(
             node.name,
             name=node.name,
             image=args.image_id,
             command=list(SERVER_COMMAND),
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network_name, ipv4_address=node.ip)],
-            ports=[docker.ContainerPortArgs(internal=CLIENT_PORT, external=node.host_port,
-                                            ip=args.bind_address, protocol="tcp"),
-                   docker.ContainerPortArgs(internal=BUS_PORT, external=node.bus_host_port,
-                                            ip=args.bind_address, protocol="tcp")],
+            ports=[
+                docker.ContainerPortArgs(
+                    internal=CLIENT_PORT, external=node.host_port, ip=args.bind_address, protocol="tcp"
+                ),
+                docker.ContainerPortArgs(
+                    internal=BUS_PORT, external=node.bus_host_port, ip=args.bind_address, protocol="tcp"
+                ),
+            ],
             volumes=[docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path=DATA_DIR)],
             uploads=uploads,
             restart=args.restart_policy,
             must_run=True,
             labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in labels],
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
-                additional_secret_outputs=["uploads"], depends_on=list(args.start_after))))
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(additional_secret_outputs=["uploads"], depends_on=list(args.start_after))
+            ),
+        )
         self.register_outputs({"container": self.container.id, "volume": self.volume.name})

@@ -3,6 +3,7 @@
 The file on disk is what gets uploaded (pulumi-docker `uploads[].source`), and its sha256 goes with it
 (`source_hash`), so a changed setting changes the hash and Pulumi replaces the node with the new file.
 """
+
 import hashlib
 import os
 from dataclasses import dataclass

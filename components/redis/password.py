@@ -5,6 +5,7 @@ draws the value with `secrets`, later `up`s keep it (diff reports no change unle
 alphabet changes), and it is only ever an output marked secret, so it never shows in plain text in
 preview, logs or `pulumi stack export`.
 """
+
 import secrets
 import string
 import uuid
@@ -41,10 +42,10 @@ class GeneratedPassword(Resource, module="random", name="GeneratedPassword"):
 
     result: pulumi.Output[str]
 
-    def __init__(self, name: str, length: int = DEFAULT_LENGTH,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, length: int = DEFAULT_LENGTH, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         if length < 16:
             raise ValueError("a generated password needs at least 16 characters")
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["result"]))
-        super().__init__(GeneratedPasswordProvider(), name,
-                         {"length": length, "alphabet": ALPHABET, "result": None}, opts)
+        super().__init__(
+            GeneratedPasswordProvider(), name, {"length": length, "alphabet": ALPHABET, "result": None}, opts
+        )

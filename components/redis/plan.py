@@ -3,12 +3,13 @@
 Pure functions of the settings, tested directly. The plan is also what the formation provider
 receives (as plain data through `ClusterPlan.to_props`), so what preview shows is what gets formed.
 """
+
 import ipaddress
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from components.network.addressing import default_gateway, host_addresses, parse_subnet
 from components.errors import ConfigError
+from components.network.addressing import default_gateway, host_addresses, parse_subnet
 from components.redis.settings import BUS_PORT, CLIENT_PORT, MAX_PORT, RedisClusterArgs
 
 SLOT_COUNT = 16384
@@ -58,8 +59,18 @@ class ClusterPlan:
 
     def topology(self) -> List[Dict[str, Any]]:
         """What the cluster is made of: changing any of it means forming the cluster anew."""
-        return [{"name": n.name, "ip": n.ip, "port": CLIENT_PORT, "busPort": BUS_PORT, "role": n.role,
-                 "master": n.master, "slots": [list(r) for r in n.slots]} for n in self.nodes]
+        return [
+            {
+                "name": n.name,
+                "ip": n.ip,
+                "port": CLIENT_PORT,
+                "busPort": BUS_PORT,
+                "role": n.role,
+                "master": n.master,
+                "slots": [list(r) for r in n.slots],
+            }
+            for n in self.nodes
+        ]
 
     def endpoints(self, host: str) -> Dict[str, Dict[str, Any]]:
         """How this machine reaches each node: the published client port."""
@@ -67,9 +78,18 @@ class ClusterPlan:
 
     def summary(self) -> List[Dict[str, Any]]:
         """The plan as a stack output (visible in preview)."""
-        return [{"name": n.name, "ip": n.ip, "hostPort": n.host_port, "busHostPort": n.bus_host_port,
-                 "role": n.role, "master": n.master, "slots": format_ranges(n.slots)}
-                for n in self.nodes]
+        return [
+            {
+                "name": n.name,
+                "ip": n.ip,
+                "hostPort": n.host_port,
+                "busHostPort": n.bus_host_port,
+                "role": n.role,
+                "master": n.master,
+                "slots": format_ranges(n.slots),
+            }
+            for n in self.nodes
+        ]
 
 
 def assign_slots(masters: int, slot_count: int = SLOT_COUNT) -> List[SlotRange]:
@@ -85,8 +105,7 @@ def assign_slots(masters: int, slot_count: int = SLOT_COUNT) -> List[SlotRange]:
     return ranges
 
 
-def place_replicas(master_hosts: Sequence[str], replica_hosts: Sequence[str],
-                   per_master: int) -> List[int]:
+def place_replicas(master_hosts: Sequence[str], replica_hosts: Sequence[str], per_master: int) -> List[int]:
     """For each replica (by position), the index of the master it follows.
 
     In rounds, one replica per master per round, so every master gets `per_master` replicas.
@@ -95,14 +114,12 @@ def place_replicas(master_hosts: Sequence[str], replica_hosts: Sequence[str],
     first free one. With every node on one host this is plain round-robin: replica k -> master k mod M.
     """
     if len(replica_hosts) != len(master_hosts) * per_master:
-        raise ValueError(f"{len(replica_hosts)} replicas cannot give {len(master_hosts)} masters "
-                         f"{per_master} each")
+        raise ValueError(f"{len(replica_hosts)} replicas cannot give {len(master_hosts)} masters {per_master} each")
     assignment: List[Optional[int]] = [None] * len(replica_hosts)
     used_hosts: List[set] = [{host} for host in master_hosts]
     for _round in range(per_master):
         free = [r for r, owner in enumerate(assignment) if owner is None]
-        matched = _match_round(len(master_hosts), free,
-                               lambda m, r: replica_hosts[r] not in used_hosts[m])
+        matched = _match_round(len(master_hosts), free, lambda m, r: replica_hosts[r] not in used_hosts[m])
         for m in range(len(master_hosts)):
             if m not in matched:
                 matched[m] = next(r for r in free if r not in matched.values())
@@ -136,15 +153,21 @@ def plan_ports(args: RedisClusterArgs) -> List[Tuple[int, int]]:
     s = args.setting
     for key, base in (("basePort", args.base_port), ("busBasePort", args.bus_base_port)):
         if base < 1 or base + count > MAX_PORT:
-            raise ConfigError(f"{s}.{key}", f"{base} + 1 ... {base} + {count} is outside 1-{MAX_PORT}",
-                              f"use a base between 1 and {MAX_PORT - count}")
+            raise ConfigError(
+                f"{s}.{key}",
+                f"{base} + 1 ... {base} + {count} is outside 1-{MAX_PORT}",
+                f"use a base between 1 and {MAX_PORT - count}",
+            )
     clients = range(args.base_port + 1, args.base_port + count + 1)
     buses = range(args.bus_base_port + 1, args.bus_base_port + count + 1)
     clash = sorted(set(clients) & set(buses))
     if clash:
-        raise ConfigError(f"{s}.busBasePort", f"host port {clash[0]} would be both a client port and a "
-                          f"cluster bus port (basePort {args.base_port}, busBasePort {args.bus_base_port})",
-                          "keep the two ranges apart, e.g. basePort 6370 and busBasePort 16370")
+        raise ConfigError(
+            f"{s}.busBasePort",
+            f"host port {clash[0]} would be both a client port and a "
+            f"cluster bus port (basePort {args.base_port}, busBasePort {args.bus_base_port})",
+            "keep the two ranges apart, e.g. basePort 6370 and busBasePort 16370",
+        )
     return list(zip(clients, buses))
 
 
@@ -154,17 +177,22 @@ def plan_addresses(args: RedisClusterArgs) -> List[ipaddress.IPv4Address]:
     subnet = parse_subnet(f"{s}.network.subnet", args.subnet)
     gateway = default_gateway(subnet)
     if args.first_host_offset < 1:
-        raise ConfigError(f"{s}.firstHostOffset", f"{args.first_host_offset} is not a host offset",
-                          "use an offset of 2 or more (the tutorial's .11 is 11)")
+        raise ConfigError(
+            f"{s}.firstHostOffset",
+            f"{args.first_host_offset} is not a host offset",
+            "use an offset of 2 or more (the tutorial's .11 is 11)",
+        )
     addresses = host_addresses(subnet, args.first_host_offset, args.node_count, f"{s}.network.subnet")
     if gateway in addresses:
-        raise ConfigError(f"{s}.firstHostOffset", f"the node addresses would include the gateway {gateway}",
-                          "use an offset of 2 or more")
+        raise ConfigError(
+            f"{s}.firstHostOffset",
+            f"the node addresses would include the gateway {gateway}",
+            "use an offset of 2 or more",
+        )
     return addresses
 
 
-def plan_cluster(name: str, args: RedisClusterArgs,
-                 hosts: Optional[Sequence[str]] = None) -> ClusterPlan:
+def plan_cluster(name: str, args: RedisClusterArgs, hosts: Optional[Sequence[str]] = None) -> ClusterPlan:
     """Nodes <name>-1 ... <name>-N: the first `masters` are masters, the rest their replicas."""
     addresses = plan_addresses(args)
     ports = plan_ports(args)
@@ -173,17 +201,23 @@ def plan_cluster(name: str, args: RedisClusterArgs,
         raise ValueError("one host per node is needed")
     names = [f"{name}-{i}" for i in range(1, args.node_count + 1)]
     slot_ranges = assign_slots(args.masters)
-    owners = place_replicas(hosts[:args.masters], hosts[args.masters:], args.replicas_per_master)
+    owners = place_replicas(hosts[: args.masters], hosts[args.masters :], args.replicas_per_master)
     nodes = []
     for i, node_name in enumerate(names):
         is_master = i < args.masters
-        nodes.append(NodePlan(
-            index=i + 1, name=node_name, ip=str(addresses[i]),
-            host_port=ports[i][0], bus_host_port=ports[i][1],
-            role=MASTER if is_master else REPLICA,
-            master=None if is_master else names[owners[i - args.masters]],
-            slots=(slot_ranges[i],) if is_master else (),
-            host=hosts[i]))
+        nodes.append(
+            NodePlan(
+                index=i + 1,
+                name=node_name,
+                ip=str(addresses[i]),
+                host_port=ports[i][0],
+                bus_host_port=ports[i][1],
+                role=MASTER if is_master else REPLICA,
+                master=None if is_master else names[owners[i - args.masters]],
+                slots=(slot_ranges[i],) if is_master else (),
+                host=hosts[i],
+            )
+        )
     return ClusterPlan(nodes=tuple(nodes))
 
 
@@ -208,7 +242,18 @@ def merge_ranges(slots: Sequence[int]) -> List[SlotRange]:
 
 def topology_from_props(topology: Sequence[Mapping[str, Any]]) -> ClusterPlan:
     """The plan back from the plain data the formation provider keeps in its state."""
-    return ClusterPlan(nodes=tuple(
-        NodePlan(index=i + 1, name=n["name"], ip=n["ip"], host_port=0, bus_host_port=0, role=n["role"],
-                 master=n.get("master"), slots=tuple((int(a), int(b)) for a, b in n.get("slots") or ()))
-        for i, n in enumerate(topology)))
+    return ClusterPlan(
+        nodes=tuple(
+            NodePlan(
+                index=i + 1,
+                name=n["name"],
+                ip=n["ip"],
+                host_port=0,
+                bus_host_port=0,
+                role=n["role"],
+                master=n.get("master"),
+                slots=tuple((int(a), int(b)) for a, b in n.get("slots") or ()),
+            )
+            for i, n in enumerate(topology)
+        )
+    )

@@ -5,6 +5,7 @@ stack's structured `redis` setting (plus the top-level image and password settin
 keys and values of the wrong type, so a typo fails `pulumi preview` instead of being silently ignored.
 `validate_args` checks the values themselves; the component calls it before registering anything.
 """
+
 import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ class RedisClusterArgs:
     routes) and `build_dir` (where each node's redis.conf is written for upload; None: .build/<stack>/<name>)
     say where the component looks and writes, not what the cluster is: they are neither compared nor printed.
     """
+
     masters: int = 3
     replicas_per_master: int = 1
     network_name: str = DEFAULT_NETWORK_NAME
@@ -91,21 +93,31 @@ _NETWORK_FIELDS: Dict[str, str] = {"name": "network_name", "subnet": "subnet"}
 KNOWN_KEYS = tuple(sorted([*_FIELDS, "network"]))
 
 
-def args_from_config(raw: Optional[Mapping[str, Any]], image: Optional[str] = None,
-                     keep_image: Optional[bool] = None, password: Optional[str] = None,
-                     setting: str = SETTING) -> RedisClusterArgs:
+def args_from_config(
+    raw: Optional[Mapping[str, Any]],
+    image: Optional[str] = None,
+    keep_image: Optional[bool] = None,
+    password: Optional[str] = None,
+    setting: str = SETTING,
+) -> RedisClusterArgs:
     """RedisClusterArgs from the structured `redis` setting; absent keys keep their defaults."""
     raw = {} if raw is None else raw
     if not isinstance(raw, Mapping):
-        raise ConfigError(setting, f"expected an object, got {type(raw).__name__}",
-                          "write it as a map, e.g. `redis: {masters: 3, replicasPerMaster: 1}`")
+        raise ConfigError(
+            setting,
+            f"expected an object, got {type(raw).__name__}",
+            "write it as a map, e.g. `redis: {masters: 3, replicasPerMaster: 1}`",
+        )
     reject_unknown_keys(setting, raw, KNOWN_KEYS)
     values: Dict[str, Any] = {"setting": setting}
     for key, value in raw.items():
         if key == "network":
             if not isinstance(value, Mapping):
-                raise ConfigError(f"{setting}.network", f"expected an object, got {type(value).__name__}",
-                                  "write it as a map, e.g. `network: {name: redis, subnet: 10.38.0.0/24}`")
+                raise ConfigError(
+                    f"{setting}.network",
+                    f"expected an object, got {type(value).__name__}",
+                    "write it as a map, e.g. `network: {name: redis, subnet: 10.38.0.0/24}`",
+                )
             reject_unknown_keys(f"{setting}.network", value, tuple(_NETWORK_FIELDS))
             for sub_key, sub_value in value.items():
                 values[_NETWORK_FIELDS[sub_key]] = parse_str(f"{setting}.network.{sub_key}", sub_value)
@@ -124,22 +136,33 @@ def args_from_config(raw: Optional[Mapping[str, Any]], image: Optional[str] = No
 def validate_password(setting: str, password: str) -> str:
     """A password Redis accepts on a config line, as one token. The value never appears in a message."""
     if not isinstance(password, str) or password == "":
-        raise ConfigError(setting, "the password is empty",
-                          f"set one with `pulumi config set --secret {setting} <password>`, or remove the "
-                          "setting to have one generated")
+        raise ConfigError(
+            setting,
+            "the password is empty",
+            f"set one with `pulumi config set --secret {setting} <password>`, or remove the "
+            "setting to have one generated",
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ConfigError(setting, f"the password is {len(password)} characters long",
-                          f"use at most {MAX_PASSWORD_LENGTH} characters")
+        raise ConfigError(
+            setting, f"the password is {len(password)} characters long", f"use at most {MAX_PASSWORD_LENGTH} characters"
+        )
     for char in password:
         if char.isspace():
-            raise ConfigError(setting, "the password contains whitespace or a line break",
-                              "use printable characters without spaces")
+            raise ConfigError(
+                setting, "the password contains whitespace or a line break", "use printable characters without spaces"
+            )
         if not char.isprintable() or not char.isascii():
-            raise ConfigError(setting, "the password contains a non-printable or non-ASCII character",
-                              "use printable ASCII characters")
+            raise ConfigError(
+                setting,
+                "the password contains a non-printable or non-ASCII character",
+                "use printable ASCII characters",
+            )
         if char in "\"'\\":
-            raise ConfigError(setting, "the password contains a quote or a backslash, which the Redis "
-                              "config parser treats specially", "use letters, digits and other punctuation")
+            raise ConfigError(
+                setting,
+                "the password contains a quote or a backslash, which the Redis config parser treats specially",
+                "use letters, digits and other punctuation",
+            )
     return password
 
 
@@ -152,30 +175,58 @@ def _require_range(setting: str, value: int, low: int, high: Optional[int], fix:
 def validate_args(args: RedisClusterArgs) -> None:
     """Checks of the values that need no engine; addresses and ports are checked by the planner."""
     s = args.setting
-    for name in ("masters", "replicas_per_master", "first_host_offset", "base_port", "bus_base_port",
-                 "node_timeout_ms", "formation_timeout_seconds"):
+    for name in (
+        "masters",
+        "replicas_per_master",
+        "first_host_offset",
+        "base_port",
+        "bus_base_port",
+        "node_timeout_ms",
+        "formation_timeout_seconds",
+    ):
         value = getattr(args, name)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{s}.{_camel(name)}", f"{value!r} is not an integer", "write a whole number")
-    _require_range(f"{s}.masters", args.masters, MIN_MASTERS, None,
-                   f"use at least {MIN_MASTERS} masters: a failover needs a majority of masters to agree")
-    _require_range(f"{s}.replicasPerMaster", args.replicas_per_master, 0, None,
-                   "use 0 (no failover) or more replicas per master")
-    _require_range(f"{s}.nodeTimeoutMs", args.node_timeout_ms, 100, None,
-                   "use a timeout of at least 100 ms (the tutorial uses 5000)")
-    _require_range(f"{s}.formationTimeoutSeconds", args.formation_timeout_seconds, 5, 3600,
-                   "use a number of seconds such as 120")
+    _require_range(
+        f"{s}.masters",
+        args.masters,
+        MIN_MASTERS,
+        None,
+        f"use at least {MIN_MASTERS} masters: a failover needs a majority of masters to agree",
+    )
+    _require_range(
+        f"{s}.replicasPerMaster", args.replicas_per_master, 0, None, "use 0 (no failover) or more replicas per master"
+    )
+    _require_range(
+        f"{s}.nodeTimeoutMs",
+        args.node_timeout_ms,
+        100,
+        None,
+        "use a timeout of at least 100 ms (the tutorial uses 5000)",
+    )
+    _require_range(
+        f"{s}.formationTimeoutSeconds", args.formation_timeout_seconds, 5, 3600, "use a number of seconds such as 120"
+    )
     try:
         bind = ipaddress.ip_address(args.bind_address)
     except ValueError:
-        raise ConfigError(f"{s}.bindAddress", f"{args.bind_address!r} is not an IPv4 address",
-                          "use 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)") from None
+        raise ConfigError(
+            f"{s}.bindAddress",
+            f"{args.bind_address!r} is not an IPv4 address",
+            "use 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)",
+        ) from None
     if not isinstance(bind, ipaddress.IPv4Address) or bind.is_multicast or bind.is_reserved:
-        raise ConfigError(f"{s}.bindAddress", f"{args.bind_address!r} cannot be bound by the engine",
-                          "use 127.0.0.1 (the default) or 0.0.0.0")
+        raise ConfigError(
+            f"{s}.bindAddress",
+            f"{args.bind_address!r} cannot be bound by the engine",
+            "use 127.0.0.1 (the default) or 0.0.0.0",
+        )
     if args.restart_policy not in RESTART_POLICIES:
-        raise ConfigError(f"{s}.restartPolicy", f"{args.restart_policy!r} is not a Docker restart policy",
-                          f"use one of {', '.join(RESTART_POLICIES)}")
+        raise ConfigError(
+            f"{s}.restartPolicy",
+            f"{args.restart_policy!r} is not a Docker restart policy",
+            f"use one of {', '.join(RESTART_POLICIES)}",
+        )
     if args.auth and args.password is not None:
         validate_password(setting_name(PASSWORD_SETTING), args.password)
 
@@ -194,8 +245,10 @@ def open_to_network_warning(args: RedisClusterArgs) -> Optional[str]:
         problems.append(f"its ports are published on {args.bind_address}")
     if not problems:
         return None
-    return (f"setting '{args.setting}': {' and '.join(problems)}; anyone who can reach those ports can "
-            "read and change the data. This is the tutorial's setup, kept only because it was asked for.")
+    return (
+        f"setting '{args.setting}': {' and '.join(problems)}; anyone who can reach those ports can "
+        "read and change the data. This is the tutorial's setup, kept only because it was asked for."
+    )
 
 
 def _camel(name: str) -> str:

@@ -3,12 +3,13 @@
 No engine and no Pulumi: components and scenarios call these before registering anything, so a
 bad value fails `pulumi preview` with a ConfigError naming the setting.
 """
+
 import ipaddress
 import re
 from typing import Dict, Mapping, Optional, Sequence
 
-from components.network.addressing import default_gateway, parse_ip, require_host_address, require_unique
 from components.errors import ConfigError
+from components.network.addressing import default_gateway, parse_ip, require_host_address, require_unique
 from components.network.ref import NetworkRef
 
 # The engine's rule for container names (`docker run --name`).
@@ -20,11 +21,15 @@ def require_container_names(setting: str, names: Sequence[str]) -> None:
     seen = set()
     for name in names:
         if not isinstance(name, str) or not _CONTAINER_NAME.match(name):
-            raise ConfigError(setting, f"{name!r} is not a valid container name",
-                              "use two or more letters, digits, '-', '_' or '.', starting with a letter or digit")
+            raise ConfigError(
+                setting,
+                f"{name!r} is not a valid container name",
+                "use two or more letters, digits, '-', '_' or '.', starting with a letter or digit",
+            )
         if name in seen:
-            raise ConfigError(setting, f"the container name '{name}' is used twice",
-                              "give every container its own name")
+            raise ConfigError(
+                setting, f"the container name '{name}' is used twice", "give every container its own name"
+            )
         seen.add(name)
 
 
@@ -33,8 +38,11 @@ def parse_host_port(setting: str, value: object) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise ConfigError(setting, f"{value!r} is not a TCP port",
-                          "use a number from 1 to 65535, or leave it out for a random free port (as -P)")
+        raise ConfigError(
+            setting,
+            f"{value!r} is not a TCP port",
+            "use a number from 1 to 65535, or leave it out for a random free port (as -P)",
+        )
     return value
 
 
@@ -45,20 +53,26 @@ def require_unique_host_ports(setting: str, host_ports: Mapping[str, Optional[in
         if port is None:
             continue
         if port in owner:
-            raise ConfigError(f"{setting}.{container}",
-                              f"host port {port} is already published by {owner[port]}",
-                              "give every container its own host port, or leave it out for a random one")
+            raise ConfigError(
+                f"{setting}.{container}",
+                f"host port {port} is already published by {owner[port]}",
+                "give every container its own host port, or leave it out for a random one",
+            )
         owner[port] = container
 
 
-def plan_static_ips(setting: str, static_ips: Mapping[str, object],
-                    network: NetworkRef) -> Dict[str, ipaddress.IPv4Address]:
+def plan_static_ips(
+    setting: str, static_ips: Mapping[str, object], network: NetworkRef
+) -> Dict[str, ipaddress.IPv4Address]:
     """Checked static IPs by container: on a user-defined network, host addresses, all different."""
     if not static_ips:
         return {}
     if not network.user_defined or network.subnet is None:
-        raise ConfigError(setting, "static IPs are set for containers on the default bridge",
-                          "the engine only takes static IPs on a user-defined network: remove them")
+        raise ConfigError(
+            setting,
+            "static IPs are set for containers on the default bridge",
+            "the engine only takes static IPs on a user-defined network: remove them",
+        )
     gateway = network.gateway if network.gateway is not None else default_gateway(network.subnet)
     planned = {}
     for container, value in static_ips.items():

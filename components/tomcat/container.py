@@ -3,6 +3,7 @@
 The one place every scenario builds a Tomcat container, so they all publish, label and attach the
 same way.
 """
+
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence
 
@@ -24,36 +25,51 @@ class TomcatSpec:
     `host_port=None` publishes 8080 on a random free host port, as `-P` does; a static IP is only
     possible on a user-defined network.
     """
+
     name: str
     host_port: Optional[int] = None
     ipv4_address: Optional[str] = None
 
 
-def tomcat_container(resource_name: str, spec: TomcatSpec, *, image: pulumi.Input[str],
-                     network: NetworkRef, labels: Mapping[str, str],
-                     publish_address: str = LOOPBACK,
-                     hosts: Optional[pulumi.Input[Sequence[pulumi.Input[docker.ContainerHostArgs]]]] = None,
-                     opts: Optional[pulumi.ResourceOptions] = None, setting: str = "tomcat") -> docker.Container:
+def tomcat_container(
+    resource_name: str,
+    spec: TomcatSpec,
+    *,
+    image: pulumi.Input[str],
+    network: NetworkRef,
+    labels: Mapping[str, str],
+    publish_address: str = LOOPBACK,
+    hosts: Optional[pulumi.Input[Sequence[pulumi.Input[docker.ContainerHostArgs]]]] = None,
+    opts: Optional[pulumi.ResourceOptions] = None,
+    setting: str = "tomcat",
+) -> docker.Container:
     """A running Tomcat container on `network`, 8080 published on `publish_address`.
 
     `image`: best a RemoteImage's `image_id`, so the container depends on the image resource;
     `setting`: the scenario's config key, so a warning names `<setting>.hostPorts.<name>`.
     """
     if spec.ipv4_address and not network.user_defined:
-        raise ConfigError(f"{spec.name}.ipv4Address", "a static IP on the default bridge",
-                          "the engine only takes static IPs on a user-defined network: remove it")
+        raise ConfigError(
+            f"{spec.name}.ipv4Address",
+            "a static IP on the default bridge",
+            "the engine only takes static IPs on a user-defined network: remove it",
+        )
     if network.user_defined:
         # `--net NAME [--ip IP]`: an attachment, the only way the engine takes a static IP.
-        joining: dict = {"networks_advanced": [docker.ContainerNetworksAdvancedArgs(
-            name=network.name, ipv4_address=spec.ipv4_address)]}
+        joining: dict = {
+            "networks_advanced": [
+                docker.ContainerNetworksAdvancedArgs(name=network.name, ipv4_address=spec.ipv4_address)
+            ]
+        }
     else:
         joining = {"network_mode": network.name}
     container = docker.Container(
         resource_name,
         name=spec.name,
         image=image,
-        ports=[docker.ContainerPortArgs(internal=TOMCAT_PORT, external=spec.host_port,
-                                        ip=publish_address, protocol="tcp")],
+        ports=[
+            docker.ContainerPortArgs(internal=TOMCAT_PORT, external=spec.host_port, ip=publish_address, protocol="tcp")
+        ],
         hosts=hosts,
         labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
         opts=opts,
@@ -69,7 +85,8 @@ def tomcat_container(resource_name: str, spec: TomcatSpec, *, image: pulumi.Inpu
 def ip_on_network(container: docker.Container, network_name: pulumi.Input[str]) -> pulumi.Output[str]:
     """The container's IPv4 address on the named network, as the engine assigned it."""
     return pulumi.Output.all(container.network_datas, network_name).apply(
-        lambda values: find_network_ip(values[0] or [], values[1]))
+        lambda values: find_network_ip(values[0] or [], values[1])
+    )
 
 
 def find_network_ip(network_data: Sequence[Mapping[str, Any]], network_name: str) -> str:

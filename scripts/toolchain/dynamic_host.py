@@ -5,12 +5,17 @@ see language-host/ and install.sh):
 - the garbage collector is paused while the SDK loads, and the SDK's Automation API, which a provider host
   never uses, is loaded only if something uses it (see host_process.py).
 """
+
 import os
 import runpy
 import sys
 
-from host_process import (exit_at_once_when_stopped, load_unused_sdk_modules_on_first_use,  # beside this file
-                          pause_garbage_collection, resume_garbage_collection)
+from host_process import (  # beside this file
+    exit_at_once_when_stopped,
+    load_unused_sdk_modules_on_first_use,
+    pause_garbage_collection,
+    resume_garbage_collection,
+)
 
 exit_at_once_when_stopped()
 pause_garbage_collection()

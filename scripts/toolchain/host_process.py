@@ -3,6 +3,7 @@ dynamic_host.py).
 
 Standard library only: both call these before they import anything slow.
 """
+
 import gc
 import importlib.machinery
 import importlib.util

@@ -9,11 +9,15 @@ prints goes to this process's stdout and stderr, which are the host's.
 The SDK's Automation API has a server that does this (pulumi.automation._server); it is not used, so
 that the Automation API is never loaded (see host_process.load_unused_sdk_modules_on_first_use).
 """
+
 import os
 import sys
 
-from host_process import (load_unused_sdk_modules_on_first_use, pause_garbage_collection,  # beside this file
-                          resume_garbage_collection)
+from host_process import (  # beside this file
+    load_unused_sdk_modules_on_first_use,
+    pause_garbage_collection,
+    resume_garbage_collection,
+)
 
 pause_garbage_collection()  # until the program's top-level code has run
 load_unused_sdk_modules_on_first_use()
@@ -55,9 +59,15 @@ def run(request: language_pb2.RunRequest, engine_address: str) -> language_pb2.R
     unhandled error occurred"."""
     program_dir = request.info.program_directory or request.pwd or os.getcwd()
     os.chdir(program_dir)
-    reset_options(project=request.project, monitor_address=request.monitor_address,
-                  engine_address=engine_address, stack=request.stack, parallel=request.parallel,
-                  preview=request.dryRun, organization=request.organization or "organization")
+    reset_options(
+        project=request.project,
+        monitor_address=request.monitor_address,
+        engine_address=engine_address,
+        stack=request.stack,
+        parallel=request.parallel,
+        preview=request.dryRun,
+        organization=request.organization or "organization",
+    )
     if request.config:
         set_all_config(dict(request.config), list(request.configSecretKeys) or None)
     # Failed tasks left behind by a failed program are not worth a log line each.

@@ -4,6 +4,7 @@ The CLI runs as a child of this process in its own session; "killed outright" me
 process it started (language host, provider plugins) get SIGKILL at once, as when a machine dies.
 Only processes this module started are signalled, by pid.
 """
+
 import os
 import signal
 import subprocess
@@ -14,8 +15,14 @@ from typing import Callable, Dict, List, Mapping
 
 def start_up(work_dir: Path, env: Mapping[str, str], stack: str, log: Path) -> subprocess.Popen:
     with open(log, "w") as out:
-        return subprocess.Popen(["pulumi", "up", "--yes", "--skip-preview", "--stack", stack], cwd=work_dir,
-                                env=dict(env), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            ["pulumi", "up", "--yes", "--skip-preview", "--stack", stack],
+            cwd=work_dir,
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:

@@ -6,6 +6,7 @@ It is one run (harness.isolation): every stack it deploys and every object a tes
 the run's name prefix and label, its own subnets and host ports, so the session works beside stacks a
 person deployed on the same engine, and its cleanup removes only what carries the run's label.
 """
+
 import json
 import os
 import shutil
@@ -17,11 +18,11 @@ import docker
 import pytest
 from pulumi import automation as auto
 
+from components.settings import setting_name
 from harness.cleanup import remove_run_objects, summary
 from harness.isolation import RunIsolation, merge_config
 from harness.project_copy import LOCAL_IMAGES, make_project_copy
 from harness.project_copy import toolchain_env as read_toolchain_env
-from components.settings import setting_name
 from tests.conftest import skip_or_fail
 from tests.integration import engine
 
@@ -102,8 +103,10 @@ class ProjectWorkspace:
         the keys it does not set. `scenario` in `config` names a shipped scenario for a stack of another
         name (redis-faults)."""
         stack = auto.create_or_select_stack(
-            stack_name=name, work_dir=str(self.root),
-            opts=auto.LocalWorkspaceOptions(work_dir=str(self.root), env_vars=self.env))
+            stack_name=name,
+            work_dir=str(self.root),
+            opts=auto.LocalWorkspaceOptions(work_dir=str(self.root), env_vars=self.env),
+        )
         self.stacks[name] = stack
         self.run_config[name] = self.run.stack_config(name, (config or {}).get("scenario", name))
         for key, value in {**TEST_IMAGES, **self.run_config[name], **(config or {})}.items():

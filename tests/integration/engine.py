@@ -1,4 +1,5 @@
 """Small helpers over docker-py for the integration tests."""
+
 import os
 import shutil
 import signal
@@ -83,10 +84,15 @@ def why_engine_cannot_restart(stack: str, prefix: str) -> Optional[str]:
     if Path("/run/systemd/system").exists():
         return "dockerd belongs to systemd here; restart it with systemctl instead"
     with client() as engine:
-        others = [c["Names"][0].lstrip("/") for c in engine.api.containers()  # no inspect: no race
-                  if not is_stack_container(c.get("Labels"), stack, prefix)]
+        others = [
+            c["Names"][0].lstrip("/")
+            for c in engine.api.containers()  # no inspect: no race
+            if not is_stack_container(c.get("Labels"), stack, prefix)
+        ]
     if others:
-        return f"other containers are running on this engine ({', '.join(sorted(others)[:5])}); a restart would stop them"
+        return (
+            f"other containers are running on this engine ({', '.join(sorted(others)[:5])}); a restart would stop them"
+        )
     return None
 
 
@@ -107,8 +113,9 @@ def restart_engine(timeout: float = 120.0) -> float:
     DOCKERD_LOG.parent.mkdir(parents=True, exist_ok=True)
     with open(DOCKERD_LOG, "ab") as log:
         # Its own session, like `setsid nohup dockerd`: the engine outlives this test run.
-        subprocess.Popen(["dockerd"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                         start_new_session=True)
+        subprocess.Popen(
+            ["dockerd"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     while not engine_answers():
         if time.monotonic() - started > timeout:
             raise TimeoutError(f"dockerd did not answer within {timeout:.0f}s (see {DOCKERD_LOG})")

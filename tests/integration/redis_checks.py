@@ -4,6 +4,7 @@ A `RedisView` is built from the stack's outputs (password, nodes, addressMap) an
 way a person on this machine would: each node on its published loopback port, the cluster through
 redis-py's RedisCluster with `address_remap`. Traffic goes only to loopback.
 """
+
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -41,6 +42,7 @@ def changes(result: Any) -> Dict[str, int]:
 @dataclass(frozen=True)
 class ClusterRow:
     """One line of CLUSTER NODES."""
+
     node_id: str
     ip: str
     flags: Tuple[str, ...]
@@ -74,16 +76,23 @@ class RedisView:
         for announced, published in outputs["addressMap"].value.items():
             (ip, port), (host, host_port) = announced.split(":"), published.split(":")
             remap[(ip, int(port))] = (host, int(host_port))
-        return cls(password=outputs["password"].value, nodes={n["name"]: n for n in outputs["nodes"].value},
-                   address_map=remap)
+        return cls(
+            password=outputs["password"].value, nodes={n["name"]: n for n in outputs["nodes"].value}, address_map=remap
+        )
 
     @property
     def names(self) -> List[str]:
         return list(self.nodes)
 
     def node(self, name: str) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.nodes[name]["hostPort"], password=self.password,
-                           decode_responses=True, socket_timeout=5, socket_connect_timeout=2)
+        return redis.Redis(
+            host="127.0.0.1",
+            port=self.nodes[name]["hostPort"],
+            password=self.password,
+            decode_responses=True,
+            socket_timeout=5,
+            socket_connect_timeout=2,
+        )
 
     def ask(self, name: str, *args: Any) -> Any:
         client = self.node(name)
@@ -96,8 +105,15 @@ class RedisView:
         rows = []
         for line in self.ask(name, "CLUSTER", "NODES").strip().splitlines():
             parts = line.split()
-            rows.append(ClusterRow(node_id=parts[0], ip=parts[1].split(":")[0], flags=tuple(parts[2].split(",")),
-                                   master=parts[3], slots=tuple(parts[8:])))
+            rows.append(
+                ClusterRow(
+                    node_id=parts[0],
+                    ip=parts[1].split(":")[0],
+                    flags=tuple(parts[2].split(",")),
+                    master=parts[3],
+                    slots=tuple(parts[8:]),
+                )
+            )
         return rows
 
     def myself(self, name: str) -> ClusterRow:
@@ -109,9 +125,13 @@ class RedisView:
     def cluster(self) -> RedisCluster:
         # Every node as a way in: the client still starts when some node is down.
         startup = [ClusterNode("127.0.0.1", node["hostPort"]) for node in self.nodes.values()]
-        return RedisCluster(startup_nodes=startup, password=self.password,
-                            address_remap=lambda address: self.address_map.get(address, address),
-                            decode_responses=True, socket_timeout=3)
+        return RedisCluster(
+            startup_nodes=startup,
+            password=self.password,
+            address_remap=lambda address: self.address_map.get(address, address),
+            decode_responses=True,
+            socket_timeout=3,
+        )
 
     def owner_of(self, key: str, asking: Optional[str] = None) -> str:
         slot = key_slot(key.encode())
@@ -121,8 +141,11 @@ class RedisView:
         raise AssertionError(f"nobody owns slot {slot}")
 
     def masters(self, asking: Optional[str] = None) -> Dict[str, ClusterRow]:
-        return {self.name_of_ip(r.ip): r for r in self.cluster_nodes(asking or self.names[0])
-                if r.is_master and r.slots and not {"fail", "fail?"} & set(r.flags)}
+        return {
+            self.name_of_ip(r.ip): r
+            for r in self.cluster_nodes(asking or self.names[0])
+            if r.is_master and r.slots and not {"fail", "fail?"} & set(r.flags)
+        }
 
     def problems(self, masters: int, replicas_per_master: int) -> List[str]:
         """What keeps the cluster from what every test expects: every node ok and knowing all the nodes,
@@ -139,8 +162,10 @@ class RedisView:
                 replication = self.ask(name, "INFO", "replication")
                 if "role:slave" in replication and "master_link_status:up" not in replication:
                     problems.append(f"{name}: a replica not in sync with its master")
-            maps = {name: sorted((r.ip, r.slots) for r in self.cluster_nodes(name) if r.is_master and r.slots)
-                    for name in self.names}
+            maps = {
+                name: sorted((r.ip, r.slots) for r in self.cluster_nodes(name) if r.is_master and r.slots)
+                for name in self.names
+            }
             if any(seen != maps[self.names[0]] for seen in maps.values()):
                 problems.append("the nodes disagree on the slot map")
             rows = self.cluster_nodes(self.names[0])

@@ -1,5 +1,6 @@
 """The benchmark's baseline (bench/tutorial_cluster.py): the tutorial's commands form a working cluster,
 and their teardown leaves nothing of theirs on the engine, labelled or not."""
+
 import secrets
 from pathlib import Path
 from typing import Dict
@@ -24,12 +25,24 @@ PURPOSE = "bench-baseline"
 
 
 def test_the_tutorial_commands_form_a_cluster_and_their_teardown_leaves_nothing(
-        tmp_path: Path, toolchain_env: Dict[str, str], clean_engine: None, run: RunIsolation,
-        docker_client: docker.DockerClient) -> None:
+    tmp_path: Path,
+    toolchain_env: Dict[str, str],
+    clean_engine: None,
+    run: RunIsolation,
+    docker_client: docker.DockerClient,
+) -> None:
     network, subnet, image = run.name(PURPOSE), str(run.subnet(PURPOSE)), TEST_IMAGES["redisImage"]
-    plan = plan_cluster(network, RedisClusterArgs(
-        masters=3, network_name=network, subnet=subnet, image=image,
-        base_port=run.port_base(PURPOSE), bus_base_port=run.port_base(f"{PURPOSE}-bus")))
+    plan = plan_cluster(
+        network,
+        RedisClusterArgs(
+            masters=3,
+            network_name=network,
+            subnet=subnet,
+            image=image,
+            base_port=run.port_base(PURPOSE),
+            bus_base_port=run.port_base(f"{PURPOSE}-bus"),
+        ),
+    )
     password = secrets.token_hex(16)
     filters = engine.run_filters(run.prefix, tutorial_cluster.LABELS[STACK_LABEL])
     try:

@@ -3,15 +3,28 @@
 The stack goes up once for the module; the destroy test runs last (pytest keeps file order). Outputs
 name the containers as the tutorial does; on the engine they carry the run's prefix (`run.name`).
 """
+
 import ipaddress
 
 import pytest
 
 from harness.project_copy import LOCAL_IMAGES
 
-from .tomcat_checks import (TOMCAT_PORT, changes_only, deploy, destroy_and_list_leftovers, host_side_of_veth,
-                            http_status_line, ipv4_interfaces, ping, preview_ops, published_port, resolve, run_in,
-                            wait_for_tcp)
+from .tomcat_checks import (
+    TOMCAT_PORT,
+    changes_only,
+    deploy,
+    destroy_and_list_leftovers,
+    host_side_of_veth,
+    http_status_line,
+    ipv4_interfaces,
+    ping,
+    preview_ops,
+    published_port,
+    resolve,
+    run_in,
+    wait_for_tcp,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,7 @@
 """The project's fallback language host (scripts/toolchain/language-host, in Go) as the CLI sees it: its
 answers about the program, a failing program runner reported with its last words, and a stop that ends
 the program it runs. Every other integration test runs its programs through it."""
+
 import importlib.metadata
 import importlib.util
 import json
@@ -31,8 +32,9 @@ VENV = REPO_ROOT / ".venv"
 def _program_info(directory: Path) -> language_pb2.ProgramInfo:
     options = struct_pb2.Struct()
     options.update({"virtualenv": str(VENV)})
-    return language_pb2.ProgramInfo(root_directory=str(directory), program_directory=str(directory),
-                                    entry_point=".", options=options)
+    return language_pb2.ProgramInfo(
+        root_directory=str(directory), program_directory=str(directory), entry_point=".", options=options
+    )
 
 
 @pytest.fixture
@@ -41,8 +43,9 @@ def host(toolchain_env: Dict[str, str]) -> Iterator[SimpleNamespace]:
     binary = Path(installed).resolve() if installed else None
     if binary is None or not (binary.parent / "program_runner.py").exists():
         skip_or_fail(f"the project's own language host is not installed (found {installed}); run `make setup`")
-    process = subprocess.Popen([str(binary), "127.0.0.1:1"], cwd=REPO_ROOT, env=toolchain_env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [str(binary), "127.0.0.1:1"], cwd=REPO_ROOT, env=toolchain_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     port = int(process.stdout.readline())
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     try:
@@ -59,16 +62,21 @@ def test_it_answers_about_the_program_from_the_virtualenv(host: SimpleNamespace)
     assert about.executable == str(VENV / "bin" / "python")
     assert about.version == platform.python_version()
     packages = host.stub.GetRequiredPackages(language_pb2.GetRequiredPackagesRequest(info=_program_info(REPO_ROOT)))
-    declared = json.loads((Path(importlib.util.find_spec("pulumi_docker").origin).parent
-                           / "pulumi-plugin.json").read_text())
+    declared = json.loads(
+        (Path(importlib.util.find_spec("pulumi_docker").origin).parent / "pulumi-plugin.json").read_text()
+    )
     assert [(p.name, p.kind, p.version) for p in packages.packages] == [("docker", "resource", declared["version"])]
 
 
 def test_a_runner_that_fails_is_reported_with_its_last_words(host: SimpleNamespace, tmp_path: Path) -> None:
     (tmp_path / "__main__.py").write_text("import pulumi\n")
     # No engine listens there: the SDK fails before the program starts, outside what it reports itself.
-    response = host.stub.Run(language_pb2.RunRequest(project="p", stack="s", monitor_address="127.0.0.1:1",
-                                                     pwd=str(tmp_path), info=_program_info(tmp_path)), timeout=60)
+    response = host.stub.Run(
+        language_pb2.RunRequest(
+            project="p", stack="s", monitor_address="127.0.0.1:1", pwd=str(tmp_path), info=_program_info(tmp_path)
+        ),
+        timeout=60,
+    )
     assert "program runner" in response.error and "exit status 1" in response.error
     assert "Traceback" in response.error  # the end of what the runner wrote on stderr
 
@@ -84,6 +92,7 @@ def _silent_listener() -> "tuple[socket.socket, List[socket.socket]]":
                 accepted.append(listener.accept()[0])
             except OSError:
                 return
+
     threading.Thread(target=accept, daemon=True).start()
     return listener, accepted
 
@@ -92,8 +101,9 @@ def test_a_stop_ends_the_program_it_is_running(host: SimpleNamespace, tmp_path: 
     (tmp_path / "__main__.py").write_text("import pulumi\n")
     listener, accepted = _silent_listener()
     port = listener.getsockname()[1]
-    request = language_pb2.RunRequest(project="p", stack="s", monitor_address=f"127.0.0.1:{port}",
-                                      pwd=str(tmp_path), info=_program_info(tmp_path))
+    request = language_pb2.RunRequest(
+        project="p", stack="s", monitor_address=f"127.0.0.1:{port}", pwd=str(tmp_path), info=_program_info(tmp_path)
+    )
     running = host.stub.Run.future(request)  # kept: a dropped future cancels the call
     deadline = time.monotonic() + 30
     while not accepted and time.monotonic() < deadline:  # the runner has started and is waiting

@@ -4,6 +4,7 @@ The stack goes up once for the module; the destroy test runs last (pytest keeps 
 containers carry the run's prefix on the engine, so the hosts line names tomcat02 by its engine name,
 as `--link <engine name>` did.
 """
+
 from types import SimpleNamespace
 
 import pytest
@@ -27,8 +28,7 @@ def link(project):
 @pytest.fixture(scope="module")
 def names(run):
     """The engine names of tomcat01, tomcat02 and tomcat03 in this run."""
-    return SimpleNamespace(tomcat01=run.name("tomcat01"), tomcat02=run.name("tomcat02"),
-                           tomcat03=run.name("tomcat03"))
+    return SimpleNamespace(tomcat01=run.name("tomcat01"), tomcat02=run.name("tomcat02"), tomcat03=run.name("tomcat03"))
 
 
 @pytest.fixture(scope="module")

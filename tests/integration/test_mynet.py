@@ -7,6 +7,7 @@ The stack goes through four states, each observed by a module fixture as soon as
 up without the connection, updated with it, updated without it again, destroyed. Tests assert on
 what was observed, so they do not depend on the order they run in.
 """
+
 import ipaddress
 import time
 from dataclasses import dataclass, field
@@ -16,8 +17,19 @@ import pytest
 
 from harness.project_copy import LOCAL_IMAGES
 
-from .tomcat_checks import (TOMCAT_PORT, Mynet, changes_only, deploy, destroy_and_list_leftovers,
-                            ipv4_interfaces, ops_of, ping, preview_ops, resolve, wait_for_tcp)
+from .tomcat_checks import (
+    TOMCAT_PORT,
+    Mynet,
+    changes_only,
+    deploy,
+    destroy_and_list_leftovers,
+    ipv4_interfaces,
+    ops_of,
+    ping,
+    preview_ops,
+    resolve,
+    wait_for_tcp,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +43,7 @@ RECREATE_OR_RESTART = {"create", "destroy", "start", "restart", "die", "kill", "
 @dataclass
 class Tomcat01State:
     """tomcat01 as the engine and the container itself show it at one moment."""
+
     container_id: str
     started_at: str
     restart_count: int
@@ -45,10 +58,15 @@ def observe_tomcat01(docker_client: Any, mynet: Mynet, tomcat_net_01_ip: str) ->
     tomcat01, tomcat_net_01 = mynet.name("tomcat01"), mynet.name("tomcat-net-01")
     attrs = docker_client.api.inspect_container(tomcat01)
     return Tomcat01State(
-        container_id=attrs["Id"], started_at=attrs["State"]["StartedAt"], restart_count=attrs["RestartCount"],
+        container_id=attrs["Id"],
+        started_at=attrs["State"]["StartedAt"],
+        restart_count=attrs["RestartCount"],
         engine_networks={name: net["IPAddress"] for name, net in attrs["NetworkSettings"]["Networks"].items()},
-        interfaces=ipv4_interfaces(tomcat01), resolves_tomcat_net_01=resolve(tomcat01, tomcat_net_01),
-        ping_by_name=ping(tomcat01, tomcat_net_01), ping_by_ip=ping(tomcat01, tomcat_net_01_ip))
+        interfaces=ipv4_interfaces(tomcat01),
+        resolves_tomcat_net_01=resolve(tomcat01, tomcat_net_01),
+        ping_by_name=ping(tomcat01, tomcat_net_01),
+        ping_by_ip=ping(tomcat01, tomcat_net_01_ip),
+    )
 
 
 @dataclass
@@ -71,15 +89,20 @@ def unconnected(project, docker_client, mynet):
     net01, net02 = mynet.name("tomcat-net-01"), mynet.name("tomcat-net-02")
     net01_ip = docker_client.api.inspect_container(net01)["NetworkSettings"]["Networks"][mynet.network]["IPAddress"]
     wait_for_tcp(net01_ip, TOMCAT_PORT)  # the host reaches a mynet container by IP
-    observed = Observed(stack, outputs, observe_tomcat01(docker_client, mynet, net01_ip), extra={
-        "network": docker_client.api.inspect_network(mynet.network),
-        "net01_ip": net01_ip,
-        "net01_resolves_net02": resolve(net01, net02),
-        "net02_resolves_net01": resolve(net02, net01),
-        "net01_pings_net02": ping(net01, net02),
-        "net02_pings_net01": ping(net02, net01),
-        "preview": preview_ops(stack),
-    })
+    observed = Observed(
+        stack,
+        outputs,
+        observe_tomcat01(docker_client, mynet, net01_ip),
+        extra={
+            "network": docker_client.api.inspect_network(mynet.network),
+            "net01_ip": net01_ip,
+            "net01_resolves_net02": resolve(net01, net02),
+            "net02_resolves_net01": resolve(net02, net01),
+            "net01_pings_net02": ping(net01, net02),
+            "net02_pings_net01": ping(net02, net01),
+            "preview": preview_ops(stack),
+        },
+    )
     yield observed
     stack.destroy(on_output=print)  # one Tomcat stack up at a time, even if a test failed
 
@@ -95,13 +118,24 @@ def connected(project, unconnected, docker_client, mynet):
     until = int(time.time()) + 2
     tomcat01_id = unconnected.tomcat01.container_id
     events = docker_client.events(since=since, until=until, decode=True)
-    mine = [e for e in events if e.get("Actor", {}).get("ID") == tomcat01_id
-            or e.get("Actor", {}).get("Attributes", {}).get("container") == tomcat01_id]
-    return Observed(stack, {k: v.value for k, v in result.outputs.items()},
-                    observe_tomcat01(docker_client, mynet, unconnected.extra["net01_ip"]),
-                    extra={"preview": preview, "events": mine, "mynet_id": unconnected.extra["network"]["Id"],
-                           "preview_after": preview_ops(stack),
-                           "preview_after_refresh": preview_ops(stack, refresh=True)})
+    mine = [
+        e
+        for e in events
+        if e.get("Actor", {}).get("ID") == tomcat01_id
+        or e.get("Actor", {}).get("Attributes", {}).get("container") == tomcat01_id
+    ]
+    return Observed(
+        stack,
+        {k: v.value for k, v in result.outputs.items()},
+        observe_tomcat01(docker_client, mynet, unconnected.extra["net01_ip"]),
+        extra={
+            "preview": preview,
+            "events": mine,
+            "mynet_id": unconnected.extra["network"]["Id"],
+            "preview_after": preview_ops(stack),
+            "preview_after_refresh": preview_ops(stack, refresh=True),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +143,11 @@ def disconnected(project, connected, docker_client, mynet):
     """Setting the flag back to false disconnects tomcat01, again without recreating it."""
     project.set_config(connected.stack, "mynet", mynet.settings(connect=False))
     result = connected.stack.up(on_output=print)
-    return Observed(connected.stack, {k: v.value for k, v in result.outputs.items()},
-                    observe_tomcat01(docker_client, mynet, connected.tomcat01.engine_networks[mynet.network]))
+    return Observed(
+        connected.stack,
+        {k: v.value for k, v in result.outputs.items()},
+        observe_tomcat01(docker_client, mynet, connected.tomcat01.engine_networks[mynet.network]),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +157,7 @@ def destroyed(disconnected, docker_client, run):
 
 
 # --- mynet itself ----------------------------------------------------------------------------------
+
 
 def test_network_inspect_shows_subnet_gateway_and_both_containers(unconnected, mynet):
     network = unconnected.extra["network"]
@@ -151,6 +189,7 @@ def test_a_preview_right_after_up_shows_no_changes(unconnected):
 
 # --- before `docker network connect` ---------------------------------------------------------------
 
+
 def test_networks_are_isolated_before_the_connection(unconnected):
     tomcat01 = unconnected.tomcat01
     assert list(tomcat01.engine_networks) == ["bridge"]
@@ -162,6 +201,7 @@ def test_networks_are_isolated_before_the_connection(unconnected):
 
 
 # --- the connection --------------------------------------------------------------------------------
+
 
 def test_the_preview_of_the_connection_creates_one_resource_and_replaces_nothing(connected):
     summary, ops = connected.extra["preview"]
@@ -176,8 +216,10 @@ def test_connecting_neither_recreates_nor_restarts_tomcat01(unconnected, connect
     assert (after.started_at, after.restart_count) == (before.started_at, before.restart_count)
     actions = [event.get("Action", event.get("status")) for event in connected.extra["events"]]
     assert not RECREATE_OR_RESTART & set(actions), actions
-    assert any(e["Type"] == "network" and e["Action"] == "connect" and e["Actor"]["ID"] == connected.extra["mynet_id"]
-               for e in connected.extra["events"]), connected.extra["events"]
+    assert any(
+        e["Type"] == "network" and e["Action"] == "connect" and e["Actor"]["ID"] == connected.extra["mynet_id"]
+        for e in connected.extra["events"]
+    ), connected.extra["events"]
 
 
 def test_tomcat01_has_two_interfaces_and_two_ips(connected, mynet):
@@ -205,6 +247,7 @@ def test_no_changes_after_the_connection_even_with_a_refresh(connected):
 
 
 # --- disconnecting and destroying ------------------------------------------------------------------
+
 
 def test_turning_the_flag_off_disconnects_without_recreating(unconnected, disconnected):
     tomcat01 = disconnected.tomcat01

@@ -4,6 +4,7 @@ and `pulumi destroy` still leaves nothing when parts of the stack were already r
 One stack, deployed with tomcat01 connected to mynet; each test makes one fault and checks the repair.
 Engine names carry the run's prefix and mynet has the run's subnet (tomcat_checks.Mynet).
 """
+
 from typing import Any, Dict
 
 import pytest

@@ -5,6 +5,7 @@ where every ID a dynamic provider checks (a container's, a network's) is still u
 the run's settings (prefix, subnets, ports) as every deployed one does, so each preview's checks run
 against the engine as it is, a person's stacks included.
 """
+
 import json
 import subprocess
 from pathlib import Path
@@ -25,28 +26,48 @@ pytestmark = pytest.mark.integration
 # docker0 is looked up, not planned: the stacks hold no resource for the engine's own network.
 _TOMCAT = {"Stack": ["docker-networking-{stack}"], "RemoteImage": ["tomcat-image"]}
 PLANNED = {
-    "bridge": {**_TOMCAT, "LinkedTomcatPair": ["docker0-pair"],
-               "Container": ["docker0-pair-{p}tomcat01", "docker0-pair-{p}tomcat02"]},
-    "link": {**_TOMCAT, "LinkedTomcatPair": ["link-pair"], "Container": ["link-pair-{p}tomcat02",
-                                                                         "link-pair-{p}tomcat03", "tomcat01"]},
-    "mynet": {**_TOMCAT, "BridgeNetwork": ["mynet"], "LinkedTomcatPair": ["mynet-pair"],
-              "Network": ["mynet"], "NetworkConnection": ["tomcat01-mynet"],
-              "Container": ["mynet-pair-{p}tomcat-net-01", "mynet-pair-{p}tomcat-net-02", "tomcat01"]},
-    "modes": {**_TOMCAT, "Container": ["tomcat-bridge", "tomcat-container", "tomcat-host", "tomcat-none",
-                                       "tomcat-reference"]},
-    "redis": {"Stack": ["docker-networking-{stack}"], "RedisCluster": ["{p}redis"],
-              "BridgeNetwork": ["{p}redis-network"], "Network": ["{p}redis-network"],
-              "RemoteImage": ["{p}redis-image"], "GeneratedPassword": ["{p}redis-password"],
-              "RedisNode": [f"{{p}}redis-{n}" for n in range(1, 7)],
-              "Volume": [f"{{p}}redis-{n}-data" for n in range(1, 7)],
-              "Container": [f"{{p}}redis-{n}" for n in range(1, 7)], "SlotSeed": ["{p}redis-slots"],
-              "Formation": ["{p}redis-formation"]},
+    "bridge": {
+        **_TOMCAT,
+        "LinkedTomcatPair": ["docker0-pair"],
+        "Container": ["docker0-pair-{p}tomcat01", "docker0-pair-{p}tomcat02"],
+    },
+    "link": {
+        **_TOMCAT,
+        "LinkedTomcatPair": ["link-pair"],
+        "Container": ["link-pair-{p}tomcat02", "link-pair-{p}tomcat03", "tomcat01"],
+    },
+    "mynet": {
+        **_TOMCAT,
+        "BridgeNetwork": ["mynet"],
+        "LinkedTomcatPair": ["mynet-pair"],
+        "Network": ["mynet"],
+        "NetworkConnection": ["tomcat01-mynet"],
+        "Container": ["mynet-pair-{p}tomcat-net-01", "mynet-pair-{p}tomcat-net-02", "tomcat01"],
+    },
+    "modes": {
+        **_TOMCAT,
+        "Container": ["tomcat-bridge", "tomcat-container", "tomcat-host", "tomcat-none", "tomcat-reference"],
+    },
+    "redis": {
+        "Stack": ["docker-networking-{stack}"],
+        "RedisCluster": ["{p}redis"],
+        "BridgeNetwork": ["{p}redis-network"],
+        "Network": ["{p}redis-network"],
+        "RemoteImage": ["{p}redis-image"],
+        "GeneratedPassword": ["{p}redis-password"],
+        "RedisNode": [f"{{p}}redis-{n}" for n in range(1, 7)],
+        "Volume": [f"{{p}}redis-{n}-data" for n in range(1, 7)],
+        "Container": [f"{{p}}redis-{n}" for n in range(1, 7)],
+        "SlotSeed": ["{p}redis-slots"],
+        "Formation": ["{p}redis-formation"],
+    },
 }
 
 
 @pytest.fixture(scope="module")
-def fresh_project(tmp_path_factory: pytest.TempPathFactory, toolchain_env: Dict[str, str], run: RunIsolation,
-                  clean_engine: None) -> ProjectWorkspace:
+def fresh_project(
+    tmp_path_factory: pytest.TempPathFactory, toolchain_env: Dict[str, str], run: RunIsolation, clean_engine: None
+) -> ProjectWorkspace:
     """A project copy of its own: none of its stacks was ever deployed."""
     root, env = make_project_copy(tmp_path_factory.mktemp("preview-from-nothing"), passphrase="preview-tests")
     return ProjectWorkspace(root, env, run)
@@ -59,13 +80,19 @@ def _pulumi(root: Path, env: Dict[str, str], *args: str) -> subprocess.Completed
 def _run_objects(client: docker.DockerClient, run: RunIsolation) -> Set[str]:
     """This run's containers, networks and volumes: by label, or by name for one a preview made unlabelled.
     Others' objects come and go while the suite runs and say nothing about this preview."""
+
     def ours(name: str, labels: Dict[str, str]) -> bool:
         return name.startswith(run.prefix) or carries_prefix(labels, run.prefix)
 
-    return ({c["Id"] for c in client.api.containers(all=True) if any(ours(n.lstrip("/"), c.get("Labels") or {})
-                                                                     for n in c["Names"])}
-            | {n["Id"] for n in client.api.networks() if ours(n["Name"], n.get("Labels") or {})}
-            | {v["Name"] for v in client.api.volumes()["Volumes"] or [] if ours(v["Name"], v.get("Labels") or {})})
+    return (
+        {
+            c["Id"]
+            for c in client.api.containers(all=True)
+            if any(ours(n.lstrip("/"), c.get("Labels") or {}) for n in c["Names"])
+        }
+        | {n["Id"] for n in client.api.networks() if ours(n["Name"], n.get("Labels") or {})}
+        | {v["Name"] for v in client.api.volumes()["Volumes"] or [] if ours(v["Name"], v.get("Labels") or {})}
+    )
 
 
 def _planned(steps: List[dict]) -> Dict[str, List[str]]:
@@ -78,7 +105,8 @@ def _planned(steps: List[dict]) -> Dict[str, List[str]]:
 
 @pytest.mark.parametrize("stack", sorted(PLANNED))
 def test_a_preview_from_nothing_plans_every_resource_and_touches_nothing(
-        fresh_project: ProjectWorkspace, docker_client: docker.DockerClient, run: RunIsolation, stack: str) -> None:
+    fresh_project: ProjectWorkspace, docker_client: docker.DockerClient, run: RunIsolation, stack: str
+) -> None:
     fresh_project.stack(stack)  # `pulumi stack init`, then the test images and the run's settings
     before = _run_objects(docker_client, run)
 
@@ -87,7 +115,8 @@ def test_a_preview_from_nothing_plans_every_resource_and_touches_nothing(
     assert done.returncode == 0, f"pulumi preview -s {stack} failed:\n{done.stdout}\n{done.stderr}"
     steps = json.loads(done.stdout)["steps"]
     assert {step["op"] for step in steps} == {"create"}
-    expected = {kind: sorted(name.format(stack=stack, p=run.prefix) for name in names)
-                for kind, names in PLANNED[stack].items()}
+    expected = {
+        kind: sorted(name.format(stack=stack, p=run.prefix) for name in names) for kind, names in PLANNED[stack].items()
+    }
     assert _planned(steps) == expected
     assert _run_objects(docker_client, run) == before

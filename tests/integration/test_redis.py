@@ -4,6 +4,7 @@ The tests run in file order against one deployed stack: the facts of SCENARIOS.m
 `up` that must change nothing, the tutorial's failover, and last the destroy. The nodes carry the run's
 prefix (redis-1 is `run.name("redis-1")` on the engine and in the outputs), on the run's subnet and ports.
 """
+
 import os
 import subprocess
 import time
@@ -40,9 +41,18 @@ def deployed(project, run) -> Iterator[SimpleNamespace]:
     print(f"first up took {time.monotonic() - started:.1f}s")
     outputs = stack.outputs()
     view = RedisView.of(stack)
-    state = SimpleNamespace(stack=stack, preview=preview, up=up, result=result, outputs=outputs, view=view,
-                            password=view.password, nodes=view.nodes,
-                            subnet=run.subnet(STACK), base_port=run.port_base(STACK))  # as the run set them
+    state = SimpleNamespace(
+        stack=stack,
+        preview=preview,
+        up=up,
+        result=result,
+        outputs=outputs,
+        view=view,
+        password=view.password,
+        nodes=view.nodes,
+        subnet=run.subnet(STACK),
+        base_port=run.port_base(STACK),
+    )  # as the run set them
     yield state
     stack.destroy(on_output=print)  # the last test destroyed it, unless a test failed before
 
@@ -100,8 +110,11 @@ def test_outputs_describe_the_cluster_and_how_to_connect(deployed, nodes, run):
     assert [described[n]["role"] for n in nodes] == ["master"] * 3 + ["replica"] * 3
     assert [described[n]["master"] for n in nodes[3:]] == nodes[:3]
     assert described[nodes[0]]["slots"] == ["0-5461"]
-    assert outputs["network"].value == {"name": run.name("redis"), "subnet": str(deployed.subnet),
-                                        "gateway": str(deployed.subnet.network_address + 1)}
+    assert outputs["network"].value == {
+        "name": run.name("redis"),
+        "subnet": str(deployed.subnet),
+        "gateway": str(deployed.subnet.network_address + 1),
+    }
     connect = outputs["connect"].value
     assert "redis-cli -c" in connect["redisCliFromHost"] and "address_remap" in connect["redisPy"]
 
@@ -117,26 +130,34 @@ def test_the_password_is_never_shown_in_plain_text(deployed):
     assert deployed.password not in deployed.up.text
     # What a person runs (the Automation API's export_stack adds --show-secrets).
     workspace = deployed.stack.workspace
-    exported = subprocess.run(["pulumi", "stack", "export", "--stack", STACK], cwd=workspace.work_dir,
-                              env={**os.environ, **(workspace.env_vars or {})}, capture_output=True, text=True,
-                              check=True).stdout
+    exported = subprocess.run(
+        ["pulumi", "stack", "export", "--stack", STACK],
+        cwd=workspace.work_dir,
+        env={**os.environ, **(workspace.env_vars or {})},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert '"ciphertext"' in exported and deployed.password not in exported
     assert deployed.password not in deployed.stack.preview().stdout
 
 
 def test_redis_cli_follows_the_redirect_like_the_tutorial(deployed, nodes):
-    code, output = engine.exec_in(nodes[0], "redis-cli", "-c", "-a", deployed.password, "--no-auth-warning",
-                                  "set", "a", "b")
+    code, output = engine.exec_in(
+        nodes[0], "redis-cli", "-c", "-a", deployed.password, "--no-auth-warning", "set", "a", "b"
+    )
     assert code == 0 and "OK" in output
-    code, output = engine.exec_in(nodes[3], "redis-cli", "-c", "-a", deployed.password, "--no-auth-warning",
-                                  "get", "a")
+    code, output = engine.exec_in(nodes[3], "redis-cli", "-c", "-a", deployed.password, "--no-auth-warning", "get", "a")
     assert code == 0 and output.strip().endswith("b")
 
 
 def _key_on_each_master(deployed) -> Dict[str, str]:
     """A key per master, found by computing slots the way Redis does."""
-    ranges = {n["name"]: [tuple(map(int, r.split("-"))) for r in n["slots"]]
-              for n in deployed.nodes.values() if n["role"] == "master"}
+    ranges = {
+        n["name"]: [tuple(map(int, r.split("-"))) for r in n["slots"]]
+        for n in deployed.nodes.values()
+        if n["role"] == "master"
+    }
     keys: Dict[str, str] = {}
     for i in range(10000):
         key = f"key-{i}"
@@ -203,8 +224,9 @@ def test_failover_the_replica_takes_over_and_the_key_is_still_there(deployed, do
     deadline = time.monotonic() + FAILOVER_LIMIT_SECONDS
     while True:
         try:
-            if "slave" in deployed.view.myself(master).flags \
-                    and "cluster_state:ok" in _node(deployed, master).execute_command("CLUSTER", "INFO"):
+            if "slave" in deployed.view.myself(master).flags and "cluster_state:ok" in _node(
+                deployed, master
+            ).execute_command("CLUSTER", "INFO"):
                 break
         except redis.RedisError:
             pass

@@ -9,6 +9,7 @@ acknowledged by a replica with WAIT) are checked after every fault. Recovery tim
 (node names with the run's prefix, its own subnet and ports), so a person's `redis` stack on the same
 engine is neither touched nor counted as this stack's; the engine restart still refuses to run beside it.
 """
+
 import concurrent.futures
 import subprocess
 import time
@@ -23,8 +24,15 @@ from pulumi import automation as auto
 from harness.isolation import RunIsolation
 from tests.conftest import skip_or_fail
 from tests.integration import cli_interrupt, engine
-from tests.integration.redis_checks import (RedisView, changes, keys_for_every_master, missing_keys, timed,
-                                            wait_until, write_acknowledged)
+from tests.integration.redis_checks import (
+    RedisView,
+    changes,
+    keys_for_every_master,
+    missing_keys,
+    timed,
+    wait_until,
+    write_acknowledged,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -34,14 +42,18 @@ FORMATION = "redis-formation"  # the cluster's child of that name, as run.name g
 KEY_COUNT = 300
 RECOVERY_LIMIT_SECONDS = 120
 RECOVERY_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "recover_interrupted.py"
-ENGINE_TYPES = {"docker:index/container:Container": "container", "docker:index/volume:Volume": "volume",
-                "docker:index/network:Network": "network",
-                "pulumi-python:dynamic/docker-networking:Network": "network"}
+ENGINE_TYPES = {
+    "docker:index/container:Container": "container",
+    "docker:index/volume:Volume": "volume",
+    "docker:index/network:Network": "network",
+    "pulumi-python:dynamic/docker-networking:Network": "network",
+}
 
 
 @dataclass
 class Faults:
     """The stack under test, the keys it must keep, and the shape it should have."""
+
     project: Any
     stack: auto.Stack
     keys: Dict[str, str] = field(default_factory=dict)
@@ -58,7 +70,9 @@ class Faults:
 
     def problems(self) -> List[str]:
         view = self.view
-        return view.problems(self.masters, self.replicas) + [f"missing key {k}" for k in missing_keys(view, self.keys)[:3]]
+        return view.problems(self.masters, self.replicas) + [
+            f"missing key {k}" for k in missing_keys(view, self.keys)[:3]
+        ]
 
     def assert_whole(self) -> None:
         """Every node cluster_state:ok, every node knowing all the nodes, the planned shape, every key."""
@@ -81,13 +95,16 @@ class Faults:
 
     def container_ids(self) -> Dict[str, str]:
         with engine.client() as client:
-            return {c["Names"][0].lstrip("/"): c["Id"] for c in client.api.containers(
-                all=True, filters=engine.run_filters(self.run.prefix, STACK))}
+            return {
+                c["Names"][0].lstrip("/"): c["Id"]
+                for c in client.api.containers(all=True, filters=engine.run_filters(self.run.prefix, STACK))
+            }
 
     def labelled_engine_objects(self) -> Set[str]:
         """'kind:name' of what this run has of the stack on the engine."""
-        return {f"{kind[:-1]}:{name}" for kind in engine.KINDS
-                for name in engine.labelled(kind, STACK, self.run.prefix)}
+        return {
+            f"{kind[:-1]}:{name}" for kind in engine.KINDS for name in engine.labelled(kind, STACK, self.run.prefix)
+        }
 
     def assert_no_orphans(self) -> None:
         """Nothing of this stack on the engine that its state does not know, and nothing missing."""
@@ -97,18 +114,24 @@ class Faults:
 def recorded_engine_objects(stack: auto.Stack) -> Set[str]:
     """'kind:name' of every container, volume and network the stack's state holds."""
     resources = stack.export_stack().deployment.get("resources") or []
-    return {f"{ENGINE_TYPES[r['type']]}:{(r.get('outputs') or {}).get('name')}" for r in resources
-            if r.get("type") in ENGINE_TYPES}
+    return {
+        f"{ENGINE_TYPES[r['type']]}:{(r.get('outputs') or {}).get('name')}"
+        for r in resources
+        if r.get("type") in ENGINE_TYPES
+    }
 
 
 def pending_operations(stack: auto.Stack) -> List[Tuple[str, str]]:
-    return [(op["type"], op["resource"]["urn"].rsplit("::", 1)[-1])
-            for op in stack.export_stack().deployment.get("pending_operations") or []]
+    return [
+        (op["type"], op["resource"]["urn"].rsplit("::", 1)[-1])
+        for op in stack.export_stack().deployment.get("pending_operations") or []
+    ]
 
 
 @dataclass
 class Recorded:
     """Which resources a preview or an up touches, in the order the engine reported them done."""
+
     steps: List[Tuple[str, str]] = field(default_factory=list)  # (op, resource name)
     diffs: Dict[str, List[str]] = field(default_factory=dict)  # resource name -> the properties that changed
 
@@ -136,6 +159,7 @@ def faults(project) -> Iterator[Faults]:
 
 
 # --- Interruption ------------------------------------------------------------------------------------
+
 
 def _interrupted_up(faults: Faults, how: str, tmp_path: Path) -> int:
     """Start `pulumi up` on an empty stack and interrupt it once the engine holds two of its containers."""
@@ -170,8 +194,14 @@ def test_an_up_killed_outright_recovers_as_documented_and_converges(faults, tmp_
     unrecorded = faults.labelled_engine_objects() - recorded_engine_objects(faults.stack)
     print(f"on the engine but not in the state: {sorted(unrecorded)}")
     started = time.monotonic()
-    recovered = subprocess.run([str(RECOVERY_SCRIPT), STACK], cwd=faults.project.root, env=faults.project.env,
-                               capture_output=True, text=True, timeout=300)
+    recovered = subprocess.run(
+        [str(RECOVERY_SCRIPT), STACK],
+        cwd=faults.project.root,
+        env=faults.project.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     print(recovered.stdout, recovered.stderr)
     assert recovered.returncode == 0
     assert pending_operations(faults.stack) == []
@@ -183,6 +213,7 @@ def test_an_up_killed_outright_recovers_as_documented_and_converges(faults, tmp_
 
 
 # --- Drift ---------------------------------------------------------------------------------------------
+
 
 def _remove_container(name: str) -> None:
     with engine.client() as client:
@@ -216,8 +247,9 @@ def test_a_master_removed_by_hand_fails_over_then_rejoins_as_a_replica(faults):
     master = sorted(view.masters())[0]
     probe = next(key for key in faults.keys if view.owner_of(key) == master)
     _remove_container(master)
-    failover = wait_until("a replica takes over", lambda: missing_keys(view, {probe: faults.keys[probe]}),
-                          RECOVERY_LIMIT_SECONDS)
+    failover = wait_until(
+        "a replica takes over", lambda: missing_keys(view, {probe: faults.keys[probe]}), RECOVERY_LIMIT_SECONDS
+    )
     print(f"TIMING drift: master {master} removed -> its keys readable again (failover): {failover:.1f}s")
     faults.up(f"drift: master {master} removed, up --refresh", refresh=True)
     assert not faults.view.myself(master).is_master
@@ -225,6 +257,7 @@ def test_a_master_removed_by_hand_fails_over_then_rejoins_as_a_replica(faults):
 
 
 # --- Restarts ------------------------------------------------------------------------------------------
+
 
 def test_every_node_restarted_at_once_comes_back_with_every_key(faults):
     faults.write_keys()
@@ -255,7 +288,9 @@ def test_restarting_the_engine_itself_stops_and_starts_dockerd_and_loses_nothing
     # Nothing to create, replace or delete. The formation may be re-verified (an update that changes
     # nothing, well under a second): the nodes' live roles can differ after the restart.
     done = Recorded()
-    timed("after the engine restart: up --refresh", lambda: faults.stack.up(on_output=print, on_event=done, refresh=True))
+    timed(
+        "after the engine restart: up --refresh", lambda: faults.stack.up(on_output=print, on_event=done, refresh=True)
+    )
     print(f"after the engine restart, up did: {done.steps} (changed: {done.diffs})")
     assert set(done.steps) <= {("update", faults.run.name(FORMATION))}
     faults.assert_whole()
@@ -333,6 +368,7 @@ def test_bad_settings_fail_at_preview_naming_the_setting_and_leave_the_deploymen
 
 # --- Scaling -------------------------------------------------------------------------------------------
 
+
 def _node_resources(run: RunIsolation, indexes: Iterable[int]) -> Set[str]:
     """Pulumi's names of the nodes' containers, RedisNode components and volumes: their engine names."""
     return {run.name(f"redis-{i}{suffix}") for i in indexes for suffix in ("", "-data")}
@@ -357,11 +393,18 @@ def _resize(faults: Faults, settings: Mapping[str, Any], added: Set[str], remove
     print(f"up of {settings}: {done.steps}")
     assert done.names("create") == added and done.names("delete") == removed
     # The summary counts components too: one RedisNode per node added or removed.
-    components_added, components_removed = (len({n for n in names if not n.endswith("-data")})
-                                             for names in (added, removed))
-    assert changes(result) == {key: value for key, value in
-                               {"create": len(added) + components_added,
-                                "delete": len(removed) + components_removed, "update": 1}.items() if value}
+    components_added, components_removed = (
+        len({n for n in names if not n.endswith("-data")}) for names in (added, removed)
+    )
+    assert changes(result) == {
+        key: value
+        for key, value in {
+            "create": len(added) + components_added,
+            "delete": len(removed) + components_removed,
+            "update": 1,
+        }.items()
+        if value
+    }
     if removed:  # slots move off and the nodes are forgotten before their containers go
         assert done.first("update", {formation}) < done.first("delete", removed)
     faults.assert_whole()
@@ -387,6 +430,7 @@ def test_scaling_replicas_one_to_zero_and_back(faults):
 
 
 # --- Destroy after faults ------------------------------------------------------------------------------
+
 
 def test_destroy_succeeds_when_a_container_was_removed_by_hand_and_leaves_nothing(faults):
     _remove_container(faults.run.name("redis-2"))

@@ -6,6 +6,7 @@ called the way the dynamic-provider process calls it, with plain property dicts.
 and ports are the run's (harness.isolation), so the session's cleanup finds whatever is left, and the
 module runs beside a person's `redis` stack.
 """
+
 import dataclasses
 import io
 import ipaddress
@@ -19,12 +20,11 @@ import pytest
 import redis
 
 from components.labels import STACK_LABEL
-from components.redis.formation.provider import (FormationSpec, RedisFormationProvider, observe,
-                                                  reset_nodes)
-from components.redis.formation.slot_seed import RedisSlotSeedProvider
 from components.redis.cluster import node_config
-from components.redis.formation.state import health_problems
 from components.redis.config import AUTH_PATH, CONFIG_PATH, SERVER_COMMAND, render_auth_config, render_node_config
+from components.redis.formation.provider import FormationSpec, RedisFormationProvider, observe, reset_nodes
+from components.redis.formation.slot_seed import RedisSlotSeedProvider
+from components.redis.formation.state import health_problems
 from components.redis.plan import plan_cluster, slots_of
 from components.redis.settings import RedisClusterArgs
 from harness.isolation import RunIsolation
@@ -42,15 +42,20 @@ class Cluster:
     """This module's cluster in the run: nodes <prefix>formation-it-1 ..., the run's subnet, and ports
     the run found free (below the ephemeral range, where a port may be taken by any outgoing connection
     or plugin server; seen: 36374 in use, the node could not publish it)."""
+
     name: str
     args: RedisClusterArgs
     labels: Dict[str, str]
 
     @classmethod
     def of(cls, run: RunIsolation) -> "Cluster":
-        args = RedisClusterArgs(subnet=str(run.subnet(PURPOSE)), base_port=run.port_base(PURPOSE),
-                                bus_base_port=run.port_base(f"{PURPOSE}-bus"), password=PASSWORD,
-                                formation_timeout_seconds=90)
+        args = RedisClusterArgs(
+            subnet=str(run.subnet(PURPOSE)),
+            base_port=run.port_base(PURPOSE),
+            bus_base_port=run.port_base(f"{PURPOSE}-bus"),
+            password=PASSWORD,
+            formation_timeout_seconds=90,
+        )
         return cls(name=run.name(PURPOSE), args=args, labels={**run.labels, STACK_LABEL: PURPOSE})
 
     def address(self, offset: int) -> str:
@@ -71,13 +76,22 @@ def _tar(files: Dict[str, str]) -> bytes:
 def _start_node(client: docker.DockerClient, cluster: Cluster, node: Any, network_name: str) -> None:
     volume = client.volumes.create(f"{node.name}-data", labels=cluster.labels)
     container = client.containers.create(
-        IMAGE, list(SERVER_COMMAND), name=node.name, labels=cluster.labels, detach=True,
+        IMAGE,
+        list(SERVER_COMMAND),
+        name=node.name,
+        labels=cluster.labels,
+        detach=True,
         ports={"6379/tcp": ("127.0.0.1", node.host_port), "16379/tcp": ("127.0.0.1", node.bus_host_port)},
-        volumes={volume.name: {"bind": "/data", "mode": "rw"}}, network=network_name,
-        networking_config={network_name: docker.types.EndpointConfig(
-            client.api._version, ipv4_address=node.ip)})
-    container.put_archive("/", _tar({CONFIG_PATH: render_node_config(node_config(node, cluster.args)),
-                                     AUTH_PATH: render_auth_config(PASSWORD)}))
+        volumes={volume.name: {"bind": "/data", "mode": "rw"}},
+        network=network_name,
+        networking_config={network_name: docker.types.EndpointConfig(client.api._version, ipv4_address=node.ip)},
+    )
+    container.put_archive(
+        "/",
+        _tar(
+            {CONFIG_PATH: render_node_config(node_config(node, cluster.args)), AUTH_PATH: render_auth_config(PASSWORD)}
+        ),
+    )
     container.start()
 
 
@@ -102,15 +116,22 @@ def nodes(run: RunIsolation, clean_engine: None) -> Iterator[Dict]:
         pytest.fail(f"no engine or image {IMAGE}: {error} (run `make setup`)", pytrace=False)
     plan = plan_cluster(cluster.name, cluster.args)
     network = client.networks.create(
-        f"{cluster.name}-net", driver="bridge", labels=cluster.labels,
-        ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=cluster.args.subnet)]))
+        f"{cluster.name}-net",
+        driver="bridge",
+        labels=cluster.labels,
+        ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=cluster.args.subnet)]),
+    )
     try:
         for node in plan.nodes:
             _start_node(client, cluster, node, network.name)
-        props = {"clusterName": cluster.name, "topology": plan.topology(),
-                 "endpoints": plan.endpoints("127.0.0.1"), "password": PASSWORD,
-                 "containers": {n.name: n.name for n in plan.nodes},
-                 "timeoutSeconds": cluster.args.formation_timeout_seconds}
+        props = {
+            "clusterName": cluster.name,
+            "topology": plan.topology(),
+            "endpoints": plan.endpoints("127.0.0.1"),
+            "password": PASSWORD,
+            "containers": {n.name: n.name for n in plan.nodes},
+            "timeoutSeconds": cluster.args.formation_timeout_seconds,
+        }
         yield {"client": client, "cluster": cluster, "plan": plan, "props": props, "network": network.name}
     finally:
         for node in plan.nodes:
@@ -209,8 +230,7 @@ def test_a_master_that_lost_its_data_comes_back_as_a_replica_of_its_successor(no
 
 def _node_client(nodes, name: str) -> redis.Redis:
     endpoint = nodes["props"]["endpoints"][name]
-    return redis.Redis(host=endpoint["host"], port=int(endpoint["port"]), password=PASSWORD,
-                       decode_responses=True)
+    return redis.Redis(host=endpoint["host"], port=int(endpoint["port"]), password=PASSWORD, decode_responses=True)
 
 
 def test_a_slot_left_half_way_through_a_move_is_finished_by_the_next_update(nodes):

@@ -6,6 +6,7 @@ docker inspect, from sysfs inside each container and on this host, and from the 
 
 One stack is up at a time (the Tomcat stacks share container names) and each is destroyed after its test.
 """
+
 import os
 import subprocess
 import sys
@@ -37,9 +38,14 @@ def deployed(project: Any, stack: str, config: Optional[Dict[str, Any]] = None) 
 
 def draw(stack: str, prefix: str, out: Path, env: Optional[Mapping[str, str]] = None) -> Dict[str, List[str]]:
     """`python -m topology STACK --name-prefix PREFIX`, as `make topology` runs it; the SVG read back."""
-    shown = subprocess.run([sys.executable, "-m", "topology", stack, "--name-prefix", prefix, "--out", str(out)],
-                           cwd=REPO_ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                           timeout=120)
+    shown = subprocess.run(
+        [sys.executable, "-m", "topology", stack, "--name-prefix", prefix, "--out", str(out)],
+        cwd=REPO_ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert shown.returncode == 0, shown.stderr
     svg, png = out / f"{prefix}{stack}.svg", out / f"{prefix}{stack}.png"
     assert shown.stdout.split() == [str(svg), str(png)]
@@ -50,6 +56,7 @@ def draw(stack: str, prefix: str, out: Path, env: Optional[Mapping[str, str]] = 
 @dataclass(frozen=True)
 class VethPair:
     """One container interface and its host end, read from sysfs on both sides."""
+
     interface: str
     ifindex: int
     peer_ifindex: int
@@ -76,8 +83,12 @@ def assert_container_drawn(picture: Dict[str, List[str]], docker_client: Any, na
     pairs = {}
     for network, endpoint in attrs["NetworkSettings"]["Networks"].items():
         pair = veth_pair(name, by_ip[endpoint["IPAddress"]])
-        assert {f"{endpoint['IPAddress']}/{endpoint['IPPrefixLen']}", endpoint["MacAddress"],
-                f"{pair.ifindex}: {pair.interface}@if{pair.peer_ifindex}", f"network {network}"} <= texts
+        assert {
+            f"{endpoint['IPAddress']}/{endpoint['IPPrefixLen']}",
+            endpoint["MacAddress"],
+            f"{pair.ifindex}: {pair.interface}@if{pair.peer_ifindex}",
+            f"network {network}",
+        } <= texts
         assert picture[f"veth/{pair.peer_ifindex}"] == [f"{pair.peer_ifindex}: {pair.host_name}@if{pair.ifindex}"]
         assert f"veth-pair/{name}/{pair.interface}" in picture
         assert f"plugged/{pair.host_name}/{pair.host_bridge}" in picture
@@ -88,8 +99,9 @@ def assert_container_drawn(picture: Dict[str, List[str]], docker_client: Any, na
     return pairs
 
 
-def assert_bridge_drawn(picture: Dict[str, List[str]], docker_client: Any, network: str, device: str,
-                        gateway: str) -> None:
+def assert_bridge_drawn(
+    picture: Dict[str, List[str]], docker_client: Any, network: str, device: str, gateway: str
+) -> None:
     attrs = docker_client.api.inspect_network(network)
     subnet = attrs["IPAM"]["Config"][0]["Subnet"]
     assert {device, subnet, f"gateway {gateway}"} <= set(picture[f"bridge/{attrs['Name']}"])
@@ -106,8 +118,12 @@ def test_bridge_picture(project, run, docker_client, tmp_path):
         assert_bridge_drawn(picture, docker_client, "bridge", "docker0", gateway)
         assert not any(key.startswith(("link/", "replication/")) for key in picture)
     # Gone: a clear message, nothing written.
-    shown = subprocess.run([sys.executable, "-m", "topology", "bridge", "--name-prefix", run.prefix,
-                            "--out", str(tmp_path / "after")], cwd=REPO_ROOT, capture_output=True, text=True)
+    shown = subprocess.run(
+        [sys.executable, "-m", "topology", "bridge", "--name-prefix", run.prefix, "--out", str(tmp_path / "after")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert shown.returncode == 1
     assert f"stack 'bridge' with --name-prefix {run.prefix} is not deployed on this engine" in shown.stderr
     assert not (tmp_path / "after").exists()
@@ -141,8 +157,14 @@ def test_mynet_picture_shows_tomcat01s_second_interface(project, run, docker_cli
 
 def own_cluster_nodes_line(port: int, password: str) -> str:
     """The node's own line of CLUSTER NODES, asked on its published loopback port."""
-    client = redis.Redis(host="127.0.0.1", port=port, password=password, decode_responses=True,
-                         socket_timeout=5, socket_connect_timeout=2)
+    client = redis.Redis(
+        host="127.0.0.1",
+        port=port,
+        password=password,
+        decode_responses=True,
+        socket_timeout=5,
+        socket_connect_timeout=2,
+    )
     try:
         return next(line for line in client.execute_command("CLUSTER", "NODES").splitlines() if "myself" in line)
     finally:

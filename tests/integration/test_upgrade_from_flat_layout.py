@@ -9,6 +9,7 @@ One resource of the old program is gone from the new one: the empty `BridgeNetwo
 that docker0's lookup was made under (look_up_default_bridge registers nothing). The update deletes it
 from the state; it never had an engine object, so nothing on the engine is touched.
 """
+
 import io
 import subprocess
 import tarfile
@@ -35,8 +36,10 @@ DROPPED = ("docker-networking:index:BridgeNetwork", "docker0")  # (type, name): 
 def _checkout(commit: str, into: Path) -> Path:
     """The project's files at `commit`, from this clone's history."""
     done = subprocess.run(["git", "-C", str(REPO_ROOT), "archive", commit], capture_output=True)
-    assert done.returncode == 0, (f"commit {commit} is not in this clone's history ({done.stderr.decode().strip()}); "
-                                  "the upgrade test needs it: fetch the full history (git fetch --unshallow)")
+    assert done.returncode == 0, (
+        f"commit {commit} is not in this clone's history ({done.stderr.decode().strip()}); "
+        "the upgrade test needs it: fetch the full history (git fetch --unshallow)"
+    )
     with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
         archive.extractall(into)
     return into
@@ -48,8 +51,9 @@ def _containers(prefix: str, stack: str) -> Dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def deployed_by_flat_layout(tmp_path_factory, project: ProjectWorkspace,
-                            run) -> Iterator[Tuple[ProjectWorkspace, Dict[str, Dict[str, str]]]]:
+def deployed_by_flat_layout(
+    tmp_path_factory, project: ProjectWorkspace, run
+) -> Iterator[Tuple[ProjectWorkspace, Dict[str, Dict[str, str]]]]:
     # The session's own stacks of these scenarios carry the same engine names: none may be up meanwhile.
     project.destroy_all()
     workdir = tmp_path_factory.mktemp("upgrade")

@@ -2,6 +2,7 @@
 
 Traffic goes only to loopback and to the containers and networks the tests created.
 """
+
 import ipaddress
 import socket
 import time
@@ -23,6 +24,7 @@ SYS_NET = Path("/sys/class/net")
 class Mynet:
     """The mynet stack in this run: the engine names, and the run's subnet with the addresses the tests
     fix on it at the tutorial's offsets (gateway .1, tomcat-net-02 .22, tomcat01 once connected .100)."""
+
     run: RunIsolation
     stack: str = "mynet"
 
@@ -55,8 +57,11 @@ class Mynet:
     def settings(self, connect: bool) -> Dict[str, Any]:
         """The stack's `mynet` setting; tomcat01's static IP only with the connection it belongs to."""
         static_ips = {"tomcat-net-02": self.tomcat_net_02_ip, **({"tomcat01": self.tomcat01_ip} if connect else {})}
-        return {"network": {"name": "mynet", "subnet": str(self.subnet), "gateway": self.gateway},
-                "connectTomcat01": connect, "staticIps": static_ips}
+        return {
+            "network": {"name": "mynet", "subnet": str(self.subnet), "gateway": self.gateway},
+            "connectTomcat01": connect,
+            "staticIps": static_ips,
+        }
 
 
 def deploy(project: Any, name: str, config: Optional[Dict[str, Any]] = None) -> Tuple[auto.Stack, Dict[str, Any]]:
@@ -136,8 +141,9 @@ def wait_for_tcp(address: str, port: int, timeout: float = TOMCAT_START_SECONDS)
                 return
         except OSError as error:
             if time.monotonic() > deadline:
-                raise AssertionError(f"nothing accepted a connection on {address}:{port} "
-                                     f"within {timeout:.0f}s: {error}") from error
+                raise AssertionError(
+                    f"nothing accepted a connection on {address}:{port} within {timeout:.0f}s: {error}"
+                ) from error
             time.sleep(1)
 
 

@@ -1,4 +1,5 @@
 """Fixtures shared by the unit tests; the doubles themselves are in doubles/."""
+
 from typing import Iterator
 
 import pytest

@@ -1,4 +1,5 @@
 """Inputs as the SDK's dynamic provider hands them to `check` during a preview, unknowns included."""
+
 from typing import Any, Dict
 
 from google.protobuf import struct_pb2

@@ -1,4 +1,5 @@
 """missing_containers: which recorded container ids the engine no longer knows, on a fake engine."""
+
 import pytest
 
 from components.engine.client import EngineAddress, EngineClient

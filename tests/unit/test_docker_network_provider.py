@@ -1,4 +1,5 @@
 """The DockerNetwork dynamic provider against a fake engine API: create, read, diff, delete."""
+
 import base64
 from typing import Any, Dict
 
@@ -22,17 +23,33 @@ def provider(engine: FakeEngine) -> DockerNetworkProvider:
 
 
 def props(**overrides: Any) -> Dict[str, Any]:
-    return {"name": "redis", "driver": "bridge", "subnet": "10.38.0.0/24", "gateway": "10.38.0.1",
-            "ip_range": None, "labels": dict(LABELS), **overrides}
+    return {
+        "name": "redis",
+        "driver": "bridge",
+        "subnet": "10.38.0.0/24",
+        "gateway": "10.38.0.1",
+        "ip_range": None,
+        "labels": dict(LABELS),
+        **overrides,
+    }
 
 
 def test_create_makes_the_network_and_reports_it_as_the_engine_sees_it(provider, engine):
     result = provider.create(props(ip_range="10.38.0.128/25"))
     assert result.id in engine.networks
     assert result.outs == props(ip_range="10.38.0.128/25")
-    assert engine.bodies == [{"Name": "redis", "Driver": "bridge", "CheckDuplicate": True, "Labels": LABELS,
-                              "IPAM": {"Driver": "default", "Config": [
-                                  {"Subnet": "10.38.0.0/24", "Gateway": "10.38.0.1", "IPRange": "10.38.0.128/25"}]}}]
+    assert engine.bodies == [
+        {
+            "Name": "redis",
+            "Driver": "bridge",
+            "CheckDuplicate": True,
+            "Labels": LABELS,
+            "IPAM": {
+                "Driver": "default",
+                "Config": [{"Subnet": "10.38.0.0/24", "Gateway": "10.38.0.1", "IPRange": "10.38.0.128/25"}],
+            },
+        }
+    ]
 
 
 def test_create_names_the_fix_when_the_name_is_taken(provider, engine):
@@ -56,8 +73,16 @@ def test_diff_no_change_even_when_unset_values_are_spelled_differently(provider)
     assert result.changes is False and result.replaces == []
 
 
-@pytest.mark.parametrize("key,value", [("name", "other"), ("subnet", "10.39.0.0/24"), ("gateway", "10.38.0.254"),
-                                       ("ip_range", "10.38.0.0/25"), ("labels", {"team": "docs"})])
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("name", "other"),
+        ("subnet", "10.39.0.0/24"),
+        ("gateway", "10.38.0.254"),
+        ("ip_range", "10.38.0.0/25"),
+        ("labels", {"team": "docs"}),
+    ],
+)
 def test_any_change_is_a_replacement_old_one_first(provider, key, value):
     result = provider.diff("id", props(), props(**{key: value}))
     assert result.changes is True and result.replaces == [key]
@@ -106,9 +131,14 @@ def test_check_rejects_a_missing_name_or_subnet_and_skips_unknowns(provider):
 
 
 def test_outputs_take_the_ipv4_pool_of_a_dual_stack_network():
-    network = {"Name": "n", "Driver": "bridge", "Labels": None,
-               "IPAM": {"Config": [{"Subnet": "fd00::/64", "Gateway": "fd00::1"},
-                                   {"Subnet": "10.1.0.0/24", "Gateway": "10.1.0.1"}]}}
+    network = {
+        "Name": "n",
+        "Driver": "bridge",
+        "Labels": None,
+        "IPAM": {
+            "Config": [{"Subnet": "fd00::/64", "Gateway": "fd00::1"}, {"Subnet": "10.1.0.0/24", "Gateway": "10.1.0.1"}]
+        },
+    }
     outs = network_outputs(network)
     assert (outs["subnet"], outs["gateway"], outs["ip_range"], outs["labels"]) == ("10.1.0.0/24", "10.1.0.1", None, {})
 
@@ -117,4 +147,3 @@ def test_the_provider_pickles_without_clients_and_comes_back_working():
     restored = dill.loads(base64.b64decode(serialize_provider(DockerNetworkProvider())))
     assert type(restored) is DockerNetworkProvider
     assert vars(restored) == {}
-

@@ -1,4 +1,5 @@
 """EngineClient: the engine's address from the environment, requests, errors, and TLS on tcp."""
+
 import shutil
 import ssl
 import subprocess
@@ -8,8 +9,15 @@ from typing import Any, Dict, Iterator, Tuple
 import pulumi
 import pytest
 
-from components.engine.client import (EngineAddress, EngineClient, EngineError, EngineUnreachable, NotFound,
-                                   TlsSettings, engine_address)
+from components.engine.client import (
+    EngineAddress,
+    EngineClient,
+    EngineError,
+    EngineUnreachable,
+    NotFound,
+    TlsSettings,
+    engine_address,
+)
 from components.errors import ConfigError
 
 from .doubles.engine_api import FakeEngine
@@ -20,7 +28,9 @@ def test_the_local_socket_when_docker_host_is_unset():
 
 
 def test_a_unix_socket_elsewhere():
-    assert engine_address({"DOCKER_HOST": "unix:///run/user/1000/docker.sock"}).unix_path == "/run/user/1000/docker.sock"
+    assert (
+        engine_address({"DOCKER_HOST": "unix:///run/user/1000/docker.sock"}).unix_path == "/run/user/1000/docker.sock"
+    )
 
 
 def test_tcp_without_tls_on_the_plain_port():
@@ -29,8 +39,9 @@ def test_tcp_without_tls_on_the_plain_port():
 
 
 def test_tcp_with_tls_verify_on_the_tls_port_with_the_cert_path():
-    address = engine_address({"DOCKER_HOST": "tcp://engine.local", "DOCKER_TLS_VERIFY": "1",
-                              "DOCKER_CERT_PATH": "/etc/docker-certs"})
+    address = engine_address(
+        {"DOCKER_HOST": "tcp://engine.local", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": "/etc/docker-certs"}
+    )
     assert (address.port, address.tls) == (2376, TlsSettings(cert_dir="/etc/docker-certs", verify=True))
 
 
@@ -40,8 +51,10 @@ def test_a_cert_path_alone_means_tls_without_checking_the_engine(monkeypatch):
     assert (address.port, address.tls) == (2400, TlsSettings(cert_dir="/home/someone/.docker", verify=False))
 
 
-@pytest.mark.parametrize("url", ["ssh://me@engine.local", "npipe:////./pipe/docker_engine", "tcp://", "unix://",
-                                 "tcp://engine.local:notaport"])
+@pytest.mark.parametrize(
+    "url",
+    ["ssh://me@engine.local", "npipe:////./pipe/docker_engine", "tcp://", "unix://", "tcp://engine.local:notaport"],
+)
 def test_an_address_the_client_cannot_use_names_the_variable_and_the_fix(url):
     with pytest.raises(ConfigError) as failure:
         engine_address({"DOCKER_HOST": url})
@@ -72,8 +85,15 @@ def test_names_are_quoted_into_the_path(engine: FakeEngine):
 
 def test_create_network_sends_only_the_settings_given_and_returns_the_id(engine: FakeEngine):
     network_id = engine.client().create_network("n", driver="bridge", subnet="10.1.0.0/24")
-    assert engine.bodies == [{"Name": "n", "Driver": "bridge", "CheckDuplicate": True, "Labels": {},
-                              "IPAM": {"Driver": "default", "Config": [{"Subnet": "10.1.0.0/24"}]}}]
+    assert engine.bodies == [
+        {
+            "Name": "n",
+            "Driver": "bridge",
+            "CheckDuplicate": True,
+            "Labels": {},
+            "IPAM": {"Driver": "default", "Config": [{"Subnet": "10.1.0.0/24"}]},
+        }
+    ]
     assert engine.client().network("n")["Id"] == network_id
 
 
@@ -89,9 +109,30 @@ def test_an_engine_that_does_not_answer_is_named_with_the_fix(tmp_path):
 
 def _self_signed(directory: Path, name: str) -> Tuple[Path, Path]:
     cert, key = directory / f"{name}.pem", directory / f"{name}-key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -118,15 +159,25 @@ def tls_engine(tmp_path: Path) -> Iterator[Dict[str, Any]]:
 
 
 def test_tls_checks_the_engine_and_presents_the_client_certificate(tls_engine):
-    address = engine_address({"DOCKER_HOST": f"tcp://localhost:{tls_engine['port']}", "DOCKER_TLS_VERIFY": "1",
-                              "DOCKER_CERT_PATH": tls_engine["cert_dir"]})
+    address = engine_address(
+        {
+            "DOCKER_HOST": f"tcp://localhost:{tls_engine['port']}",
+            "DOCKER_TLS_VERIFY": "1",
+            "DOCKER_CERT_PATH": tls_engine["cert_dir"],
+        }
+    )
     assert [network["Name"] for network in EngineClient(address, timeout=5.0).networks()] == ["over-tls"]
 
 
 def test_tls_refuses_an_engine_whose_certificate_the_ca_did_not_sign(tls_engine):
     other_ca, _ = _self_signed(tls_engine["tmp"], "other")
     shutil.copy(other_ca, Path(tls_engine["cert_dir"]) / "ca.pem")
-    address = engine_address({"DOCKER_HOST": f"tcp://localhost:{tls_engine['port']}", "DOCKER_TLS_VERIFY": "1",
-                              "DOCKER_CERT_PATH": tls_engine["cert_dir"]})
+    address = engine_address(
+        {
+            "DOCKER_HOST": f"tcp://localhost:{tls_engine['port']}",
+            "DOCKER_TLS_VERIFY": "1",
+            "DOCKER_CERT_PATH": tls_engine["cert_dir"],
+        }
+    )
     with pytest.raises(EngineUnreachable, match="certificate verify failed"):
         EngineClient(address, timeout=5.0).networks()

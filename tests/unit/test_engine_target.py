@@ -1,15 +1,19 @@
 """require_one_engine: one engine for pulumi-docker and the project's own providers, checked before anything."""
+
 import pytest
 
 from components.engine.target import require_one_engine
 from components.errors import ConfigError
 
 
-@pytest.mark.parametrize("setting,environ", [
-    (None, {}),
-    (None, {"DOCKER_HOST": "tcp://127.0.0.1:2375"}),
-    ("unix:///run/docker.sock", {"DOCKER_HOST": "unix:///run/docker.sock"}),
-])
+@pytest.mark.parametrize(
+    "setting,environ",
+    [
+        (None, {}),
+        (None, {"DOCKER_HOST": "tcp://127.0.0.1:2375"}),
+        ("unix:///run/docker.sock", {"DOCKER_HOST": "unix:///run/docker.sock"}),
+    ],
+)
 def test_one_engine_gives_its_address(setting, environ):
     assert require_one_engine(setting, environ).url == environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
 

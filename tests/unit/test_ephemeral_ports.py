@@ -1,4 +1,5 @@
 """The warning for published ports inside the kernel's ephemeral range."""
+
 from pathlib import Path
 
 from components.ephemeral_ports import ephemeral_port_warning, ephemeral_range

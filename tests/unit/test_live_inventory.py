@@ -1,12 +1,17 @@
 """LiveInventory: the engine's networks as the subnet check sees them, asked once per program run."""
+
 from components.engine.inventory import LiveInventory
 
 from .doubles.engine_api import FakeEngine
 
 NETWORKS = [
     {"Name": "bridge", "Id": "b" * 64, "IPAM": {"Config": [{"Subnet": "172.17.0.0/16"}]}, "Labels": {}},
-    {"Name": "dual", "Id": "d" * 64, "IPAM": {"Config": [{"Subnet": "fd00::/64"}, {"Subnet": "10.9.0.0/24"}]},
-     "Labels": {"team": "docs"}},
+    {
+        "Name": "dual",
+        "Id": "d" * 64,
+        "IPAM": {"Config": [{"Subnet": "fd00::/64"}, {"Subnet": "10.9.0.0/24"}]},
+        "Labels": {"team": "docs"},
+    },
     {"Name": "host", "Id": "h" * 64, "IPAM": {"Config": None}, "Labels": None},
 ]
 
@@ -19,7 +24,10 @@ def with_networks(engine: FakeEngine) -> FakeEngine:
 def test_networks_keep_their_ipv4_subnets_and_labels(engine):
     found = LiveInventory(client_factory=with_networks(engine).client).engine_networks()
     assert [(n.name, [str(s) for s in n.subnets], n.labels) for n in found] == [
-        ("bridge", ["172.17.0.0/16"], {}), ("dual", ["10.9.0.0/24"], {"team": "docs"}), ("host", [], {})]
+        ("bridge", ["172.17.0.0/16"], {}),
+        ("dual", ["10.9.0.0/24"], {"team": "docs"}),
+        ("host", [], {}),
+    ]
     assert engine.calls == ["GET /networks"]
 
 

@@ -24,8 +24,12 @@ def deploy(config: Dict[str, Any], view: Any = None, expect: Any = None):
     view = view if view is not None else FakeView()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(modes_settings, "default_modes_view", lambda: view)
-        return run_program(lambda: modes.build(pulumi.Config()),
-                           {"scenario": "modes", "tomcatImage": LOCAL_IMAGE, **config}, stack="modes", expect=expect)
+        return run_program(
+            lambda: modes.build(pulumi.Config()),
+            {"scenario": "modes", "tomcatImage": LOCAL_IMAGE, **config},
+            stack="modes",
+            expect=expect,
+        )
 
 
 def labels_of(resource) -> Dict[str, str]:

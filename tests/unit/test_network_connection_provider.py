@@ -1,4 +1,5 @@
 """The NetworkConnection dynamic provider against a fake engine API: create, read, diff, update, delete."""
+
 import base64
 from typing import Any, Dict, List
 
@@ -35,8 +36,10 @@ def writes(engine: FakeEngine) -> List[str]:
     found = []
     for call, body in zip([c for c in engine.calls if c.startswith("POST")], engine.bodies):
         endpoint = body.get("EndpointConfig") or {}
-        found.append(f"{call.rsplit('/', 1)[1]} {call.split('/')[2][:4]} {body['Container'][:4]} "
-                     f"{(endpoint.get('IPAMConfig') or {}).get('IPv4Address')} {endpoint.get('Aliases')}")
+        found.append(
+            f"{call.rsplit('/', 1)[1]} {call.split('/')[2][:4]} {body['Container'][:4]} "
+            f"{(endpoint.get('IPAMConfig') or {}).get('IPv4Address')} {endpoint.get('Aliases')}"
+        )
     return found
 
 
@@ -62,8 +65,9 @@ def test_create_connects_and_reports_the_engines_address(provider, api):
 
 
 def test_create_by_names_stores_full_ids_and_passes_static_ip_and_aliases(provider, api):
-    result = provider.create(props(container="tomcat01", network="mynet", ipv4_address="192.168.0.100",
-                                   aliases=["web"]))
+    result = provider.create(
+        props(container="tomcat01", network="mynet", ipv4_address="192.168.0.100", aliases=["web"])
+    )
     assert result.id == f"{CONTAINER_ID}:{NETWORK_ID}"
     assert result.outs["ip_address"] == "192.168.0.100"
     assert writes(api) == ["connect nnnn cccc 192.168.0.100 ['web']"]

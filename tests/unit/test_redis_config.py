@@ -1,5 +1,6 @@
 """redis.conf rendering: valid directives only, the tutorial's typos impossible, and a real redis-server
 accepts the result."""
+
 import os
 import shutil
 import socket
@@ -11,8 +12,15 @@ import pytest
 import redis
 
 from components.redis.cluster import node_config
-from components.redis.config import (AUTH_PATH, KNOWN_DIRECTIVES, RedisNodeConfig, parse_directives, render,
-                                     render_auth_config, render_node_config)
+from components.redis.config import (
+    AUTH_PATH,
+    KNOWN_DIRECTIVES,
+    RedisNodeConfig,
+    parse_directives,
+    render,
+    render_auth_config,
+    render_node_config,
+)
 from components.redis.plan import plan_cluster
 from components.redis.settings import RedisClusterArgs
 from tests.conftest import skipping_allowed
@@ -27,10 +35,18 @@ def _rendered(**kwargs) -> str:
 def test_the_tutorials_settings_are_all_there_and_spelled_right():
     directives = dict(parse_directives(_rendered()))
     assert directives == {
-        "port": "6379", "bind": "0.0.0.0", "protected-mode": "yes", "dir": "/data",
-        "cluster-enabled": "yes", "cluster-config-file": "nodes.conf", "cluster-node-timeout": "5000",
-        "cluster-announce-ip": "10.38.0.11", "cluster-announce-port": "6379",
-        "cluster-announce-bus-port": "16379", "appendonly": "yes", "repl-diskless-sync-delay": "0",
+        "port": "6379",
+        "bind": "0.0.0.0",
+        "protected-mode": "yes",
+        "dir": "/data",
+        "cluster-enabled": "yes",
+        "cluster-config-file": "nodes.conf",
+        "cluster-node-timeout": "5000",
+        "cluster-announce-ip": "10.38.0.11",
+        "cluster-announce-port": "6379",
+        "cluster-announce-bus-port": "16379",
+        "appendonly": "yes",
+        "repl-diskless-sync-delay": "0",
         "include": AUTH_PATH,
     }
 
@@ -103,18 +119,44 @@ def test_a_real_redis_server_starts_on_the_rendered_config(tmp_path: Path, redis
     auth_file = tmp_path / "auth.conf"
     auth_file.write_text(render_auth_config(PASSWORD))
     config = tmp_path / "redis.conf"
-    config.write_text(render_node_config(RedisNodeConfig(
-        node_name="redis-1", announce_ip="127.0.0.1", data_dir=str(tmp_path),
-        auth_include=str(auth_file) if auth else None)))
+    config.write_text(
+        render_node_config(
+            RedisNodeConfig(
+                node_name="redis-1",
+                announce_ip="127.0.0.1",
+                data_dir=str(tmp_path),
+                auth_include=str(auth_file) if auth else None,
+            )
+        )
+    )
     port = _free_port_pair()
     server = subprocess.Popen(
-        [redis_server_binary, str(config), "--port", str(port), "--bind", "127.0.0.1",
-         "--cluster-announce-port", str(port), "--cluster-announce-bus-port", str(port + 10000),
-         "--save", "", "--daemonize", "no", "--logfile", ""],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            redis_server_binary,
+            str(config),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--cluster-announce-port",
+            str(port),
+            "--cluster-announce-bus-port",
+            str(port + 10000),
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--logfile",
+            "",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
-        client = redis.Redis(port=port, password=PASSWORD if auth else None, decode_responses=True,
-                             socket_connect_timeout=1)
+        client = redis.Redis(
+            port=port, password=PASSWORD if auth else None, decode_responses=True, socket_connect_timeout=1
+        )
         deadline = time.monotonic() + 10
         while True:
             if server.poll() is not None:
@@ -126,12 +168,25 @@ def test_a_real_redis_server_starts_on_the_rendered_config(tmp_path: Path, redis
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        settings = {key: client.config_get(key)[key] for key in
-                    ("cluster-enabled", "cluster-config-file", "cluster-node-timeout", "appendonly",
-                     "cluster-announce-ip", "protected-mode")}
-        assert settings == {"cluster-enabled": "yes", "cluster-config-file": "nodes.conf",
-                            "cluster-node-timeout": "5000", "appendonly": "yes",
-                            "cluster-announce-ip": "127.0.0.1", "protected-mode": "yes" if auth else "no"}
+        settings = {
+            key: client.config_get(key)[key]
+            for key in (
+                "cluster-enabled",
+                "cluster-config-file",
+                "cluster-node-timeout",
+                "appendonly",
+                "cluster-announce-ip",
+                "protected-mode",
+            )
+        }
+        assert settings == {
+            "cluster-enabled": "yes",
+            "cluster-config-file": "nodes.conf",
+            "cluster-node-timeout": "5000",
+            "appendonly": "yes",
+            "cluster-announce-ip": "127.0.0.1",
+            "protected-mode": "yes" if auth else "no",
+        }
         assert "cluster_state" in client.execute_command("CLUSTER", "INFO")
         if auth:
             with pytest.raises(redis.AuthenticationError):

@@ -1,11 +1,19 @@
 """IP and port planning, slot assignment and replica placement: pure functions, no mocks."""
+
 import ipaddress
 
 import pytest
 
 from components.errors import ConfigError
-from components.redis.plan import (SLOT_COUNT, assign_slots, merge_ranges, place_replicas, plan_cluster,
-                                   slots_of, topology_from_props)
+from components.redis.plan import (
+    SLOT_COUNT,
+    assign_slots,
+    merge_ranges,
+    place_replicas,
+    plan_cluster,
+    slots_of,
+    topology_from_props,
+)
 from components.redis.settings import RedisClusterArgs
 
 
@@ -96,11 +104,14 @@ def test_client_and_bus_ports_must_not_collide():
     assert error.value.setting == "redis.busBasePort" and "16371" in str(error.value)
 
 
-@pytest.mark.parametrize("field,value,setting", [
-    ("base_port", 65530, "redis.basePort"),
-    ("bus_base_port", 65533, "redis.busBasePort"),
-    ("base_port", 0, "redis.basePort"),
-])
+@pytest.mark.parametrize(
+    "field,value,setting",
+    [
+        ("base_port", 65530, "redis.basePort"),
+        ("bus_base_port", 65533, "redis.busBasePort"),
+        ("base_port", 0, "redis.basePort"),
+    ],
+)
 def test_ports_must_stay_within_65535(field, value, setting):
     with pytest.raises(ConfigError) as error:
         plan_cluster("r", RedisClusterArgs(**{field: value}))
@@ -110,8 +121,9 @@ def test_ports_must_stay_within_65535(field, value, setting):
 def test_topology_round_trips_through_provider_props():
     plan = plan_cluster("r", RedisClusterArgs(masters=4, replicas_per_master=2))
     back = topology_from_props(plan.topology())
-    assert [(n.name, n.ip, n.role, n.master, n.slots) for n in back.nodes] == \
-        [(n.name, n.ip, n.role, n.master, n.slots) for n in plan.nodes]
+    assert [(n.name, n.ip, n.role, n.master, n.slots) for n in back.nodes] == [
+        (n.name, n.ip, n.role, n.master, n.slots) for n in plan.nodes
+    ]
     assert back.replicas_per_master == 2
 
 

@@ -1,5 +1,6 @@
 """The two dynamic providers: what they decide without a cluster, and that the pickled provider loads in a
 fresh interpreter started in the project directory, as the dynamic-provider process is."""
+
 import base64
 import socket
 import subprocess
@@ -10,9 +11,9 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from components.redis.password import ALPHABET, GeneratedPasswordProvider
 from components.redis.formation.provider import RedisFormationProvider
 from components.redis.formation.slot_seed import RedisSlotSeedProvider
+from components.redis.password import ALPHABET, GeneratedPasswordProvider
 from components.redis.plan import plan_cluster
 from components.redis.settings import RedisClusterArgs
 
@@ -28,9 +29,14 @@ def _closed_port() -> int:
 def _props(**changes):
     plan = plan_cluster("redis", RedisClusterArgs())
     port = _closed_port()
-    props = {"clusterName": "redis", "topology": plan.topology(),
-             "endpoints": {n.name: {"host": "127.0.0.1", "port": port} for n in plan.nodes},
-             "password": "pw", "containers": {n.name: f"id-{n.name}" for n in plan.nodes}, "timeoutSeconds": 120}
+    props = {
+        "clusterName": "redis",
+        "topology": plan.topology(),
+        "endpoints": {n.name: {"host": "127.0.0.1", "port": port} for n in plan.nodes},
+        "password": "pw",
+        "containers": {n.name: f"id-{n.name}" for n in plan.nodes},
+        "timeoutSeconds": 120,
+    }
     props.update(changes)
     return props
 
@@ -49,8 +55,11 @@ def test_generated_password_is_made_once_and_kept():
 def test_formation_diff_updates_when_the_cluster_changes_size():
     """Resharding happens in place: more or fewer masters or replicas is an update, never a re-formation."""
     olds = _props()
-    for args in (RedisClusterArgs(masters=4), RedisClusterArgs(replicas_per_master=0),
-                 RedisClusterArgs(replicas_per_master=2)):
+    for args in (
+        RedisClusterArgs(masters=4),
+        RedisClusterArgs(replicas_per_master=0),
+        RedisClusterArgs(replicas_per_master=2),
+    ):
         result = RedisFormationProvider().diff("id", olds, _props(topology=plan_cluster("redis", args).topology()))
         assert result.changes is True and not result.replaces, args
 
@@ -65,8 +74,12 @@ def test_formation_diff_replaces_when_a_kept_node_moves_or_the_name_changes():
 
 def test_formation_diff_updates_on_password_ports_or_new_containers():
     olds = _props()
-    for key, value in (("password", "other"), ("containers", {"redis-1": "new"}),
-                       ("endpoints", {"redis-1": {"host": "127.0.0.1", "port": 1}}), ("timeoutSeconds", 60)):
+    for key, value in (
+        ("password", "other"),
+        ("containers", {"redis-1": "new"}),
+        ("endpoints", {"redis-1": {"host": "127.0.0.1", "port": 1}}),
+        ("timeoutSeconds", 60),
+    ):
         result = RedisFormationProvider().diff("id", olds, {**olds, key: value})
         assert result.changes is True and not result.replaces, key
 
@@ -93,8 +106,11 @@ def test_formation_read_reports_unreachable_nodes():
 def test_slot_seed_never_changes_a_cluster_it_did_not_create():
     """Size, password, containers: the formation's to handle. Only another cluster name is a new seed."""
     olds = {**_props(), "seeded": True}
-    grown = _props(topology=plan_cluster("redis", RedisClusterArgs(masters=4)).topology(), password="other",
-                   containers={"redis-1": "another-id"})
+    grown = _props(
+        topology=plan_cluster("redis", RedisClusterArgs(masters=4)).topology(),
+        password="other",
+        containers={"redis-1": "another-id"},
+    )
     assert RedisSlotSeedProvider().diff("id", olds, grown).changes is False
     renamed = RedisSlotSeedProvider().diff("id", olds, _props(clusterName="cache"))
     assert renamed.changes and renamed.replaces == ["clusterName"]
@@ -111,11 +127,14 @@ def test_providers_load_in_a_fresh_process_started_in_the_project_directory():
     for provider in (RedisFormationProvider(), RedisSlotSeedProvider(), GeneratedPasswordProvider()):
         encoded = serialize_provider(provider)
         assert b"socket" not in base64.b64decode(encoded)
-        code = ("import base64, sys, dill; p = dill.loads(base64.b64decode(sys.stdin.read())); "
-                "print(type(p).__module__, type(p).__name__)")
+        code = (
+            "import base64, sys, dill; p = dill.loads(base64.b64decode(sys.stdin.read())); "
+            "print(type(p).__module__, type(p).__name__)"
+        )
         # -m-like start: the project directory as cwd and first on sys.path, nothing else of ours imported.
-        result = subprocess.run([sys.executable, "-c", code], input=encoded, capture_output=True, text=True,
-                                cwd=PROJECT, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-c", code], input=encoded, capture_output=True, text=True, cwd=PROJECT, timeout=60
+        )
         assert result.returncode == 0, result.stderr
         assert result.stdout.split()[1] == type(provider).__name__
 
@@ -130,7 +149,9 @@ def test_an_update_reaches_the_nodes_the_new_topology_drops_through_their_old_en
 
     bigger = plan_cluster("redis", RedisClusterArgs(masters=4))
     olds = _props(topology=bigger.topology(), endpoints=bigger.endpoints("127.0.0.1"))
-    spec = FormationSpec.for_update(olds, _props(endpoints=plan_cluster("redis", RedisClusterArgs()).endpoints("127.0.0.1")))
+    spec = FormationSpec.for_update(
+        olds, _props(endpoints=plan_cluster("redis", RedisClusterArgs()).endpoints("127.0.0.1"))
+    )
     assert [node.name for node in spec.leaving] == ["redis-7", "redis-8"]
     assert spec.endpoints["redis-8"] == {"host": "127.0.0.1", "port": 6378} and spec.ip_of("redis-8") == "10.38.0.18"
     assert [node.name for node in spec.plan.nodes] == [f"redis-{i}" for i in range(1, 7)]

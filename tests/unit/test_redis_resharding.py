@@ -1,12 +1,19 @@
 """Planning a change of shape: which masters serve slots, the fewest slot moves, who follows whom. Pure."""
+
 from typing import Dict, List, Sequence
 
 import pytest
 
+from components.redis.formation.reshard_plan import (
+    ReshardingError,
+    SlotMove,
+    choose_masters,
+    even_shares,
+    plan_replica_moves,
+    plan_slot_moves,
+)
 from components.redis.formation.state import parse_cluster_nodes
 from components.redis.plan import SLOT_COUNT, SlotRange, assign_slots, slots_of
-from components.redis.formation.reshard_plan import (ReshardingError, SlotMove, choose_masters, even_shares,
-                                         plan_replica_moves, plan_slot_moves)
 
 
 def _even(names: Sequence[str]) -> Dict[str, List[SlotRange]]:
@@ -91,7 +98,10 @@ def test_replica_moves_attach_spare_nodes_to_masters_short_of_replicas():
     # replicas 1 -> 2: each spare goes to its preferred master when that one is short
     followers = {"a": ["x"], "b": ["y"], "c": ["z"]}
     assert plan_replica_moves(followers, ["p", "q", "r"], 2, {"p": "c", "q": "a", "r": "b"}) == [
-        ("p", "c"), ("q", "a"), ("r", "b")]
+        ("p", "c"),
+        ("q", "a"),
+        ("r", "b"),
+    ]
 
 
 def test_replica_moves_take_surplus_replicas_to_orphaned_masters():
@@ -106,6 +116,7 @@ def test_open_slots_of_an_interrupted_move_are_parsed():
     a, b = "a" * 40, "b" * 40
     source, destination = parse_cluster_nodes(
         f"{a} 10.38.0.11:6379@16379 myself,master - 0 0 1 connected 0-5460 [5461->-{b}]\n"
-        f"{b} 10.38.0.12:6379@16379 myself,master - 0 0 2 connected 5461-10922 [5461-<-{a}]\n")
+        f"{b} 10.38.0.12:6379@16379 myself,master - 0 0 2 connected 5461-10922 [5461-<-{a}]\n"
+    )
     assert source.migrating == ((5461, b),) and source.slots == ((0, 5460),)
     assert destination.importing == ((5461, a),) and not destination.migrating

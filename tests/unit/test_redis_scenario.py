@@ -1,4 +1,5 @@
 """The redis stack's settings as the component receives them: the name prefix and its label."""
+
 import pulumi
 import pytest
 

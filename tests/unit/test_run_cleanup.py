@@ -1,4 +1,5 @@
 """harness.cleanup: a run's objects go, a person's stay, on a fake docker-py client (no engine)."""
+
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -54,8 +55,9 @@ class FakeClient:
         self.networks = FakeCollection([])
         self.volumes = FakeCollection([])
 
-    def add(self, kind: str, name: str, object_labels: Mapping[str, str],
-            fails_with: Optional[Exception] = None) -> None:
+    def add(
+        self, kind: str, name: str, object_labels: Mapping[str, str], fails_with: Optional[Exception] = None
+    ) -> None:
         # Containers listed in full carry their labels under Config, networks and volumes at the top.
         attrs = {"Config": {"Labels": dict(object_labels)}} if kind == "containers" else {"Labels": dict(object_labels)}
         getattr(self, kind).objects.append(FakeObject(kind[:-1], name, attrs, self.removed, fails_with))
@@ -117,16 +119,19 @@ def test_an_object_that_cannot_go_is_named_after_the_rest_were_removed(engine):
     assert f"volume:{RUN}redis-1-data" in engine.removed  # it went on past the failure
 
 
-@pytest.mark.parametrize("object_labels, prefix, expected", [
-    (labels(RUN), RUN, True),
-    (labels(RUN), None, True),
-    (labels("bench-ffffff-"), RUN, False),
-    (labels("bench-ffffff-"), None, True),
-    (labels("dev-"), None, False),  # a person's prefixed stack
-    (labels(None), None, False),  # a person's stack
-    (labels(RUN, project=False), RUN, False),
-    (None, None, False),
-])
+@pytest.mark.parametrize(
+    "object_labels, prefix, expected",
+    [
+        (labels(RUN), RUN, True),
+        (labels(RUN), None, True),
+        (labels("bench-ffffff-"), RUN, False),
+        (labels("bench-ffffff-"), None, True),
+        (labels("dev-"), None, False),  # a person's prefixed stack
+        (labels(None), None, False),  # a person's stack
+        (labels(RUN, project=False), RUN, False),
+        (None, None, False),
+    ],
+)
 def test_what_counts_as_a_runs_object(object_labels, prefix, expected):
     assert is_run_object(object_labels, prefix) is expected
 

@@ -2,6 +2,7 @@
 
 The machine is replaced: a FakeInventory for engine networks and routes, and fake port probes.
 """
+
 import ipaddress
 import random
 from typing import Callable, Iterable, List, Optional, Set
@@ -12,28 +13,48 @@ from components.engine.inventory import EngineNetwork, HostRoute
 from components.labels import NAME_PREFIX_LABEL, PROJECT_LABEL, PROJECT_VALUE, validate_name_prefix
 from components.redis.plan import plan_cluster
 from components.redis.settings import args_from_config
-from harness.isolation import (LOWEST_PORT, PORT_STEP, RUN_PREFIX, SUBNET_POOL, RunIsolation, carries_prefix,
-                               merge_config, run_prefix)
+from harness.isolation import (
+    LOWEST_PORT,
+    PORT_STEP,
+    RUN_PREFIX,
+    SUBNET_POOL,
+    RunIsolation,
+    carries_prefix,
+    merge_config,
+    run_prefix,
+)
 
 from .doubles.inventory import FakeInventory
 
 EPHEMERAL_LOW = 32768
 
 
-def isolation(inventory: Optional[FakeInventory] = None, free: Callable[[int], bool] = lambda port: True,
-              engine_ports: Iterable[int] = (),
-              ephemeral_low: int = EPHEMERAL_LOW, prefix: str = "it-0a1b2c-") -> RunIsolation:
-    return RunIsolation(prefix=prefix, inventory=inventory or FakeInventory(), probe_port=free,
-                        engine_ports=lambda: set(engine_ports), ephemeral_low=ephemeral_low,
-                        rng=random.Random(7))
+def isolation(
+    inventory: Optional[FakeInventory] = None,
+    free: Callable[[int], bool] = lambda port: True,
+    engine_ports: Iterable[int] = (),
+    ephemeral_low: int = EPHEMERAL_LOW,
+    prefix: str = "it-0a1b2c-",
+) -> RunIsolation:
+    return RunIsolation(
+        prefix=prefix,
+        inventory=inventory or FakeInventory(),
+        probe_port=free,
+        engine_ports=lambda: set(engine_ports),
+        ephemeral_low=ephemeral_low,
+        rng=random.Random(7),
+    )
 
 
 def inventory_leaving_free(*free: ipaddress.IPv4Network) -> FakeInventory:
     """Engine networks and host routes that cover the whole pool except `free`."""
     taken: List[ipaddress.IPv4Network] = [SUBNET_POOL]
     for subnet in free:
-        taken = [part for network in taken
-                 for part in (network.address_exclude(subnet) if subnet.subnet_of(network) else [network])]
+        taken = [
+            part
+            for network in taken
+            for part in (network.address_exclude(subnet) if subnet.subnet_of(network) else [network])
+        ]
     half = len(taken) // 2
     networks = [EngineNetwork(name=f"other-{i}", id=f"{i:064x}", subnets=(net,)) for i, net in enumerate(taken[:half])]
     routes = [HostRoute(device="eth1", destination=net) for net in taken[half:]]
@@ -41,6 +62,7 @@ def inventory_leaving_free(*free: ipaddress.IPv4Network) -> FakeInventory:
 
 
 # --- the prefix ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["it", "bench"])
 def test_a_run_prefix_has_the_form_cleanup_looks_for_and_is_a_valid_name_prefix(kind):
@@ -68,17 +90,23 @@ def test_names_and_labels_carry_the_prefix():
     assert run.owns({**run.labels, "io.docker-networking.stack": "redis"})
 
 
-@pytest.mark.parametrize("labels", [
-    None, {}, {PROJECT_LABEL: PROJECT_VALUE},  # a person's stack: no prefix label
-    {PROJECT_LABEL: PROJECT_VALUE, NAME_PREFIX_LABEL: "it-ffffff-"},  # another run's
-    {NAME_PREFIX_LABEL: "it-0a1b2c-"},  # not the project's
-])
+@pytest.mark.parametrize(
+    "labels",
+    [
+        None,
+        {},
+        {PROJECT_LABEL: PROJECT_VALUE},  # a person's stack: no prefix label
+        {PROJECT_LABEL: PROJECT_VALUE, NAME_PREFIX_LABEL: "it-ffffff-"},  # another run's
+        {NAME_PREFIX_LABEL: "it-0a1b2c-"},  # not the project's
+    ],
+)
 def test_objects_of_a_person_or_of_another_run_are_not_the_runs(labels):
     assert not carries_prefix(labels, "it-0a1b2c-")
     assert not isolation().owns(labels)
 
 
 # --- subnets ---------------------------------------------------------------------------------------
+
 
 def test_the_subnet_is_a_slash_24_of_the_pool_that_nothing_uses():
     free = ipaddress.IPv4Network("10.203.17.0/24")
@@ -111,6 +139,7 @@ def test_a_full_pool_says_how_to_free_it():
 
 
 # --- ports -----------------------------------------------------------------------------------------
+
 
 def free_between(low: int, high: int) -> Callable[[int], bool]:
     return lambda port: low <= port < high
@@ -150,10 +179,13 @@ def test_no_block_reaches_into_the_ephemeral_range():
         assert LOWEST_PORT <= base and base + 8 < LOWEST_PORT + 40
 
 
-@pytest.mark.parametrize("ephemeral_low, free, problem", [
-    (LOWEST_PORT + 5, lambda port: True, "no room for 8 ports"),
-    (EPHEMERAL_LOW, lambda port: False, "no 8 free consecutive ports"),
-])
+@pytest.mark.parametrize(
+    "ephemeral_low, free, problem",
+    [
+        (LOWEST_PORT + 5, lambda port: True, "no room for 8 ports"),
+        (EPHEMERAL_LOW, lambda port: False, "no 8 free consecutive ports"),
+    ],
+)
 def test_no_free_block_is_an_error_that_says_why(ephemeral_low, free, problem):
     with pytest.raises(RuntimeError, match=problem):
         isolation(free=free, ephemeral_low=ephemeral_low).port_base("bench", count=8)
@@ -161,13 +193,18 @@ def test_no_free_block_is_an_error_that_says_why(ephemeral_low, free, problem):
 
 # --- the settings a run gives each stack -----------------------------------------------------------
 
+
 def test_merge_config_keeps_the_defaults_a_test_does_not_set():
     defaults = {"namePrefix": "it-0a1b2c-", "mynet": {"network": {"subnet": "10.201.0.0/24", "gateway": "10.201.0.1"}}}
     given = {"mynet": {"network": {"name": "mynet"}, "staticIps": {"tomcat01": "10.201.0.100"}}, "keepImages": False}
     assert merge_config(defaults, given) == {
-        "namePrefix": "it-0a1b2c-", "keepImages": False,
-        "mynet": {"network": {"subnet": "10.201.0.0/24", "gateway": "10.201.0.1", "name": "mynet"},
-                  "staticIps": {"tomcat01": "10.201.0.100"}}}
+        "namePrefix": "it-0a1b2c-",
+        "keepImages": False,
+        "mynet": {
+            "network": {"subnet": "10.201.0.0/24", "gateway": "10.201.0.1", "name": "mynet"},
+            "staticIps": {"tomcat01": "10.201.0.100"},
+        },
+    }
     assert defaults["mynet"]["network"] == {"subnet": "10.201.0.0/24", "gateway": "10.201.0.1"}  # untouched
 
 
@@ -184,8 +221,10 @@ def test_the_mynet_stack_gets_its_own_subnet_with_the_tutorials_gateway_address(
     run = isolation()
     config = run.stack_config("mynet", "mynet")
     subnet = run.subnet("mynet")
-    assert config == {"namePrefix": "it-0a1b2c-",
-                      "mynet": {"network": {"subnet": str(subnet), "gateway": str(subnet.network_address + 1)}}}
+    assert config == {
+        "namePrefix": "it-0a1b2c-",
+        "mynet": {"network": {"subnet": str(subnet), "gateway": str(subnet.network_address + 1)}},
+    }
 
 
 def test_each_redis_stack_gets_a_subnet_and_ports_the_planner_accepts():

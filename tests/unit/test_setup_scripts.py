@@ -1,5 +1,6 @@
 """The set-up's answers to a person's environment, with stand-ins for `pulumi` and `docker` on PATH:
 which Pulumi CLI it runs, what it says about an engine it cannot use, and what `make -s env` keeps."""
+
 import subprocess
 from pathlib import Path
 from typing import Dict, Optional
@@ -20,10 +21,16 @@ def _stand_in(directory: Path, name: str, script: str) -> Path:
     return path
 
 
-def _run(script: str, tmp_path: Path, path_dirs: list, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
-    clean = {"HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
-             "XDG_CONFIG_HOME": str(tmp_path / "config"),
-             "PATH": ":".join([*map(str, path_dirs), "/usr/bin", "/bin"]), **(env or {})}
+def _run(
+    script: str, tmp_path: Path, path_dirs: list, env: Optional[Dict[str, str]] = None
+) -> subprocess.CompletedProcess:
+    clean = {
+        "HOME": str(tmp_path / "home"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "PATH": ":".join([*map(str, path_dirs), "/usr/bin", "/bin"]),
+        **(env or {}),
+    }
     return subprocess.run(["bash", str(SCRIPTS / script)], env=clean, capture_output=True, text=True)
 
 
@@ -45,8 +52,9 @@ def test_a_recent_pulumi_on_path_with_its_language_host_is_used_where_it_is(tmp_
     assert "using your Pulumi CLI" in done.stderr
 
 
-def test_a_pulumi_older_than_the_minimum_is_named_with_the_fix_and_the_pinned_one_runs(tmp_path: Path,
-                                                                                      pinned_cli: Path):
+def test_a_pulumi_older_than_the_minimum_is_named_with_the_fix_and_the_pinned_one_runs(
+    tmp_path: Path, pinned_cli: Path
+):
     old = tmp_path / "old"
     _stand_in(old, "pulumi", "echo v3.100.0")
     _stand_in(old, "pulumi-language-python", "exit 0")
@@ -66,8 +74,12 @@ def test_a_pulumi_without_a_language_host_beside_it_is_not_used(tmp_path: Path, 
 
 
 def test_an_engine_that_refuses_the_socket_names_the_docker_group(tmp_path: Path):
-    fake = _stand_in(tmp_path / "bin", "docker", "echo 'permission denied while trying to connect to the "
-                     "Docker daemon socket at unix:///var/run/docker.sock' >&2; exit 1").parent
+    fake = _stand_in(
+        tmp_path / "bin",
+        "docker",
+        "echo 'permission denied while trying to connect to the "
+        "Docker daemon socket at unix:///var/run/docker.sock' >&2; exit 1",
+    ).parent
     done = _run("engine.sh", tmp_path, [fake])
     assert done.returncode == 1
     assert "permission denied on the engine's socket" in done.stderr
@@ -82,8 +94,9 @@ def test_an_engine_that_does_not_answer_at_docker_host_names_docker_host(tmp_pat
 
 
 def test_env_keeps_the_persons_backend_and_passphrase(tmp_path: Path):
-    done = _run("env.sh", tmp_path, [], env={"PULUMI_BACKEND_URL": "s3://my-state",
-                                              "PULUMI_CONFIG_PASSPHRASE": "theirs"})
+    done = _run(
+        "env.sh", tmp_path, [], env={"PULUMI_BACKEND_URL": "s3://my-state", "PULUMI_CONFIG_PASSPHRASE": "theirs"}
+    )
     assert 'export PULUMI_BACKEND_URL="s3://my-state"' in done.stdout.splitlines()
     assert "PULUMI_CONFIG_PASSPHRASE" not in done.stdout
 
@@ -91,5 +104,4 @@ def test_env_keeps_the_persons_backend_and_passphrase(tmp_path: Path):
 def test_env_defaults_to_the_projects_file_backend_and_passphrase_file(tmp_path: Path):
     lines = _run("env.sh", tmp_path, []).stdout.splitlines()
     assert f'export PULUMI_BACKEND_URL="file://{tmp_path}/home/.pulumi-docker-networking"' in lines
-    assert (f'export PULUMI_CONFIG_PASSPHRASE_FILE="{tmp_path}/config/docker-networking-iac/passphrase"'
-            in lines)
+    assert f'export PULUMI_CONFIG_PASSPHRASE_FILE="{tmp_path}/config/docker-networking-iac/passphrase"' in lines

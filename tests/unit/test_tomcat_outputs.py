@@ -1,4 +1,5 @@
 """The pure pieces behind the stack outputs and config reading."""
+
 import pytest
 
 from components.errors import ConfigError
@@ -8,18 +9,30 @@ from scenarios.tomcat_outputs import summarize_container
 
 def test_summary_lists_networks_ports_and_hosts_like_docker_does():
     summary = summarize_container(
-        "dev-tomcat01", "c" * 64,
+        "dev-tomcat01",
+        "c" * 64,
         network_data=[{"network_name": "bridge", "ip_address": "172.17.0.4"}],
         ports=[{"ip": "127.0.0.1", "external": 49153, "internal": 8080, "protocol": "tcp"}],
         hosts=[{"ip": "172.17.0.3", "host": "tomcat02 e20a7e22a6c9"}],
-        connected=[("mynet", "192.168.0.3")])
-    assert summary == {"name": "dev-tomcat01", "id": "c" * 64, "networks": {"bridge": "172.17.0.4", "mynet": "192.168.0.3"},
-                       "ports": ["127.0.0.1:49153->8080/tcp"], "hosts": ["172.17.0.3 tomcat02 e20a7e22a6c9"]}
+        connected=[("mynet", "192.168.0.3")],
+    )
+    assert summary == {
+        "name": "dev-tomcat01",
+        "id": "c" * 64,
+        "networks": {"bridge": "172.17.0.4", "mynet": "192.168.0.3"},
+        "ports": ["127.0.0.1:49153->8080/tcp"],
+        "hosts": ["172.17.0.3 tomcat02 e20a7e22a6c9"],
+    }
 
 
 def test_summary_of_a_container_with_nothing_published():
     assert summarize_container("tomcat02", "d" * 64, [], None, None) == {
-        "name": "tomcat02", "id": "d" * 64, "networks": {}, "ports": [], "hosts": []}
+        "name": "tomcat02",
+        "id": "d" * 64,
+        "networks": {},
+        "ports": [],
+        "hosts": [],
+    }
 
 
 def test_structured_values_arrive_as_objects_or_json_text():
@@ -44,5 +57,7 @@ def test_not_a_boolean():
 def test_unknown_key_message():
     with pytest.raises(ConfigError) as caught:
         reject_unknown_keys("docker-networking:bridge", {"hostports": {}}, ["publishAddress", "hostPorts"])
-    assert str(caught.value) == ("invalid setting 'docker-networking:bridge.hostports': 'hostports' is not a "
-                                 "setting here. Fix: use one of: hostPorts, publishAddress (did you mean 'hostPorts'?)")
+    assert str(caught.value) == (
+        "invalid setting 'docker-networking:bridge.hostports': 'hostports' is not a "
+        "setting here. Fix: use one of: hostPorts, publishAddress (did you mean 'hostPorts'?)"
+    )

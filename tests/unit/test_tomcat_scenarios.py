@@ -1,5 +1,6 @@
 """The bridge, link and mynet stacks under mocks: resource graph, names, parents, the link's hosts
 entry, the outputs, and bad config failing before anything is registered."""
+
 import ipaddress
 import logging
 from typing import Any, Dict
@@ -34,15 +35,18 @@ def labels_of(resource) -> Dict[str, str]:
 
 # --- bridge --------------------------------------------------------------------------------------
 
+
 def test_bridge_stack_graph():
     deployment = deploy(bridge.build, "bridge", {"tomcatImage": LOCAL_IMAGE})
     # docker0 is looked up, not registered: the engine's own network is no resource of the stack.
-    assert sorted((r.type, r.name) for r in deployment.resources) == sorted([
-        ("docker:index/remoteImage:RemoteImage", "tomcat-image"),
-        ("docker-networking:index:LinkedTomcatPair", "docker0-pair"),
-        (CONTAINER, "docker0-pair-tomcat01"),
-        (CONTAINER, "docker0-pair-tomcat02"),
-    ])
+    assert sorted((r.type, r.name) for r in deployment.resources) == sorted(
+        [
+            ("docker:index/remoteImage:RemoteImage", "tomcat-image"),
+            ("docker-networking:index:LinkedTomcatPair", "docker0-pair"),
+            (CONTAINER, "docker0-pair-tomcat01"),
+            (CONTAINER, "docker0-pair-tomcat02"),
+        ]
+    )
     pair = deployment.named("docker0-pair")
     containers = deployment.containers()
     assert sorted(containers) == ["tomcat01", "tomcat02"]
@@ -52,10 +56,14 @@ def test_bridge_stack_graph():
         assert "networksAdvanced" not in container.state
         assert container.state["image"] == "sha256:" + fake_id(LOCAL_IMAGE)
         assert container.state["hosts"] == []
-        assert labels_of(container) == {PROJECT_LABEL: "docker-networking", STACK_LABEL: "bridge",
-                                        COMPONENT_LABEL: "LinkedTomcatPair"}
+        assert labels_of(container) == {
+            PROJECT_LABEL: "docker-networking",
+            STACK_LABEL: "bridge",
+            COMPONENT_LABEL: "LinkedTomcatPair",
+        }
     assert containers["tomcat01"].state["ports"] == [
-        {"internal": 8080, "ip": "127.0.0.1", "protocol": "tcp", "external": 32768}]
+        {"internal": 8080, "ip": "127.0.0.1", "protocol": "tcp", "external": 32768}
+    ]
     image = deployment.named("tomcat-image")
     assert image.state["name"] == LOCAL_IMAGE
     assert image.state["keepLocally"] is True
@@ -64,33 +72,44 @@ def test_bridge_stack_graph():
 def test_bridge_stack_outputs():
     outputs = deploy(bridge.build, "bridge", {}).outputs
     assert outputs["containers"]["tomcat01"] == {
-        "name": "tomcat01", "id": fake_id("tomcat01"), "networks": {"bridge": "172.17.0.2"},
-        "ports": ["127.0.0.1:32768->8080/tcp"], "hosts": []}
+        "name": "tomcat01",
+        "id": fake_id("tomcat01"),
+        "networks": {"bridge": "172.17.0.2"},
+        "ports": ["127.0.0.1:32768->8080/tcp"],
+        "hosts": [],
+    }
     assert outputs["containers"]["tomcat02"]["networks"] == {"bridge": "172.17.0.3"}
     assert outputs["networks"]["bridge"]["subnet"] == "172.17.0.0/16"
     assert outputs["networks"]["bridge"]["gateway"] == "172.17.0.1"
 
 
 def test_bridge_stack_default_image_fixed_port_and_images_not_kept():
-    deployment = deploy(bridge.build, "bridge", {"keepImages": False, "bridge": {
-        "publishAddress": "0.0.0.0", "hostPorts": {"tomcat02": 8082}}})
+    deployment = deploy(
+        bridge.build,
+        "bridge",
+        {"keepImages": False, "bridge": {"publishAddress": "0.0.0.0", "hostPorts": {"tomcat02": 8082}}},
+    )
     image = deployment.named("tomcat-image")
     assert (image.state["name"], image.state["keepLocally"]) == ("tomcat:10.1", False)
     assert deployment.containers()["tomcat02"].state["ports"] == [
-        {"internal": 8080, "ip": "0.0.0.0", "protocol": "tcp", "external": 8082}]
+        {"internal": 8080, "ip": "0.0.0.0", "protocol": "tcp", "external": 8082}
+    ]
 
 
-@pytest.mark.parametrize("builder,stack,container", [(bridge.build, "bridge", "tomcat02"),
-                                                     (link.build, "link", "tomcat01"),
-                                                     (mynet.build, "mynet", "tomcat-net-02")])
+@pytest.mark.parametrize(
+    "builder,stack,container",
+    [(bridge.build, "bridge", "tomcat02"), (link.build, "link", "tomcat01"), (mynet.build, "mynet", "tomcat-net-02")],
+)
 def test_a_fixed_host_port_in_the_ephemeral_range_gets_a_warning_naming_the_setting(
-        builder, stack, container, monkeypatch, caplog, fake_inventory):
+    builder, stack, container, monkeypatch, caplog, fake_inventory
+):
     monkeypatch.setattr("components.tomcat.container.ephemeral_range", lambda: (32768, 60999))
     with caplog.at_level(logging.WARNING):
         deploy(builder, stack, {stack: {"hostPorts": {container: 40000}}})
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert [w for w in warnings if "ephemeral port range" in w] == [
-        w for w in warnings if f"docker-networking:{stack}.hostPorts.{container}" in w and "below 32768" in w]
+        w for w in warnings if f"docker-networking:{stack}.hostPorts.{container}" in w and "below 32768" in w
+    ]
     assert any("ephemeral port range" in w for w in warnings)
 
 
@@ -102,6 +121,7 @@ def test_fixed_host_ports_below_the_ephemeral_range_get_no_warning(monkeypatch, 
 
 
 # --- link ----------------------------------------------------------------------------------------
+
 
 def test_link_stack_graph_and_the_one_way_hosts_entry():
     deployment = deploy(link.build, "link", {})
@@ -117,7 +137,8 @@ def test_link_stack_graph_and_the_one_way_hosts_entry():
     assert (containers["tomcat02"].name, containers["tomcat03"].name) == ("link-pair-tomcat02", "link-pair-tomcat03")
     # What `--link tomcat02` wrote: tomcat02's IP, its name and its short container ID.
     assert containers["tomcat03"].state["hosts"] == [
-        {"host": f"tomcat02 {fake_id('tomcat02')[:12]}", "ip": "172.17.0.3"}]
+        {"host": f"tomcat02 {fake_id('tomcat02')[:12]}", "ip": "172.17.0.3"}
+    ]
     assert containers["tomcat02"].state["hosts"] == []
     assert containers["tomcat01"].state["hosts"] == []
 
@@ -131,13 +152,20 @@ def test_link_stack_outputs_show_the_hosts_line():
 
 # --- mynet ---------------------------------------------------------------------------------------
 
+
 def test_mynet_stack_graph(fake_inventory):
     deployment = deploy(mynet.build, "mynet", {})
     assert fake_inventory.calls == 1  # one look at the engine's networks, before registering (see the bad-config tests)
     assert sorted((r.type.split(":")[-1], r.name) for r in deployment.resources) == [
-        ("BridgeNetwork", "mynet"), ("Container", "mynet-pair-tomcat-net-01"),
-        ("Container", "mynet-pair-tomcat-net-02"), ("Container", "tomcat01"), ("LinkedTomcatPair", "mynet-pair"),
-        ("Network", "mynet"), ("NetworkConnection", "tomcat01-mynet"), ("RemoteImage", "tomcat-image")]
+        ("BridgeNetwork", "mynet"),
+        ("Container", "mynet-pair-tomcat-net-01"),
+        ("Container", "mynet-pair-tomcat-net-02"),
+        ("Container", "tomcat01"),
+        ("LinkedTomcatPair", "mynet-pair"),
+        ("Network", "mynet"),
+        ("NetworkConnection", "tomcat01-mynet"),
+        ("RemoteImage", "tomcat-image"),
+    ]
     component = deployment.named("mynet", "index:BridgeNetwork")
     network = deployment.of_type(NETWORK_TYPE)[0]
     assert network.parent == component.urn
@@ -165,8 +193,12 @@ def test_mynet_outputs_give_tomcat01_two_ips(fake_inventory):
     assert set(tomcat01["networks"]) == {"bridge", "mynet"}
     assert tomcat01["networks"]["bridge"] == "172.17.0.2"
     assert tomcat01["networks"]["mynet"] == "192.168.0.100"
-    assert outputs["networks"]["mynet"] == {"name": "mynet", "id": fake_id("mynet"),
-                                            "subnet": "192.168.0.0/16", "gateway": "192.168.0.1"}
+    assert outputs["networks"]["mynet"] == {
+        "name": "mynet",
+        "id": fake_id("mynet"),
+        "subnet": "192.168.0.0/16",
+        "gateway": "192.168.0.1",
+    }
 
 
 def test_mynet_without_the_connection(fake_inventory):
@@ -176,8 +208,12 @@ def test_mynet_without_the_connection(fake_inventory):
 
 
 def test_mynet_static_ips_and_another_subnet(fake_inventory):
-    config = {"mynet": {"network": {"name": "appnet", "subnet": "10.30.0.0/24"},
-                        "staticIps": {"tomcat-net-01": "10.30.0.11", "tomcat01": "10.30.0.100"}}}
+    config = {
+        "mynet": {
+            "network": {"name": "appnet", "subnet": "10.30.0.0/24"},
+            "staticIps": {"tomcat-net-01": "10.30.0.11", "tomcat01": "10.30.0.100"},
+        }
+    }
     deployment = deploy(mynet.build, "mynet", config)
     containers = deployment.containers()
     assert containers["tomcat-net-01"].state["networksAdvanced"] == [{"name": "appnet", "ipv4Address": "10.30.0.11"}]
@@ -190,26 +226,51 @@ def test_mynet_static_ips_and_another_subnet(fake_inventory):
 
 # --- bad config: rejected before anything is registered ------------------------------------------
 
-@pytest.mark.parametrize("builder, stack, config, setting", [
-    (mynet.build, "mynet", {"mynet": {"network": {"subnet": "192.168.0.0/33"}}},
-     "docker-networking:mynet.network.subnet"),
-    (mynet.build, "mynet", {"mynet": {"network": {"subnet": "10.30.0.0/24", "gateway": "10.30.1.1"}}},
-     "docker-networking:mynet.network.gateway"),
-    (mynet.build, "mynet", {"mynet": {"staticIps": {"tomcat-net-01": "192.168.0.1"}}},
-     "docker-networking:mynet.staticIps.tomcat-net-01"),
-    (mynet.build, "mynet", {"mynet": {"staticIps": {"tomcat-net-01": "192.168.0.9", "tomcat-net-02": "192.168.0.9"}}},
-     "docker-networking:mynet.staticIps"),
-    (mynet.build, "mynet", {"mynet": {"colour": "blue"}}, "docker-networking:mynet.colour"),
-    (mynet.build, "mynet", {"mynet": "not an object"}, "docker-networking:mynet"),
-    (bridge.build, "bridge", {"bridge": {"hostPorts": {"tomcat01": 8081, "tomcat02": 8081}}},
-     "docker-networking:bridge.hostPorts.tomcat02"),
-    (link.build, "link", {"tomcatImage": "tomcat:"}, "docker-networking:tomcatImage"),
-    (link.build, "link", {"link": {"network": {}}}, "docker-networking:link.network"),
-    (link.build, "link", {"keepImages": "sometimes"}, "docker-networking:keepImages"),
-])
+
+@pytest.mark.parametrize(
+    "builder, stack, config, setting",
+    [
+        (
+            mynet.build,
+            "mynet",
+            {"mynet": {"network": {"subnet": "192.168.0.0/33"}}},
+            "docker-networking:mynet.network.subnet",
+        ),
+        (
+            mynet.build,
+            "mynet",
+            {"mynet": {"network": {"subnet": "10.30.0.0/24", "gateway": "10.30.1.1"}}},
+            "docker-networking:mynet.network.gateway",
+        ),
+        (
+            mynet.build,
+            "mynet",
+            {"mynet": {"staticIps": {"tomcat-net-01": "192.168.0.1"}}},
+            "docker-networking:mynet.staticIps.tomcat-net-01",
+        ),
+        (
+            mynet.build,
+            "mynet",
+            {"mynet": {"staticIps": {"tomcat-net-01": "192.168.0.9", "tomcat-net-02": "192.168.0.9"}}},
+            "docker-networking:mynet.staticIps",
+        ),
+        (mynet.build, "mynet", {"mynet": {"colour": "blue"}}, "docker-networking:mynet.colour"),
+        (mynet.build, "mynet", {"mynet": "not an object"}, "docker-networking:mynet"),
+        (
+            bridge.build,
+            "bridge",
+            {"bridge": {"hostPorts": {"tomcat01": 8081, "tomcat02": 8081}}},
+            "docker-networking:bridge.hostPorts.tomcat02",
+        ),
+        (link.build, "link", {"tomcatImage": "tomcat:"}, "docker-networking:tomcatImage"),
+        (link.build, "link", {"link": {"network": {}}}, "docker-networking:link.network"),
+        (link.build, "link", {"keepImages": "sometimes"}, "docker-networking:keepImages"),
+    ],
+)
 def test_bad_config_registers_nothing(builder, stack, config, setting, fake_inventory):
-    deployment, error = run_program(lambda: builder(pulumi.Config()),
-                                    {"scenario": stack, **config}, stack=stack, expect=ConfigError)
+    deployment, error = run_program(
+        lambda: builder(pulumi.Config()), {"scenario": stack, **config}, stack=stack, expect=ConfigError
+    )
     assert error.setting == setting
     assert f"invalid setting '{setting}'" in str(error)
     assert deployment.resources == []
@@ -217,16 +278,18 @@ def test_bad_config_registers_nothing(builder, stack, config, setting, fake_inve
 
 def test_mynet_subnet_overlapping_a_host_route_registers_nothing(fake_inventory):
     fake_inventory.routes.append(HostRoute(device="wlan0", destination=ipaddress.IPv4Network("192.168.1.0/24")))
-    deployment, error = run_program(lambda: mynet.build(pulumi.Config()),
-                                    {"scenario": "mynet"}, stack="mynet", expect=ConfigError)
+    deployment, error = run_program(
+        lambda: mynet.build(pulumi.Config()), {"scenario": "mynet"}, stack="mynet", expect=ConfigError
+    )
     assert error.setting == "docker-networking:mynet.network.subnet"
     assert "192.168.1.0/24 (host route via wlan0)" in error.problem
     assert deployment.resources == []
 
 
 def test_unknown_scenario_names_the_setting_and_the_choices():
-    deployment, error = run_program(lambda: build_scenario(pulumi.Config()), {"scenario": "bridges"},
-                                    expect=ConfigError)
+    deployment, error = run_program(
+        lambda: build_scenario(pulumi.Config()), {"scenario": "bridges"}, expect=ConfigError
+    )
     assert error.setting == "docker-networking:scenario"
     assert "unknown scenario 'bridges'" in error.problem
     assert "bridge, link, modes, mynet, redis" in error.fix
@@ -235,9 +298,12 @@ def test_unknown_scenario_names_the_setting_and_the_choices():
 
 def test_a_docker_host_setting_that_docker_host_does_not_match_is_refused_before_anything(monkeypatch):
     monkeypatch.delenv("DOCKER_HOST", raising=False)
-    deployment, error = run_program(lambda: build_scenario(pulumi.Config()),
-                                    {"scenario": "bridge", "docker:host": "ssh://admin@build-box"},
-                                    stack="bridge", expect=ConfigError)
+    deployment, error = run_program(
+        lambda: build_scenario(pulumi.Config()),
+        {"scenario": "bridge", "docker:host": "ssh://admin@build-box"},
+        stack="bridge",
+        expect=ConfigError,
+    )
     assert error.setting == "docker:host"
     assert "DOCKER_HOST is not set" in error.problem
     assert "pulumi config rm docker:host" in error.fix
@@ -249,18 +315,21 @@ def test_a_docker_host_setting_that_docker_host_does_not_match_is_refused_before
 
 def test_a_docker_host_setting_equal_to_docker_host_is_fine(monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
-    deployment, _ = run_program(lambda: build_scenario(pulumi.Config()),
-                                {"scenario": "bridge", "docker:host": "unix:///var/run/docker.sock"}, stack="bridge")
+    deployment, _ = run_program(
+        lambda: build_scenario(pulumi.Config()),
+        {"scenario": "bridge", "docker:host": "unix:///var/run/docker.sock"},
+        stack="bridge",
+    )
     assert sorted(deployment.containers()) == ["tomcat01", "tomcat02"]
 
 
 def test_registry_dispatches_to_the_bridge_scenario():
-    deployment, _ = run_program(lambda: build_scenario(pulumi.Config()), {"scenario": "bridge"},
-                                stack="bridge")
+    deployment, _ = run_program(lambda: build_scenario(pulumi.Config()), {"scenario": "bridge"}, stack="bridge")
     assert sorted(deployment.containers()) == ["tomcat01", "tomcat02"]
 
 
 # --- namePrefix: test runs and benchmarks deploy beside a person's stacks -------------------------
+
 
 def test_a_name_prefix_goes_before_every_engine_name_and_labels_every_object(fake_inventory):
     deployment = deploy(mynet.build, "mynet", {"namePrefix": "it-1a2b-"})
@@ -289,15 +358,25 @@ def test_a_prefixed_link_writes_the_prefixed_name_as_link_did():
     containers = deploy(link.build, "link", {"namePrefix": "dev."}).containers()
     assert sorted(containers) == ["dev.tomcat01", "dev.tomcat02", "dev.tomcat03"]
     assert containers["dev.tomcat03"].state["hosts"] == [
-        {"host": f"dev.tomcat02 {fake_id('dev.tomcat02')[:12]}", "ip": "172.17.0.3"}]
+        {"host": f"dev.tomcat02 {fake_id('dev.tomcat02')[:12]}", "ip": "172.17.0.3"}
+    ]
 
 
-@pytest.mark.parametrize("prefix, problem", [
-    ("-it", "cannot start a container name"), ("it/1", "cannot start a container name"),
-    ("x" * 25, "25 characters long")])
+@pytest.mark.parametrize(
+    "prefix, problem",
+    [
+        ("-it", "cannot start a container name"),
+        ("it/1", "cannot start a container name"),
+        ("x" * 25, "25 characters long"),
+    ],
+)
 def test_a_bad_name_prefix_names_the_setting_and_registers_nothing(prefix, problem):
-    deployment, error = run_program(lambda: bridge.build(pulumi.Config()),
-                                    {"scenario": "bridge", "namePrefix": prefix}, stack="bridge", expect=ConfigError)
+    deployment, error = run_program(
+        lambda: bridge.build(pulumi.Config()),
+        {"scenario": "bridge", "namePrefix": prefix},
+        stack="bridge",
+        expect=ConfigError,
+    )
     assert error.setting == "docker-networking:namePrefix"
     assert problem in error.problem
     assert deployment.resources == []

@@ -1,9 +1,16 @@
 """The Tomcat scenarios' settings: defaults, and every bad value rejected with the setting named."""
+
 import pytest
 
 from components.errors import ConfigError
-from scenarios.tomcat_settings import (BRIDGE_CONTAINERS, LINK_CONTAINERS, ImageSettings, parse_image,
-                                       parse_mynet, parse_tomcat_scenario)
+from scenarios.tomcat_settings import (
+    BRIDGE_CONTAINERS,
+    LINK_CONTAINERS,
+    ImageSettings,
+    parse_image,
+    parse_mynet,
+    parse_tomcat_scenario,
+)
 
 IMAGE = ImageSettings(name="docker-networking/tomcat:local")
 
@@ -23,15 +30,17 @@ def test_bridge_defaults_publish_on_loopback_with_random_ports():
 
 
 def test_fixed_host_ports_from_config_strings_or_numbers():
-    settings = parse_tomcat_scenario("link", {"hostPorts": {"tomcat01": 8081, "tomcat03": "8083"}},
-                                     LINK_CONTAINERS, IMAGE)
+    settings = parse_tomcat_scenario(
+        "link", {"hostPorts": {"tomcat01": 8081, "tomcat03": "8083"}}, LINK_CONTAINERS, IMAGE
+    )
     assert settings.host_ports == {"tomcat01": 8081, "tomcat03": 8083}
     assert settings.spec("tomcat02").host_port is None
 
 
 def test_duplicate_host_ports_are_rejected_naming_the_second_container():
-    error = rejected(parse_tomcat_scenario, "bridge", {"hostPorts": {"tomcat01": 8080, "tomcat02": 8080}},
-                     BRIDGE_CONTAINERS, IMAGE)
+    error = rejected(
+        parse_tomcat_scenario, "bridge", {"hostPorts": {"tomcat01": 8080, "tomcat02": 8080}}, BRIDGE_CONTAINERS, IMAGE
+    )
     assert error.setting == "docker-networking:bridge.hostPorts.tomcat02"
     assert "already published by tomcat01" in str(error)
 
@@ -68,8 +77,9 @@ def test_structured_setting_that_is_not_an_object():
 
 def test_image_defaults_to_public_tomcat_kept_locally():
     assert parse_image(None) == ImageSettings(name="tomcat:10.1", keep_locally=True)
-    assert parse_image("docker-networking/tomcat:local", False) == \
-        ImageSettings(name="docker-networking/tomcat:local", keep_locally=False)
+    assert parse_image("docker-networking/tomcat:local", False) == ImageSettings(
+        name="docker-networking/tomcat:local", keep_locally=False
+    )
 
 
 def test_bad_image_name_is_rejected():
@@ -78,10 +88,14 @@ def test_bad_image_name_is_rejected():
 
 # --- mynet ---------------------------------------------------------------------------------------
 
+
 def test_mynet_defaults_are_the_tutorials():
     settings = parse_mynet({}, IMAGE)
-    assert (settings.network.name, settings.network.subnet, settings.network.gateway) == \
-        ("mynet", "192.168.0.0/16", "192.168.0.1")
+    assert (settings.network.name, settings.network.subnet, settings.network.gateway) == (
+        "mynet",
+        "192.168.0.0/16",
+        "192.168.0.1",
+    )
     assert settings.network.setting == "docker-networking:mynet.network"
     assert settings.connect_tomcat01 is True
     assert settings.tomcat.static_ips == {}
@@ -89,8 +103,7 @@ def test_mynet_defaults_are_the_tutorials():
 
 def test_mynet_other_subnet_leaves_the_gateway_to_the_engine():
     settings = parse_mynet({"network": {"subnet": "10.30.0.0/24"}}, IMAGE)
-    assert (settings.network.name, settings.network.subnet, settings.network.gateway) == \
-        ("mynet", "10.30.0.0/24", None)
+    assert (settings.network.name, settings.network.subnet, settings.network.gateway) == ("mynet", "10.30.0.0/24", None)
 
 
 def test_mynet_connect_flag_accepts_config_strings():
@@ -125,8 +138,10 @@ def test_static_ip_outside_the_subnet():
     assert "outside the subnet 192.168.0.0/16" in error.problem
 
 
-@pytest.mark.parametrize("address, what", [("192.168.0.1", "gateway"), ("192.168.0.0", "network address"),
-                                           ("192.168.255.255", "broadcast address")])
+@pytest.mark.parametrize(
+    "address, what",
+    [("192.168.0.1", "gateway"), ("192.168.0.0", "network address"), ("192.168.255.255", "broadcast address")],
+)
 def test_static_ip_on_a_reserved_address(address, what):
     error = rejected(parse_mynet, {"staticIps": {"tomcat-net-02": address}}, IMAGE)
     assert error.setting == "docker-networking:mynet.staticIps.tomcat-net-02"
@@ -134,8 +149,7 @@ def test_static_ip_on_a_reserved_address(address, what):
 
 
 def test_duplicate_static_ips_including_tomcat01s_connection():
-    error = rejected(parse_mynet, {"staticIps": {"tomcat-net-01": "192.168.0.11", "tomcat01": "192.168.0.11"}},
-                     IMAGE)
+    error = rejected(parse_mynet, {"staticIps": {"tomcat-net-01": "192.168.0.11", "tomcat01": "192.168.0.11"}}, IMAGE)
     assert error.setting == "docker-networking:mynet.staticIps"
     assert "192.168.0.11 is used twice" in error.problem
 
@@ -148,8 +162,9 @@ def test_static_ip_that_is_not_an_address():
 def test_unknown_keys_in_mynet_and_in_its_network():
     error = rejected(parse_mynet, {"conectTomcat01": True}, IMAGE)
     assert error.setting == "docker-networking:mynet.conectTomcat01"
-    assert error.fix == ("use one of: connectTomcat01, hostPorts, network, publishAddress, staticIps "
-                         "(did you mean 'connectTomcat01'?)")
+    assert error.fix == (
+        "use one of: connectTomcat01, hostPorts, network, publishAddress, staticIps (did you mean 'connectTomcat01'?)"
+    )
     error = rejected(parse_mynet, {"network": {"gatway": "192.168.0.1"}}, IMAGE)
     assert error.setting == "docker-networking:mynet.network.gatway"
     assert error.fix == "use one of: gateway, ipRange, name, subnet (did you mean 'gateway'?)"

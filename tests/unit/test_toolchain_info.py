@@ -1,12 +1,25 @@
 """harness/toolchain.py: what the bench says it ran on, from recorded command outputs and marker files laid
 out as `make setup` lays them out (a link on PATH into the cache, the marker beside the real binary)."""
+
 import json
 from pathlib import Path
 from typing import Optional
 
-from harness.toolchain import (BUILT_MARKER, Engine, Tool, Toolchain, cli_tool, declared_plugin_version, describe,
-                               engine_facts, find_plugin, language_host_binary, language_host_tool,
-                               parse_cli_version, plugin_tool)
+from harness.toolchain import (
+    BUILT_MARKER,
+    Engine,
+    Tool,
+    Toolchain,
+    cli_tool,
+    declared_plugin_version,
+    describe,
+    engine_facts,
+    find_plugin,
+    language_host_binary,
+    language_host_tool,
+    parse_cli_version,
+    plugin_tool,
+)
 
 # Recorded on this project's build machine (Pulumi CLI 3.274.1, Debian's docker.io 20.10.24); the plugin
 # list with another docker version and another kind of the same name added, which must not count.
@@ -35,14 +48,32 @@ PLUGIN_LS = """[
 ]
 """
 PULUMI_DOCKER_PLUGIN_JSON = '{\n  "resource": true,\n  "name": "docker",\n  "version": "5.2.0"\n}\n'
-ENGINE_VERSION = {"Version": "20.10.24+dfsg1", "ApiVersion": "1.41", "MinAPIVersion": "1.12", "Os": "linux",
-                  "Arch": "amd64", "KernelVersion": "6.18.44-fc-v669", "GoVersion": "go1.19.8"}
-ENGINE_INFO = {"OperatingSystem": "Debian GNU/Linux 12 (bookworm)", "Driver": "overlay2",
-               "DriverStatus": [["Backing Filesystem", "extfs"], ["Supports d_type", "true"],
-                                ["Native Overlay Diff", "true"], ["userxattr", "false"]], "NCPU": 2}
+ENGINE_VERSION = {
+    "Version": "20.10.24+dfsg1",
+    "ApiVersion": "1.41",
+    "MinAPIVersion": "1.12",
+    "Os": "linux",
+    "Arch": "amd64",
+    "KernelVersion": "6.18.44-fc-v669",
+    "GoVersion": "go1.19.8",
+}
+ENGINE_INFO = {
+    "OperatingSystem": "Debian GNU/Linux 12 (bookworm)",
+    "Driver": "overlay2",
+    "DriverStatus": [
+        ["Backing Filesystem", "extfs"],
+        ["Supports d_type", "true"],
+        ["Native Overlay Diff", "true"],
+        ["userxattr", "false"],
+    ],
+    "NCPU": 2,
+}
 # Docker 24+ with the containerd image store: `docker info` shows "driver-type: io.containerd.snapshotter.v1".
-CONTAINERD_INFO = {"OperatingSystem": "Ubuntu 24.04.1 LTS", "Driver": "overlayfs",
-                   "DriverStatus": [["driver-type", "io.containerd.snapshotter.v1"]]}
+CONTAINERD_INFO = {
+    "OperatingSystem": "Ubuntu 24.04.1 LTS",
+    "Driver": "overlayfs",
+    "DriverStatus": [["driver-type", "io.containerd.snapshotter.v1"]],
+}
 
 
 def executable(path: Path) -> Path:
@@ -142,8 +173,7 @@ def test_a_plugin_with_the_marker_in_its_install_directory_is_the_projects_build
     directory = tmp_path / "plugins" / "resource-docker-v5.2.0"
     executable(directory / "pulumi-resource-docker")
     (directory / BUILT_MARKER).write_text("")
-    assert plugin_tool(plugin_entry(), "5.2.0", tmp_path) == Tool(version="5.2.0", path=str(directory),
-                                                                  official=False)
+    assert plugin_tool(plugin_entry(), "5.2.0", tmp_path) == Tool(version="5.2.0", path=str(directory), official=False)
 
 
 def test_a_plugin_without_the_marker_is_official(tmp_path: Path):
@@ -157,8 +187,13 @@ def test_a_plugin_that_is_not_installed_keeps_the_declared_version(tmp_path: Pat
 
 def test_the_engine_is_described_from_its_version_and_info():
     assert engine_facts(ENGINE_VERSION, ENGINE_INFO) == Engine(
-        version="20.10.24+dfsg1", api_version="1.41", os_arch="linux/amd64",
-        operating_system="Debian GNU/Linux 12 (bookworm)", storage_driver="overlay2", containerd_image_store=False)
+        version="20.10.24+dfsg1",
+        api_version="1.41",
+        os_arch="linux/amd64",
+        operating_system="Debian GNU/Linux 12 (bookworm)",
+        storage_driver="overlay2",
+        containerd_image_store=False,
+    )
 
 
 def test_the_containerd_image_store_shows_in_the_driver_status():
@@ -170,7 +205,10 @@ def toolchain(engine: Optional[Engine]) -> Toolchain:
         cli=Tool("3.274.1", "/cache/pulumi-cli/3.274.1/pulumi", official=False),
         language_host=Tool(None, "/cache/pulumi-cli/3.274.1/pulumi-language-python", official=False),
         docker_plugin=Tool("5.2.0", "/home/.pulumi/plugins/resource-docker-v5.2.0", official=True),
-        engine=engine, cores=2, machine="build-1, Linux-6.1.0-x86_64-with-glibc2.36")
+        engine=engine,
+        cores=2,
+        machine="build-1, Linux-6.1.0-x86_64-with-glibc2.36",
+    )
 
 
 def test_the_description_is_one_line_naming_every_piece_and_where_it_came_from():
@@ -179,15 +217,23 @@ def test_the_description_is_one_line_naming_every_piece_and_where_it_came_from()
     assert "Pulumi CLI 3.274.1 (built from source, /cache/pulumi-cli/3.274.1/pulumi)" in line
     assert "Python language host (the project's own fallback, /cache/pulumi-cli/3.274.1/pulumi-language-python)" in line
     assert "docker plugin 5.2.0 (official, /home/.pulumi/plugins/resource-docker-v5.2.0)" in line
-    assert ("Docker engine 20.10.24+dfsg1 (API 1.41, linux/amd64, Debian GNU/Linux 12 (bookworm), overlay2, "
-            "containerd image store no)") in line
+    assert (
+        "Docker engine 20.10.24+dfsg1 (API 1.41, linux/amd64, Debian GNU/Linux 12 (bookworm), overlay2, "
+        "containerd image store no)"
+    ) in line
     assert line.endswith("2 cores; build-1, Linux-6.1.0-x86_64-with-glibc2.36")
 
 
 def test_what_is_missing_is_said_not_guessed():
     chain = toolchain(None)
-    missing = Toolchain(cli=Tool(None, None, None), language_host=Tool(None, None, None),
-                        docker_plugin=Tool("5.2.0", None, None), engine=None, cores=chain.cores, machine=chain.machine)
+    missing = Toolchain(
+        cli=Tool(None, None, None),
+        language_host=Tool(None, None, None),
+        docker_plugin=Tool("5.2.0", None, None),
+        engine=None,
+        cores=chain.cores,
+        machine=chain.machine,
+    )
     line = describe(missing)
     assert "Pulumi CLI (not found)" in line and "docker plugin 5.2.0 (not found)" in line and "no engine" in line
 

@@ -1,4 +1,5 @@
 """`python -m topology`: the paths it prints, and on bad input a clear message with nothing written."""
+
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ RECORDED = Path(__file__).parent / "recorded"
 def fake_dot(monkeypatch: pytest.MonkeyPatch) -> None:
     """The dot source in place of what `dot` would draw from it: these tests are about the command, the
     pictures themselves are test_topology_render's."""
-    monkeypatch.setattr(cli, "draw",
-                        lambda topology, formats: {fmt: graph(topology).source.encode() for fmt in formats})
+    monkeypatch.setattr(
+        cli, "draw", lambda topology, formats: {fmt: graph(topology).source.encode() for fmt in formats}
+    )
 
 
 def test_it_draws_svg_and_png_and_prints_their_paths(tmp_path, capsys, fake_dot):
@@ -28,16 +30,48 @@ def test_it_draws_svg_and_png_and_prints_their_paths(tmp_path, capsys, fake_dot)
 
 
 def test_a_prefixed_deployment_gets_pictures_of_its_own_name(tmp_path, capsys, fake_dot):
-    assert main(["bridge", "--from-answers", str(RECORDED / "bridge.json"), "--out", str(tmp_path),
-                 "--name-prefix", "it-0a1b2c-", "--formats", "svg"]) == 0
+    assert (
+        main(
+            [
+                "bridge",
+                "--from-answers",
+                str(RECORDED / "bridge.json"),
+                "--out",
+                str(tmp_path),
+                "--name-prefix",
+                "it-0a1b2c-",
+                "--formats",
+                "svg",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out.split() == [str(tmp_path / "it-0a1b2c-bridge.svg")]
 
 
 def test_saved_answers_draw_the_same_picture(tmp_path, capsys, fake_dot):
-    assert main(["mynet", "--from-answers", str(RECORDED / "mynet.json"), "--out", str(tmp_path / "a"),
-                 "--save-answers", str(tmp_path / "again.json"), "--formats", "svg"]) == 0
-    assert main(["mynet", "--from-answers", str(tmp_path / "again.json"), "--out", str(tmp_path / "b"),
-                 "--formats", "svg"]) == 0
+    assert (
+        main(
+            [
+                "mynet",
+                "--from-answers",
+                str(RECORDED / "mynet.json"),
+                "--out",
+                str(tmp_path / "a"),
+                "--save-answers",
+                str(tmp_path / "again.json"),
+                "--formats",
+                "svg",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            ["mynet", "--from-answers", str(tmp_path / "again.json"), "--out", str(tmp_path / "b"), "--formats", "svg"]
+        )
+        == 0
+    )
     assert (tmp_path / "a" / "mynet.svg").read_bytes() == (tmp_path / "b" / "mynet.svg").read_bytes()
 
 

@@ -1,5 +1,6 @@
 """Reading the answers: which objects belong to a deployment, where a Redis node may be asked, and what
 happens when something does not answer. The engine is a fake that serves the recorded answers."""
+
 import dataclasses
 import json
 from pathlib import Path
@@ -10,9 +11,16 @@ import pytest
 import redis
 
 from components.labels import NAME_PREFIX_LABEL
-from topology.answers import EngineAnswers, INTERFACES_SCRIPT, load_answers
-from topology.engine import (PASSWORD_VARIABLE, LiveSources, engine_location, open_engine, read_answers,
-                             redis_endpoint, redis_password)
+from topology.answers import INTERFACES_SCRIPT, EngineAnswers, load_answers
+from topology.engine import (
+    PASSWORD_VARIABLE,
+    LiveSources,
+    engine_location,
+    open_engine,
+    read_answers,
+    redis_endpoint,
+    redis_password,
+)
 from topology.errors import TopologyError
 from topology.selection import belongs
 
@@ -37,12 +45,15 @@ class FakeDocker:
         self.closed = False
         self.api = SimpleNamespace(
             containers=lambda all=False, filters=None: [
-                {"Id": c["Id"], "Labels": c["Config"]["Labels"]} for c in self.containers_by_id.values()
-                if _matches(c["Config"]["Labels"], filters)],
+                {"Id": c["Id"], "Labels": c["Config"]["Labels"]}
+                for c in self.containers_by_id.values()
+                if _matches(c["Config"]["Labels"], filters)
+            ],
             networks=lambda filters=None: [n for n in self.networks_by_id.values() if _matches(n["Labels"], filters)],
             inspect_container=lambda cid: self.containers_by_id[cid],
             inspect_network=lambda nid: self.networks_by_id[nid],
-            inspect_image=lambda image: {"RepoTags": [self.images[image]]})
+            inspect_image=lambda image: {"RepoTags": [self.images[image]]},
+        )
         self.containers = SimpleNamespace(get=self._container)
 
     def _container(self, cid: str) -> Any:
@@ -53,6 +64,7 @@ class FakeDocker:
             if self.exec_fails:
                 return SimpleNamespace(exit_code=126, output=b"OCI runtime exec failed")
             return SimpleNamespace(exit_code=0, output=self.listings[name].encode())
+
         return SimpleNamespace(exec_run=exec_run)
 
     def info(self) -> Dict[str, str]:
@@ -75,8 +87,9 @@ def prefixed(stack: str, prefix: str) -> EngineAnswers:
     for facts in data["containers"]:
         facts["Id"] = "f" + facts["Id"][1:]
         facts["Config"]["Labels"][NAME_PREFIX_LABEL] = prefix
-    return dataclasses.replace(recorded(stack), containers=tuple(data["containers"]), name_prefix=prefix,
-                               interfaces={}, host_links=None)
+    return dataclasses.replace(
+        recorded(stack), containers=tuple(data["containers"]), name_prefix=prefix, interfaces={}, host_links=None
+    )
 
 
 def sources(fake: FakeDocker, host: Any = None, **others: Any) -> LiveSources:
@@ -125,8 +138,12 @@ def test_what_cannot_be_read_becomes_a_note_not_a_failure():
 
     def no_ip() -> List[Dict[str, Any]]:
         raise FileNotFoundError("ip")
-    read = read_answers("bridge", environ=LOCAL, sources=dataclasses.replace(
-        sources(FakeDocker(answers, exec_fails=True)), host_addresses=no_ip))
+
+    read = read_answers(
+        "bridge",
+        environ=LOCAL,
+        sources=dataclasses.replace(sources(FakeDocker(answers, exec_fails=True)), host_addresses=no_ip),
+    )
     assert read.interfaces == {} and read.host_links is None
     assert "tomcat01: reading /sys/class/net failed (OCI runtime exec failed)" in read.notes
     assert any("`ip -j addr`" in note and "install iproute2" in note for note in read.notes)
@@ -137,8 +154,12 @@ def test_a_remote_engine_is_not_asked_for_host_interfaces_or_redis_roles():
 
     def never() -> List[Dict[str, Any]]:
         raise AssertionError("the host's interfaces were read for a remote engine")
-    read = read_answers("bridge", environ={"DOCKER_HOST": "tcp://10.1.2.3:2376"},
-                        sources=dataclasses.replace(sources(FakeDocker(answers)), host_addresses=never))
+
+    read = read_answers(
+        "bridge",
+        environ={"DOCKER_HOST": "tcp://10.1.2.3:2376"},
+        sources=dataclasses.replace(sources(FakeDocker(answers)), host_addresses=never),
+    )
     assert read.host_links is None and read.engine.local is False
 
 
@@ -152,12 +173,17 @@ def _node(host_ip: Optional[str], ip: str = "10.38.0.11") -> Dict[str, Any]:
     return {"NetworkSettings": {"Ports": ports, "Networks": {"redis": {"IPAddress": ip}}}}
 
 
-@pytest.mark.parametrize("host_ip, expected", [
-    ("127.0.0.1", ("127.0.0.1", 6371)), ("0.0.0.0", ("127.0.0.1", 6371)), ("", ("127.0.0.1", 6371)),
-    ("::1", ("::1", 6371)),
-    ("192.0.2.7", ("10.38.0.11", 6379)),  # another address: never asked there; the container's IP instead
-    (None, ("10.38.0.11", 6379)),
-])
+@pytest.mark.parametrize(
+    "host_ip, expected",
+    [
+        ("127.0.0.1", ("127.0.0.1", 6371)),
+        ("0.0.0.0", ("127.0.0.1", 6371)),
+        ("", ("127.0.0.1", 6371)),
+        ("::1", ("::1", 6371)),
+        ("192.0.2.7", ("10.38.0.11", 6379)),  # another address: never asked there; the container's IP instead
+        (None, ("10.38.0.11", 6379)),
+    ],
+)
 def test_a_redis_node_is_asked_on_loopback_or_its_container_ip_only(host_ip, expected):
     assert redis_endpoint(_node(host_ip), local=True) == expected
 
@@ -180,8 +206,9 @@ def test_selection_needs_the_exact_prefix():
     assert not belongs(labels, "bridge", "")
 
 
-def _redis_sources(answers: EngineAnswers, asked: List[Any], password: Any = ("s3cret", None),
-                   refuse: bool = False) -> LiveSources:
+def _redis_sources(
+    answers: EngineAnswers, asked: List[Any], password: Any = ("s3cret", None), refuse: bool = False
+) -> LiveSources:
     replies = {}
     for facts in answers.containers:
         [binding] = facts["NetworkSettings"]["Ports"]["6379/tcp"]
@@ -192,8 +219,12 @@ def _redis_sources(answers: EngineAnswers, asked: List[Any], password: Any = ("s
         if refuse:
             raise redis.AuthenticationError("invalid username-password pair or user is disabled.")
         return replies[endpoint]
-    return dataclasses.replace(sources(FakeDocker(answers), host=answers.host_links), ask_redis=ask,
-                               password=lambda stack, prefix, environ: password)
+
+    return dataclasses.replace(
+        sources(FakeDocker(answers), host=answers.host_links),
+        ask_redis=ask,
+        password=lambda stack, prefix, environ: password,
+    )
 
 
 def test_every_redis_node_is_asked_on_its_loopback_port_with_the_password():
@@ -206,8 +237,9 @@ def test_every_redis_node_is_asked_on_its_loopback_port_with_the_password():
 def test_nodes_that_refuse_give_one_note_that_says_where_the_password_was_looked_for():
     answers = recorded("redis")
     why = "`pulumi stack output -s redis --show-secrets password` failed (error: no stack named 'redis' found)"
-    read = read_answers("redis", environ=LOCAL, sources=_redis_sources(answers, [], password=(None, why),
-                                                                         refuse=True))
+    read = read_answers("redis", environ=LOCAL, sources=_redis_sources(answers, [], password=(None, why), refuse=True))
     assert read.cluster_nodes == {}
-    assert read.notes == ("Redis roles not read (redis-1, redis-2, redis-3, redis-4, redis-5, redis-6): the nodes "
-                          f"ask for a password and none was found: {why}",)
+    assert read.notes == (
+        "Redis roles not read (redis-1, redis-2, redis-3, redis-4, redis-5, redis-6): the nodes "
+        f"ask for a password and none was found: {why}",
+    )

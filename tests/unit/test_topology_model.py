@@ -1,5 +1,6 @@
 """The graph model of a stack, built from engine answers recorded on a real run (tests/unit/recorded/,
 written by `python -m topology STACK --save-answers`), and from variations of them."""
+
 import dataclasses
 import ipaddress
 import json
@@ -34,8 +35,12 @@ def test_bridge_every_container_has_eth0_on_docker0_paired_with_its_host_veth_by
     assert [c.name for c in topology.containers] == ["tomcat01", "tomcat02"]
     [docker0] = topology.bridges
     # The default bridge's IPAM names no gateway on this engine: the endpoints' gateway fills it.
-    assert (docker0.device, docker0.network, docker0.subnet, docker0.gateway) == \
-        ("docker0", "bridge", "172.17.0.0/16", "172.17.0.1")
+    assert (docker0.device, docker0.network, docker0.subnet, docker0.gateway) == (
+        "docker0",
+        "bridge",
+        "172.17.0.0/16",
+        "172.17.0.1",
+    )
     for container in topology.containers:
         [eth0] = container.interfaces
         assert (eth0.name, eth0.network, eth0.prefix_len) == ("eth0", "bridge", 16)
@@ -79,8 +84,9 @@ def test_mynet_tomcat01_has_a_second_interface_on_mynet_through_a_second_veth_pa
 
 def test_a_remote_engine_draws_no_host_side_and_says_why():
     answers = recorded("bridge")
-    remote = dataclasses.replace(answers, host_links=None, engine=dataclasses.replace(
-        answers.engine, address="tcp://10.1.2.3:2376", local=False))
+    remote = dataclasses.replace(
+        answers, host_links=None, engine=dataclasses.replace(answers.engine, address="tcp://10.1.2.3:2376", local=False)
+    )
     host = build_topology(remote).hosts[0]
     assert "tcp://10.1.2.3:2376 is on another machine" in host.host_detail_missing
     assert all(i.host_veth is None and i.name == "eth0" for c in host.containers for i in c.interfaces)
@@ -102,8 +108,15 @@ def test_a_container_that_could_not_be_asked_keeps_its_engine_facts_without_a_na
 
 def test_networks_of_other_drivers_are_left_out_with_a_note():
     answers = recorded("bridge")
-    overlay = {"Id": "o" * 64, "Name": "ingress", "Driver": "overlay", "Scope": "swarm", "Labels": {},
-               "Options": {}, "IPAM": {"Config": [{"Subnet": "10.0.0.0/24", "Gateway": "10.0.0.1"}]}}
+    overlay = {
+        "Id": "o" * 64,
+        "Name": "ingress",
+        "Driver": "overlay",
+        "Scope": "swarm",
+        "Labels": {},
+        "Options": {},
+        "IPAM": {"Config": [{"Subnet": "10.0.0.0/24", "Gateway": "10.0.0.1"}]},
+    }
     topology = build_topology(dataclasses.replace(answers, networks=answers.networks + (overlay,)))
     assert [b.network for b in topology.bridges] == ["bridge"]
     assert topology.notes == ("network ingress (driver overlay) is not drawn: the picture draws bridge networks only",)
@@ -122,20 +135,25 @@ def test_legacy_links_and_both_add_host_forms_are_arrows_and_outside_names_are_n
     legacy = _with_facts(answers, "tomcat03", ExtraHosts=None, Links=["/tomcat02:/tomcat03/db"])
     assert build_topology(legacy).links == (HostsLink("tomcat03", "tomcat02", "--link tomcat02:db"),)
     equals_form = _with_facts(answers, "tomcat03", ExtraHosts=[f"{tomcat02.short_id}=172.17.0.9"])
-    assert build_topology(equals_form).links == (HostsLink("tomcat03", "tomcat02",
-                                                           f"/etc/hosts: 172.17.0.9 {tomcat02.short_id}"),)
+    assert build_topology(equals_form).links == (
+        HostsLink("tomcat03", "tomcat02", f"/etc/hosts: 172.17.0.9 {tomcat02.short_id}"),
+    )
     outside = _with_facts(answers, "tomcat03", ExtraHosts=["host.docker.internal:host-gateway"])
     assert build_topology(outside).links == ()
 
 
 def test_published_ports_drop_ipv6_twins_and_unpublished_ports():
-    ports = {"8080/tcp": [{"HostIp": "0.0.0.0", "HostPort": "32768"}, {"HostIp": "::", "HostPort": "32768"}],
-             "16379/tcp": None}
+    ports = {
+        "8080/tcp": [{"HostIp": "0.0.0.0", "HostPort": "32768"}, {"HostIp": "::", "HostPort": "32768"}],
+        "16379/tcp": None,
+    }
     assert published_ports(ports) == (PublishedPort("0.0.0.0", 32768, 8080, "tcp"),)
     assert str(published_ports(ports)[0]) == "0.0.0.0:32768 -> 8080/tcp"
 
 
 def test_interface_listing_skips_what_is_not_name_index_peer_mac():
     parsed = parse_interfaces("eth0 84 85 02:42:C0:A8:00:02\nsh: 1: cat: not found\nlo 1 1 00:00:00:00:00:00\n")
-    assert [(e.name, e.ifindex, e.iflink, e.mac) for e in parsed] == \
-        [("eth0", 84, 85, "02:42:c0:a8:00:02"), ("lo", 1, 1, "00:00:00:00:00:00")]
+    assert [(e.name, e.ifindex, e.iflink, e.mac) for e in parsed] == [
+        ("eth0", 84, 85, "02:42:c0:a8:00:02"),
+        ("lo", 1, 1, "00:00:00:00:00:00"),
+    ]

@@ -2,6 +2,7 @@
 
 The pictures in docs/pictures/ must be what the tool draws now from the recorded runs they came from: when
 the drawing changes, the last tests fail until they are drawn again (the command is in the message)."""
+
 import dataclasses
 import os
 import shutil
@@ -50,8 +51,13 @@ def test_bridge_picture_shows_names_addresses_and_each_veth_pair(needs_dot):
         texts = groups[container_id(container.name)]
         [eth0] = container.interfaces
         veth = eth0.host_veth
-        assert {container.name, eth0.address, eth0.mac, f"{eth0.ifindex}: eth0@if{veth.ifindex}",
-                str(container.ports[0])} <= set(texts)
+        assert {
+            container.name,
+            eth0.address,
+            eth0.mac,
+            f"{eth0.ifindex}: eth0@if{veth.ifindex}",
+            str(container.ports[0]),
+        } <= set(texts)
         assert groups[veth_id(veth.ifindex)] == [f"{veth.ifindex}: {veth.name}@if{eth0.ifindex}"]
         assert f"veth-pair/{container.name}/eth0" in groups
         assert f"plugged/{veth.name}/docker0" in groups
@@ -77,8 +83,11 @@ def test_mynet_picture_shows_tomcat01s_two_interfaces(needs_dot):
 
 def test_a_remote_engine_picture_says_host_side_detail_is_not_available(needs_dot):
     answers = load_answers(RECORDED / "bridge.json")
-    topology = topology_of("bridge", host_links=None,
-                           engine=dataclasses.replace(answers.engine, local=False, address="tcp://10.1.2.3:2376"))
+    topology = topology_of(
+        "bridge",
+        host_links=None,
+        engine=dataclasses.replace(answers.engine, local=False, address="tcp://10.1.2.3:2376"),
+    )
     groups = read_back(draw(topology, ["svg"])["svg"])
     assert any("host-side detail not available" in text for text in groups["note/0"])
     assert not any(key.startswith("veth/") for key in groups)
@@ -91,7 +100,10 @@ def test_redis_picture_has_each_role_and_an_arrow_from_each_replica_to_its_maste
     assert "master · slots 0-5461" in groups[container_id("redis-1")]
     assert "replica of redis-1" in groups[container_id("redis-4")]
     assert sorted(key for key in groups if key.startswith("replication/")) == [
-        "replication/redis-4/redis-1", "replication/redis-5/redis-2", "replication/redis-6/redis-3"]
+        "replication/redis-4/redis-1",
+        "replication/redis-5/redis-2",
+        "replication/redis-6/redis-3",
+    ]
 
 
 def test_each_replica_sits_next_to_its_master():
@@ -119,4 +131,5 @@ def test_the_picture_shows_what_the_tool_draws_now(stack, needs_dot):
     committed = read_back((PICTURES / f"{stack}.svg").read_bytes())
     assert committed == drawn, (
         f"docs/pictures/{stack}.svg is out of date: draw it again with `.venv/bin/python -m topology {stack} "
-        f"--from-answers tests/unit/recorded/{stack}.json --out docs/pictures --formats svg`")
+        f"--from-answers tests/unit/recorded/{stack}.json --out docs/pictures --formats svg`"
+    )

@@ -3,13 +3,13 @@
 The formation provider is pickled into the state, so nothing here holds a client or a socket between
 calls: every call opens its own and closes it (or a `Clients` pool lives for one operation only).
 """
+
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar
 
 from components.redis.formation.state import NodeObservation, parse_cluster_nodes, parse_info
 from components.redis.plan import ClusterPlan, NodePlan, topology_from_props
-from components.redis.settings import CLIENT_PORT
 
 # Short: every wait ends as soon as the nodes say so (a poll is a few loopback round trips).
 POLL_SECONDS = 0.05
@@ -30,6 +30,7 @@ class FormationSpec:
     their containers after the formation's update) and reachable through `endpoints`, so their slots can
     be moved off and they can be forgotten before they go.
     """
+
     cluster_name: str
     plan: ClusterPlan
     endpoints: Mapping[str, Mapping[str, Any]]
@@ -40,10 +41,14 @@ class FormationSpec:
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> "FormationSpec":
-        return cls(cluster_name=props["clusterName"], plan=topology_from_props(props["topology"]),
-                   endpoints=props["endpoints"], password=props.get("password") or "",
-                   timeout_seconds=float(props.get("timeoutSeconds") or 120),
-                   containers=dict(props.get("containers") or {}))
+        return cls(
+            cluster_name=props["clusterName"],
+            plan=topology_from_props(props["topology"]),
+            endpoints=props["endpoints"],
+            password=props.get("password") or "",
+            timeout_seconds=float(props.get("timeoutSeconds") or 120),
+            containers=dict(props.get("containers") or {}),
+        )
 
     @classmethod
     def for_update(cls, olds: Mapping[str, Any], news: Mapping[str, Any]) -> "FormationSpec":
@@ -52,8 +57,15 @@ class FormationSpec:
         kept = {node.name for node in spec.plan.nodes}
         leaving = tuple(node for node in old.plan.nodes if node.name not in kept)
         endpoints = {**{node.name: old.endpoints[node.name] for node in leaving}, **spec.endpoints}
-        return cls(cluster_name=spec.cluster_name, plan=spec.plan, endpoints=endpoints, password=spec.password,
-                   timeout_seconds=spec.timeout_seconds, leaving=leaving, containers=spec.containers)
+        return cls(
+            cluster_name=spec.cluster_name,
+            plan=spec.plan,
+            endpoints=endpoints,
+            password=spec.password,
+            timeout_seconds=spec.timeout_seconds,
+            leaving=leaving,
+            containers=spec.containers,
+        )
 
     def ip_of(self, name: str) -> str:
         return next(node.ip for node in (*self.plan.nodes, *self.leaving) if node.name == name)
@@ -62,7 +74,8 @@ class FormationSpec:
         return FormationError(
             f"Redis Cluster '{self.cluster_name}': timed out after {self.timeout_seconds:.0f}s waiting for "
             f"{what}: {'; '.join(problems)}. Check the nodes with `docker logs <node>`; a slow machine may "
-            "need a larger redis.formationTimeoutSeconds")
+            "need a larger redis.formationTimeoutSeconds"
+        )
 
 
 def client(spec: FormationSpec, name: str, timeout: float = PROBE_TIMEOUT_SECONDS):
@@ -72,9 +85,15 @@ def client(spec: FormationSpec, name: str, timeout: float = PROBE_TIMEOUT_SECOND
 
     endpoint = spec.endpoints[name]
     # No retries inside redis-py: the callers poll with their own deadline.
-    return redis.Redis(host=endpoint["host"], port=int(endpoint["port"]), password=spec.password or None,
-                       socket_connect_timeout=timeout, socket_timeout=max(timeout, 5.0),
-                       retry=Retry(NoBackoff(), 0), decode_responses=True)
+    return redis.Redis(
+        host=endpoint["host"],
+        port=int(endpoint["port"]),
+        password=spec.password or None,
+        socket_connect_timeout=timeout,
+        socket_timeout=max(timeout, 5.0),
+        retry=Retry(NoBackoff(), 0),
+        decode_responses=True,
+    )
 
 
 class Clients:
@@ -104,8 +123,10 @@ def observe_node(spec: FormationSpec, name: str, timeout: float = PROBE_TIMEOUT_
     node = client(spec, name, timeout)
     try:
         # INFO replication too: a replica is only a replica once its link to the master is up (synced).
-        info = {**{key: str(value) for key, value in node.info("replication").items()},
-                **parse_info(node.execute_command("CLUSTER", "INFO"))}
+        info = {
+            **{key: str(value) for key, value in node.info("replication").items()},
+            **parse_info(node.execute_command("CLUSTER", "INFO")),
+        }
         entries = tuple(parse_cluster_nodes(node.execute_command("CLUSTER", "NODES")))
         return NodeObservation(name=name, info=info, entries=entries)
     except redis.RedisError as error:
@@ -139,9 +160,13 @@ def wait_for(what: str, check: Callable[[], Optional[List[str]]], deadline: floa
         time.sleep(POLL_SECONDS)
 
 
-def observe_until(what: str, look: Callable[[], List[NodeObservation]],
-                  problems_in: Callable[[List[NodeObservation]], List[str]], deadline: float,
-                  spec: FormationSpec) -> List[NodeObservation]:
+def observe_until(
+    what: str,
+    look: Callable[[], List[NodeObservation]],
+    problems_in: Callable[[List[NodeObservation]], List[str]],
+    deadline: float,
+    spec: FormationSpec,
+) -> List[NodeObservation]:
     """Poll `look` until `problems_in` finds nothing wrong in it; returns that look, so the caller decides
     on what was seen to pass rather than on one more look."""
     last: List[NodeObservation] = []

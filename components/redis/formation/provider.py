@@ -23,6 +23,7 @@ Lifecycle, honestly:
 - delete: CLUSTER RESET HARD on every node still reachable (after FLUSHALL on masters, which Redis
   requires), so no node is left in a half-formed cluster.
 """
+
 import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence
@@ -30,18 +31,45 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
+from components.engine.container_presence import missing_containers
+from components.redis.formation.node_access import (
+    CLIENT_PORT,
+    PROBE_TIMEOUT_SECONDS,
+    Clients,
+    FormationError,
+    FormationSpec,
+    command,
+    observe,
+    observe_node,
+    observe_until,
+    own_ids,
+    retry,
+    wait_for,
+)
+from components.redis.formation.reshard import (
+    balance_replicas,
+    finish_open_slots,
+    hand_over_leaving_masters,
+    rebalance_slots,
+    reset_node,
+    retire_leaving,
+)
+from components.redis.formation.seeding import seed_planned_slots
 from components.redis.formation.state import NodeObservation, coverage_problems, health_problems, live_roles, slot_map
 from components.redis.plan import ClusterPlan, NodePlan
-from components.engine.container_presence import missing_containers
-from components.redis.formation.node_access import (CLIENT_PORT, PROBE_TIMEOUT_SECONDS, Clients, FormationError, FormationSpec,
-                                command, observe, observe_node, observe_until, own_ids, retry, wait_for)
-from components.redis.formation.reshard import (balance_replicas, finish_open_slots, hand_over_leaving_masters, rebalance_slots,
-                            reset_node, retire_leaving)
-from components.redis.formation.seeding import seed_planned_slots
 from components.unknowns import is_unknown
 
-__all__ = ["FormationError", "FormationSpec", "RedisFormation", "RedisFormationArgs", "RedisFormationProvider",
-           "converge", "formation_inputs", "observe", "reset_nodes"]
+__all__ = [
+    "FormationError",
+    "FormationSpec",
+    "RedisFormation",
+    "RedisFormationArgs",
+    "RedisFormationProvider",
+    "converge",
+    "formation_inputs",
+    "observe",
+    "reset_nodes",
+]
 
 UPDATE_KEYS = ("topology", "endpoints", "password", "containers", "timeoutSeconds")
 OUTPUT_KEYS = ("nodeIds", "live", "healthy", "problems")
@@ -55,7 +83,8 @@ def _reachability(spec: FormationSpec) -> List[str]:
         raise FormationError(
             f"Redis Cluster '{spec.cluster_name}': the container of {', '.join(removed)} no longer exists "
             "(removed outside Pulumi), and Pulumi's state still lists it. Fix: `pulumi up --refresh` "
-            "recreates it and the formation rejoins it to the cluster")
+            "recreates it and the formation rejoins it to the cluster"
+        )
     return [f"{name}: {error}" for name, error in unreachable.items()]
 
 
@@ -71,8 +100,9 @@ def _all_meet(spec: FormationSpec) -> List[str]:
 
 
 def _slot_map_gaps(spec: FormationSpec) -> List[str]:
-    return [f"{obs.name}: {problem}" for obs in observe(spec)
-            for problem in coverage_problems(slot_map(obs.entries))[:1]]
+    return [
+        f"{obs.name}: {problem}" for obs in observe(spec) for problem in coverage_problems(slot_map(obs.entries))[:1]
+    ]
 
 
 def _stale_ids(spec: FormationSpec, observations: Sequence[NodeObservation]) -> List[str]:
@@ -93,25 +123,29 @@ def _stale_ids(spec: FormationSpec, observations: Sequence[NodeObservation]) -> 
                 raise FormationError(
                     f"Redis Cluster '{spec.cluster_name}': {obs.name} is in a cluster with a node that is "
                     f"not part of this stack ({entry.address}, id {entry.node_id[:12]}). Fix: remove that "
-                    "node from the cluster, or `pulumi destroy` and `pulumi up` to start empty")
+                    "node from the cluster, or `pulumi destroy` and `pulumi up` to start empty"
+                )
             stale.add(entry.node_id)
     return sorted(stale)
 
 
-def _promote_successors(spec: FormationSpec, observations: Sequence[NodeObservation],
-                        stale: Sequence[str]) -> None:
+def _promote_successors(spec: FormationSpec, observations: Sequence[NodeObservation], stale: Sequence[str]) -> None:
     """A master recreated at the same address is never marked failed by its peers (they see a new id
     there and only flag the old one `noaddr`), so no replica takes over by itself: make one take over."""
     own = own_ids(observations)
     name_of = {node_id: name for name, node_id in own.items()}
     entries = [e for o in observations for e in o.entries]
     for lost in sorted({e.node_id for e in entries if e.node_id in stale and e.is_master and e.slots}):
-        successors = sorted({name_of[e.node_id] for e in entries
-                             if e.master_id == lost and e.node_id in name_of and not e.failing})
+        successors = sorted(
+            {name_of[e.node_id] for e in entries if e.master_id == lost and e.node_id in name_of and not e.failing}
+        )
         if successors:
-            retry(f"{successors[0]} to take over from a lost master",
-                   lambda name=successors[0]: command(spec, name, "CLUSTER", "FAILOVER", "TAKEOVER"),
-                   time.monotonic() + PROBE_TIMEOUT_SECONDS * 5, spec)
+            retry(
+                f"{successors[0]} to take over from a lost master",
+                lambda name=successors[0]: command(spec, name, "CLUSTER", "FAILOVER", "TAKEOVER"),
+                time.monotonic() + PROBE_TIMEOUT_SECONDS * 5,
+                spec,
+            )
 
 
 def _uncovered(spec: FormationSpec) -> List[str]:
@@ -175,9 +209,13 @@ def _repair(spec: FormationSpec, observations: Sequence[NodeObservation], deadli
     _promote_successors(spec, observations, stale)
     # A lost master's slots come back when its replica is promoted (after cluster-node-timeout);
     # if a master and all its replicas lost their data, they never do, and the timeout says so.
-    wait_for("the live nodes to serve every slot (if a master and all its replicas lost their data, "
-             "`pulumi destroy` and `pulumi up` form the cluster anew)", lambda: _uncovered(spec),
-             deadline, spec)
+    wait_for(
+        "the live nodes to serve every slot (if a master and all its replicas lost their data, "
+        "`pulumi destroy` and `pulumi up` form the cluster anew)",
+        lambda: _uncovered(spec),
+        deadline,
+        spec,
+    )
     _forget(spec, stale)
 
 
@@ -204,17 +242,24 @@ def converge(spec: FormationSpec) -> Dict[str, Any]:
     retire_leaving(spec)
     _announce(spec, balance_replicas(spec, deadline))  # the others learn each new replica's master now
     masters, replicas = len(spec.plan.masters), spec.plan.replicas_per_master
-    healthy = observe_until("cluster_state:ok, one slot map on every node and every replica in sync",
-                            lambda: observe(spec),
-                            lambda look: health_problems(look, masters, replicas, require_synced=True),
-                            deadline, spec)
+    healthy = observe_until(
+        "cluster_state:ok, one slot map on every node and every replica in sync",
+        lambda: observe(spec),
+        lambda look: health_problems(look, masters, replicas, require_synced=True),
+        deadline,
+        spec,
+    )
     return live_outputs(spec, healthy)
 
 
 def live_outputs(spec: FormationSpec, observations: Sequence[NodeObservation]) -> Dict[str, Any]:
     problems = health_problems(observations, len(spec.plan.masters), spec.plan.replicas_per_master)
-    return {"nodeIds": own_ids(observations), "live": live_roles(observations),
-            "healthy": not problems, "problems": problems}
+    return {
+        "nodeIds": own_ids(observations),
+        "live": live_roles(observations),
+        "healthy": not problems,
+        "problems": problems,
+    }
 
 
 def reset_nodes(spec: FormationSpec) -> None:
@@ -238,8 +283,11 @@ def _replacing_keys(olds: Mapping[str, Any], news: Mapping[str, Any]) -> List[st
     if is_unknown(news.get("topology")):
         return ["topology"]
     old_ips = {node["name"]: node["ip"] for node in olds.get("topology") or ()}
-    moved = [node["name"] for node in news.get("topology") or ()
-             if node["name"] in old_ips and old_ips[node["name"]] != node["ip"]]
+    moved = [
+        node["name"]
+        for node in news.get("topology") or ()
+        if node["name"] in old_ips and old_ips[node["name"]] != node["ip"]
+    ]
     return ["topology"] if moved else []
 
 
@@ -249,8 +297,9 @@ class RedisFormationProvider(ResourceProvider):
     def create(self, props: Dict[str, Any]) -> CreateResult:
         spec = FormationSpec.from_props(props)
         outputs = converge(spec)
-        return CreateResult(id_=f"{spec.cluster_name}-{outputs['nodeIds'][spec.plan.nodes[0].name][:12]}",
-                            outs={**props, **outputs})
+        return CreateResult(
+            id_=f"{spec.cluster_name}-{outputs['nodeIds'][spec.plan.nodes[0].name][:12]}", outs={**props, **outputs}
+        )
 
     def update(self, _id: str, olds: Dict[str, Any], news: Dict[str, Any]) -> UpdateResult:
         return UpdateResult(outs={**news, **converge(FormationSpec.for_update(olds, news))})
@@ -301,14 +350,18 @@ class RedisFormation(Resource, module="redis", name="Formation"):
     healthy: pulumi.Output[bool]
     problems: pulumi.Output[List[str]]
 
-    def __init__(self, name: str, args: RedisFormationArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: RedisFormationArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         props: Dict[str, Any] = {**formation_inputs(args), **{key: None for key in OUTPUT_KEYS}}
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-            additional_secret_outputs=["password"],
-            # A new formation must never be created while the old one still owns the nodes.
-            delete_before_replace=True,
-            custom_timeouts=pulumi.CustomTimeouts(create=f"{args.timeout_seconds + 60}s",
-                                                  update=f"{args.timeout_seconds + 60}s")))
+        opts = pulumi.ResourceOptions.merge(
+            opts,
+            pulumi.ResourceOptions(
+                additional_secret_outputs=["password"],
+                # A new formation must never be created while the old one still owns the nodes.
+                delete_before_replace=True,
+                custom_timeouts=pulumi.CustomTimeouts(
+                    create=f"{args.timeout_seconds + 60}s", update=f"{args.timeout_seconds + 60}s"
+                ),
+            ),
+        )
         super().__init__(RedisFormationProvider(), name, props, opts)
         self.node_ids = self.nodeIds  # type: ignore[attr-defined]

@@ -10,15 +10,31 @@ plans of `reshard_plan`:
   their containers.
 Every step is bounded by the formation's deadline and fails with what is left to do.
 """
+
 import time
 from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
 
+from components.redis.formation.node_access import (
+    CLIENT_PORT,
+    Clients,
+    FormationError,
+    FormationSpec,
+    command,
+    observe,
+    observe_node,
+    own_ids,
+    retry,
+    wait_for,
+)
+from components.redis.formation.reshard_plan import (
+    ReshardingError,
+    SlotMove,
+    choose_masters,
+    plan_replica_moves,
+    plan_slot_moves,
+)
 from components.redis.formation.state import NodeEntry, NodeObservation, slot_map
 from components.redis.plan import MASTER, slots_of
-from components.redis.formation.reshard_plan import (ReshardingError, SlotMove, choose_masters, plan_replica_moves,
-                                plan_slot_moves)
-from components.redis.formation.node_access import (CLIENT_PORT, Clients, FormationError, FormationSpec, command, observe,
-                                observe_node, own_ids, retry, wait_for)
 
 SLOTS_PER_BATCH = 256  # slots per pipelined round of SETSLOT commands
 KEYS_PER_MIGRATE = 100
@@ -34,15 +50,20 @@ def _view(spec: FormationSpec) -> Tuple[List[NodeObservation], Tuple[NodeEntry, 
     staying = observe(spec)
     anchor = next((o for o in staying if o.reachable and len(o.entries) > 1), None)
     if anchor is None:
-        raise FormationError(f"Redis Cluster '{spec.cluster_name}': no planned node answers as part of a "
-                             f"cluster: {'; '.join(o.error or o.name for o in staying)}")
+        raise FormationError(
+            f"Redis Cluster '{spec.cluster_name}': no planned node answers as part of a "
+            f"cluster: {'; '.join(o.error or o.name for o in staying)}"
+        )
     return staying + _leaving_observations(spec), anchor.entries
 
 
 def _not_ok(spec: FormationSpec) -> List[str]:
     observations = observe(spec) + _leaving_observations(spec)
-    return [f"{o.name}: cluster_state:{o.info.get('cluster_state')}" for o in observations
-            if o.reachable and o.info.get("cluster_state") != "ok"]
+    return [
+        f"{o.name}: cluster_state:{o.info.get('cluster_state')}"
+        for o in observations
+        if o.reachable and o.info.get("cluster_state") != "ok"
+    ]
 
 
 def _names_by_id(observations: Sequence[NodeObservation]) -> Dict[str, str]:
@@ -60,13 +81,20 @@ def hand_over_leaving_masters(spec: FormationSpec, deadline: float) -> None:
     for entry in view:
         if names.get(entry.node_id) not in leaving or not entry.is_master or not entry.slots:
             continue
-        heirs = sorted(names[e.node_id] for e in view
-                       if e.master_id == entry.node_id and not e.failing and names.get(e.node_id) in staying)
+        heirs = sorted(
+            names[e.node_id]
+            for e in view
+            if e.master_id == entry.node_id and not e.failing and names.get(e.node_id) in staying
+        )
         if not heirs:
             continue  # its slots are moved instead
         heir = heirs[0]
-        retry(f"{heir} to take over from the leaving {names[entry.node_id]}",
-              lambda: command(spec, heir, "CLUSTER", "FAILOVER"), deadline, spec)
+        retry(
+            f"{heir} to take over from the leaving {names[entry.node_id]}",
+            lambda heir=heir: command(spec, heir, "CLUSTER", "FAILOVER"),
+            deadline,
+            spec,
+        )
 
         def heir_serves_slots(heir: str = heir) -> List[str]:
             me = observe_node(spec, heir).myself
@@ -86,8 +114,7 @@ def finish_open_slots(spec: FormationSpec, deadline: float) -> None:
         if me is None:
             continue
         open_slots.update({slot: (me.node_id, peer) for slot, peer in me.migrating})
-        open_slots.update({slot: (peer, me.node_id) for slot, peer in me.importing
-                           if slot not in open_slots})
+        open_slots.update({slot: (peer, me.node_id) for slot, peer in me.importing if slot not in open_slots})
     if not open_slots:
         return
     masters = [names[e.node_id] for e in view if e.is_master and e.node_id in names and not e.failing]
@@ -95,8 +122,9 @@ def finish_open_slots(spec: FormationSpec, deadline: float) -> None:
         for slot, (source, destination) in sorted(open_slots.items()):
             if source not in names or destination not in names:
                 for name in masters:  # one side is gone: all that can be done is to close the slot
-                    _ignore_errors(lambda name=name: clients[name].execute_command(
-                        "CLUSTER", "SETSLOT", slot, "STABLE"))
+                    _ignore_errors(
+                        lambda name=name, slot=slot: clients[name].execute_command("CLUSTER", "SETSLOT", slot, "STABLE")
+                    )
                 continue
             if owner.get(slot) == source:
                 _move(spec, clients, SlotMove(source, destination, ((slot, slot),)), names, masters, deadline)
@@ -110,13 +138,21 @@ def rebalance_slots(spec: FormationSpec, deadline: float) -> None:
     names = _names_by_id(observations)
     staying = {node.name for node in spec.plan.nodes}
     current = slot_map(view)
-    counts = {node_id: sum(b - a + 1 for a, b in ranges) for node_id, ranges in current.items()
-              if names.get(node_id) in staying}
+    counts = {
+        node_id: sum(b - a + 1 for a, b in ranges)
+        for node_id, ranges in current.items()
+        if names.get(node_id) in staying
+    }
     planned_masters = {node.name for node in spec.plan.nodes if node.role == MASTER}
-    spare = [e.node_id for e in view if e.is_master and not e.slots and not e.failing
-             and names.get(e.node_id) in staying]
-    spare.sort(key=lambda node_id: (names[node_id] not in planned_masters,
-                                    [n.name for n in spec.plan.nodes].index(names[node_id])))
+    spare = [
+        e.node_id for e in view if e.is_master and not e.slots and not e.failing and names.get(e.node_id) in staying
+    ]
+    spare.sort(
+        key=lambda node_id: (
+            names[node_id] not in planned_masters,
+            [n.name for n in spec.plan.nodes].index(names[node_id]),
+        )
+    )
     try:
         targets = choose_masters(counts, spare, len(spec.plan.masters))
         moves = plan_slot_moves(current, targets)
@@ -132,21 +168,31 @@ def rebalance_slots(spec: FormationSpec, deadline: float) -> None:
     with Clients(spec) as clients:
         for move in moves:
             _move(spec, clients, move, names, masters, deadline)
-    print(f"Redis Cluster '{spec.cluster_name}': moved {total} slots in {len(moves)} moves "
-          f"in {time.monotonic() - started:.1f}s")
+    print(
+        f"Redis Cluster '{spec.cluster_name}': moved {total} slots in {len(moves)} moves "
+        f"in {time.monotonic() - started:.1f}s"
+    )
 
 
-def _move(spec: FormationSpec, clients: Clients, move: SlotMove, names: Mapping[str, str],
-          masters: Sequence[str], deadline: float) -> None:
+def _move(
+    spec: FormationSpec,
+    clients: Clients,
+    move: SlotMove,
+    names: Mapping[str, str],
+    masters: Sequence[str],
+    deadline: float,
+) -> None:
     import redis
 
     source, destination = names[move.source], names[move.destination]
     slots = slots_of(move.slots)
     for start in range(0, len(slots), SLOTS_PER_BATCH):
         if time.monotonic() >= deadline:
-            raise spec.timeout(f"slots to move from {source} to {destination}",
-                               [f"{start} of {len(slots)} moved; the next `pulumi up` finishes the move"])
-        batch = slots[start:start + SLOTS_PER_BATCH]
+            raise spec.timeout(
+                f"slots to move from {source} to {destination}",
+                [f"{start} of {len(slots)} moved; the next `pulumi up` finishes the move"],
+            )
+        batch = slots[start : start + SLOTS_PER_BATCH]
         try:
             _pipeline(clients[destination], (("CLUSTER", "SETSLOT", s, "IMPORTING", move.source) for s in batch))
             _pipeline(clients[source], (("CLUSTER", "SETSLOT", s, "MIGRATING", move.destination) for s in batch))
@@ -156,9 +202,11 @@ def _move(spec: FormationSpec, clients: Clients, move: SlotMove, names: Mapping[
                     _migrate_keys(spec, clients[source], slot, spec.ip_of(destination), deadline)
             _assign(clients, batch, move.destination, names, [destination, source, *masters])
         except redis.RedisError as error:
-            raise FormationError(f"Redis Cluster '{spec.cluster_name}': moving slots {batch[0]}-{batch[-1]} "
-                                 f"from {source} to {destination} failed: {error}. The next `pulumi up` "
-                                 "finishes the move") from None
+            raise FormationError(
+                f"Redis Cluster '{spec.cluster_name}': moving slots {batch[0]}-{batch[-1]} "
+                f"from {source} to {destination} failed: {error}. The next `pulumi up` "
+                "finishes the move"
+            ) from None
 
 
 def _migrate_keys(spec: FormationSpec, source, slot: int, destination_ip: str, deadline: float) -> None:
@@ -168,16 +216,20 @@ def _migrate_keys(spec: FormationSpec, source, slot: int, destination_ip: str, d
         if not keys:
             return
         if time.monotonic() >= deadline:
-            raise spec.timeout(f"the keys of slot {slot} to move to {destination_ip}",
-                               [f"{len(keys)}+ keys left; the next `pulumi up` finishes the move"])
+            raise spec.timeout(
+                f"the keys of slot {slot} to move to {destination_ip}",
+                [f"{len(keys)}+ keys left; the next `pulumi up` finishes the move"],
+            )
         # REPLACE: a key copied by an interrupted earlier attempt is overwritten by the source's value,
         # which is the authoritative one while the slot is MIGRATING.
-        source.execute_command("MIGRATE", destination_ip, CLIENT_PORT, "", 0, MIGRATE_TIMEOUT_MS, "REPLACE",
-                               *auth, "KEYS", *keys)
+        source.execute_command(
+            "MIGRATE", destination_ip, CLIENT_PORT, "", 0, MIGRATE_TIMEOUT_MS, "REPLACE", *auth, "KEYS", *keys
+        )
 
 
-def _assign(clients: Clients, slots: Sequence[int], owner_id: str, names: Mapping[str, str],
-            order: Sequence[str]) -> None:
+def _assign(
+    clients: Clients, slots: Sequence[int], owner_id: str, names: Mapping[str, str], order: Sequence[str]
+) -> None:
     """SETSLOT NODE on the destination first, then the source, then the other masters (Redis' order)."""
     done = set()
     for name in order:
@@ -188,7 +240,9 @@ def _assign(clients: Clients, slots: Sequence[int], owner_id: str, names: Mappin
         if name == names.get(owner_id):
             _pipeline(clients[name], commands)  # the owner must accept: errors are real
         else:
-            _ignore_errors(lambda name=name: _pipeline(clients[name], commands))  # gossip catches others up
+            _ignore_errors(
+                lambda name=name, commands=commands: _pipeline(clients[name], commands)
+            )  # gossip catches others up
 
 
 def _pipeline(node, commands: Iterable[Tuple]) -> List:
@@ -222,17 +276,23 @@ def balance_replicas(spec: FormationSpec, deadline: float) -> List[str]:
         if me.master_id in followers and not me.failing:
             followers[me.master_id].append(me.node_id)
     spare = [ids[o.name] for o in observations if o.myself and o.myself.is_master and not o.myself.slots]
-    preferred = {ids[node.name]: ids[node.master] for node in spec.plan.nodes
-                 if node.master and node.name in ids and node.master in ids}
+    preferred = {
+        ids[node.name]: ids[node.master]
+        for node in spec.plan.nodes
+        if node.master and node.name in ids and node.master in ids
+    }
     try:
         moves = plan_replica_moves(followers, spare, spec.plan.replicas_per_master, preferred)
     except ReshardingError as error:
         raise FormationError(f"Redis Cluster '{spec.cluster_name}': {error}") from None
     for node_id, master_id in moves:
         name = names[node_id]
-        retry(f"{name} to follow {names.get(master_id, master_id[:12])}",
-              lambda name=name, master_id=master_id: command(spec, name, "CLUSTER", "REPLICATE", master_id),
-              deadline, spec)
+        retry(
+            f"{name} to follow {names.get(master_id, master_id[:12])}",
+            lambda name=name, master_id=master_id: command(spec, name, "CLUSTER", "REPLICATE", master_id),
+            deadline,
+            spec,
+        )
     return [names[node_id] for node_id, _master_id in moves]
 
 
@@ -244,8 +304,10 @@ def retire_leaving(spec: FormationSpec) -> None:
     leaving = _leaving_observations(spec)
     for obs in leaving:
         if obs.myself and obs.myself.slots:  # never forget or flush a node whose slots were not moved off
-            raise FormationError(f"Redis Cluster '{spec.cluster_name}': the leaving {obs.name} still serves "
-                                 "slots; the next `pulumi up` moves them off before it goes")
+            raise FormationError(
+                f"Redis Cluster '{spec.cluster_name}': the leaving {obs.name} still serves "
+                "slots; the next `pulumi up` moves them off before it goes"
+            )
     leaving_ips = {f"{node.ip}:{CLIENT_PORT}" for node in spec.leaving}
     # By address too: a leaving node that no longer answers is still known to the others.
     gone = {e.node_id for o in staying for e in o.entries if e.address in leaving_ips}
@@ -260,6 +322,7 @@ def retire_leaving(spec: FormationSpec) -> None:
 
 def reset_node(spec: FormationSpec, name: str, is_master: bool) -> None:
     """CLUSTER RESET HARD; a master is emptied first, which Redis requires (its slots were moved off)."""
+
     def reset() -> None:
         if is_master:
             command(spec, name, "FLUSHALL")

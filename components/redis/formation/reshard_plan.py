@@ -7,6 +7,7 @@ The slot plan moves as few slots as possible: every master that stays keeps up t
 already serves, and only the surplus (plus everything a leaving master serves) moves, to the masters
 short of their share. Shares are even: they differ by at most one slot.
 """
+
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Sequence, Tuple
 
@@ -34,8 +35,9 @@ def choose_masters(slot_counts: Mapping[str, int], candidates: Sequence[str], wa
     Masters that serve slots now stay masters, the biggest first (fewest slots to move); when more are
     needed, slot-less masters are taken in the order given (the caller puts nodes planned as masters first).
     """
-    holders = sorted((node for node, count in slot_counts.items() if count > 0),
-                     key=lambda node: -slot_counts[node])  # sorted() is stable: ties keep their order
+    holders = sorted(
+        (node for node, count in slot_counts.items() if count > 0), key=lambda node: -slot_counts[node]
+    )  # sorted() is stable: ties keep their order
     chosen = holders[:wanted]
     for node in candidates:
         if len(chosen) == wanted:
@@ -43,13 +45,14 @@ def choose_masters(slot_counts: Mapping[str, int], candidates: Sequence[str], wa
         if node not in chosen:
             chosen.append(node)
     if len(chosen) < wanted:
-        raise ReshardingError(f"{wanted} masters are planned but only {len(chosen)} nodes can serve slots "
-                              "(a replica is never turned into an empty master)")
+        raise ReshardingError(
+            f"{wanted} masters are planned but only {len(chosen)} nodes can serve slots "
+            "(a replica is never turned into an empty master)"
+        )
     return chosen
 
 
-def even_shares(slot_counts: Mapping[str, int], masters: Sequence[str],
-                slot_count: int = SLOT_COUNT) -> Dict[str, int]:
+def even_shares(slot_counts: Mapping[str, int], masters: Sequence[str], slot_count: int = SLOT_COUNT) -> Dict[str, int]:
     """Each master's share: slot_count // M, one more for the first slot_count % M masters that serve the
     most now (so those keep a slot rather than lose it)."""
     if not masters:
@@ -59,8 +62,9 @@ def even_shares(slot_counts: Mapping[str, int], masters: Sequence[str],
     return {node: size + (1 if rank < extra else 0) for rank, node in enumerate(biggest_first)}
 
 
-def plan_slot_moves(current: Mapping[str, Sequence[SlotRange]], masters: Sequence[str],
-                    slot_count: int = SLOT_COUNT) -> List[SlotMove]:
+def plan_slot_moves(
+    current: Mapping[str, Sequence[SlotRange]], masters: Sequence[str], slot_count: int = SLOT_COUNT
+) -> List[SlotMove]:
     """The fewest slot moves that take `current` (node id -> ranges it serves) to an even split over `masters`.
 
     Nodes of `current` that are not in `masters` give away everything. A master over its share gives
@@ -70,8 +74,10 @@ def plan_slot_moves(current: Mapping[str, Sequence[SlotRange]], masters: Sequenc
     owned = {node: slots_of(ranges) for node, ranges in current.items()}
     total = sum(len(slots) for slots in owned.values())
     if total != slot_count or len({s for slots in owned.values() for s in slots}) != slot_count:
-        raise ReshardingError(f"the live nodes serve {total} slots, not each of the {slot_count} once: "
-                              "the cluster must be whole before it can be resharded")
+        raise ReshardingError(
+            f"the live nodes serve {total} slots, not each of the {slot_count} once: "
+            "the cluster must be whole before it can be resharded"
+        )
     shares = even_shares({node: len(slots) for node, slots in owned.items()}, masters, slot_count)
     freed: List[Tuple[int, str]] = []  # (slot, its current owner)
     for node, slots in owned.items():
@@ -82,15 +88,18 @@ def plan_slot_moves(current: Mapping[str, Sequence[SlotRange]], masters: Sequenc
     position = 0
     for node in masters:
         missing = shares[node] - len(owned.get(node, ()))
-        for slot, source in freed[position:position + max(missing, 0)]:
+        for slot, source in freed[position : position + max(missing, 0)]:
             assigned.setdefault((source, node), []).append(slot)
         position += max(missing, 0)
-    return [SlotMove(source=source, destination=destination, slots=tuple(merge_ranges(slots)))
-            for (source, destination), slots in sorted(assigned.items(), key=lambda item: min(item[1]))]
+    return [
+        SlotMove(source=source, destination=destination, slots=tuple(merge_ranges(slots)))
+        for (source, destination), slots in sorted(assigned.items(), key=lambda item: min(item[1]))
+    ]
 
 
-def plan_replica_moves(followers: Mapping[str, Sequence[str]], spare: Sequence[str], wanted: int,
-                       preferred: Mapping[str, str]) -> List[Tuple[str, str]]:
+def plan_replica_moves(
+    followers: Mapping[str, Sequence[str]], spare: Sequence[str], wanted: int, preferred: Mapping[str, str]
+) -> List[Tuple[str, str]]:
     """(node, master to follow) pairs that give every master (key of `followers`) `wanted` replicas.
 
     `spare` are nodes that follow nobody and serve nothing (new, or drained masters); replicas beyond
@@ -103,8 +112,9 @@ def plan_replica_moves(followers: Mapping[str, Sequence[str]], spare: Sequence[s
     for node in free:
         short = [master for master in followers if counts[master] < wanted]
         if not short:
-            raise ReshardingError(f"{len(free)} nodes are left to follow a master but every master already "
-                                  f"has its {wanted} replicas")
+            raise ReshardingError(
+                f"{len(free)} nodes are left to follow a master but every master already has its {wanted} replicas"
+            )
         target = preferred.get(node)
         if target not in short:
             target = min(short, key=lambda master: counts[master])

@@ -4,15 +4,15 @@ Shared by the formation (which seeds whatever is still unseeded when it starts) 
 seeds a new cluster's masters as soon as they answer). Idempotent: an epoch is set only where it is
 still 0, and only the slots a master does not serve yet are added.
 """
+
 from typing import Sequence
 
+from components.redis.formation.node_access import FormationSpec, command
 from components.redis.formation.state import NodeObservation
 from components.redis.plan import MASTER, NodePlan, slots_of
-from components.redis.formation.node_access import FormationSpec, command
 
 
-def seed_planned_slots(spec: FormationSpec, nodes: Sequence[NodePlan],
-                       observations: Sequence[NodeObservation]) -> None:
+def seed_planned_slots(spec: FormationSpec, nodes: Sequence[NodePlan], observations: Sequence[NodeObservation]) -> None:
     """Epochs for `nodes` (1, 2, ... by their place in the plan, so both callers agree), then the planned
     slots of those of them that are masters. `observations` must include every one of `nodes`."""
     import redis

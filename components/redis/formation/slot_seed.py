@@ -12,24 +12,28 @@ has config epoch 0. A formed cluster, a grown one, an upgraded stack: it does no
 which checks everything again, does what is needed. It has nothing to update or delete: the formation
 owns the cluster's lifecycle.
 """
+
 import time
 from typing import Any, Dict, Optional
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
 
-from components.redis.formation.provider import RedisFormationArgs, formation_inputs
 from components.redis.formation.node_access import FormationSpec, observe_node, observe_until
+from components.redis.formation.provider import RedisFormationArgs, formation_inputs
 from components.redis.formation.seeding import seed_planned_slots
 from components.unknowns import is_unknown
 
 
 def seed_new_cluster(spec: FormationSpec) -> bool:
     """Epochs and planned slots on the masters if the cluster is new; True if it was."""
-    observations = observe_until("every master to answer",
-                                 lambda: [observe_node(spec, master.name) for master in spec.plan.masters],
-                                 lambda look: [f"{obs.name}: {obs.error}" for obs in look if not obs.reachable],
-                                 time.monotonic() + spec.timeout_seconds, spec)
+    observations = observe_until(
+        "every master to answer",
+        lambda: [observe_node(spec, master.name) for master in spec.plan.masters],
+        lambda look: [f"{obs.name}: {obs.error}" for obs in look if not obs.reachable],
+        time.monotonic() + spec.timeout_seconds,
+        spec,
+    )
     if not all(obs.is_blank and obs.info.get("cluster_my_epoch", "0") == "0" for obs in observations):
         return False
     seed_planned_slots(spec, spec.plan.masters, observations)
@@ -58,9 +62,12 @@ class RedisSlotSeed(Resource, module="redis", name="SlotSeed"):
 
     seeded: pulumi.Output[bool]
 
-    def __init__(self, name: str, args: RedisFormationArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-            additional_secret_outputs=["password"],
-            custom_timeouts=pulumi.CustomTimeouts(create=f"{args.timeout_seconds + 60}s")))
+    def __init__(self, name: str, args: RedisFormationArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        opts = pulumi.ResourceOptions.merge(
+            opts,
+            pulumi.ResourceOptions(
+                additional_secret_outputs=["password"],
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{args.timeout_seconds + 60}s"),
+            ),
+        )
         super().__init__(RedisSlotSeedProvider(), name, {**formation_inputs(args), "seeded": None}, opts)

@@ -3,6 +3,7 @@
 Pure: parses `CLUSTER NODES` and `CLUSTER INFO` replies and judges them. The formation provider feeds it
 what it reads from the nodes; the tests feed it text.
 """
+
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
@@ -12,6 +13,7 @@ from components.redis.plan import MASTER, REPLICA, SLOT_COUNT, SlotRange, merge_
 @dataclass(frozen=True)
 class NodeEntry:
     """One line of CLUSTER NODES: how one node sees one node (itself included)."""
+
     node_id: str
     address: str  # ip:port as announced
     flags: FrozenSet[str]
@@ -46,16 +48,25 @@ def parse_cluster_nodes(text: str) -> List[NodeEntry]:
         slots, migrating, importing = [], [], []
         for token in parts[8:]:
             if token.startswith("["):  # [slot->-peer] migrating to peer, [slot-<-peer] importing from it
-                slot, arrow, peer = token.strip("[]").partition("->-") if "->-" in token \
-                    else token.strip("[]").partition("-<-")
+                slot, arrow, peer = (
+                    token.strip("[]").partition("->-") if "->-" in token else token.strip("[]").partition("-<-")
+                )
                 (migrating if arrow == "->-" else importing).append((int(slot), peer))
                 continue
             start, _, end = token.partition("-")
             slots.append((int(start), int(end or start)))
-        entries.append(NodeEntry(
-            node_id=parts[0], address=address, flags=frozenset(parts[2].split(",")),
-            master_id=None if parts[3] == "-" else parts[3], link_state=parts[7], slots=tuple(slots),
-            migrating=tuple(migrating), importing=tuple(importing)))
+        entries.append(
+            NodeEntry(
+                node_id=parts[0],
+                address=address,
+                flags=frozenset(parts[2].split(",")),
+                master_id=None if parts[3] == "-" else parts[3],
+                link_state=parts[7],
+                slots=tuple(slots),
+                migrating=tuple(migrating),
+                importing=tuple(importing),
+            )
+        )
     return entries
 
 
@@ -72,6 +83,7 @@ def parse_info(text: str) -> Dict[str, str]:
 @dataclass(frozen=True)
 class NodeObservation:
     """What one node answered, or why it did not."""
+
     name: str
     error: Optional[str] = None
     info: Mapping[str, str] = field(default_factory=dict)
@@ -94,8 +106,11 @@ class NodeObservation:
 
 def slot_map(entries: Sequence[NodeEntry]) -> Dict[str, Tuple[SlotRange, ...]]:
     """Master node id -> the slots it serves, as one node sees it."""
-    return {e.node_id: tuple(merge_ranges([s for a, b in e.slots for s in range(a, b + 1)]))
-            for e in entries if e.is_master and e.slots}
+    return {
+        e.node_id: tuple(merge_ranges([s for a, b in e.slots for s in range(a, b + 1)]))
+        for e in entries
+        if e.is_master and e.slots
+    }
 
 
 def coverage_problems(owned: Mapping[str, Sequence[SlotRange]]) -> List[str]:
@@ -119,8 +134,9 @@ def _ranges_text(ranges: Sequence[SlotRange]) -> str:
     return text + (", ..." if len(ranges) > 5 else "")
 
 
-def health_problems(observations: Sequence[NodeObservation], masters: int,
-                    replicas_per_master: int, require_synced: bool = False) -> List[str]:
+def health_problems(
+    observations: Sequence[NodeObservation], masters: int, replicas_per_master: int, require_synced: bool = False
+) -> List[str]:
     """Everything that keeps these nodes from being one healthy cluster of the planned shape.
 
     Shape, not roles: after a failover a former replica is a master, and that is healthy.
@@ -167,8 +183,10 @@ def health_problems(observations: Sequence[NodeObservation], masters: int,
     for master_id in reference:
         followers = [e for e in view if e.master_id == master_id and not e.failing]
         if len(followers) != replicas_per_master:
-            problems.append(f"master {_name_of(master_id, own_ids)} has {len(followers)} working "
-                            f"replicas, {replicas_per_master} planned")
+            problems.append(
+                f"master {_name_of(master_id, own_ids)} has {len(followers)} working "
+                f"replicas, {replicas_per_master} planned"
+            )
     return problems
 
 
