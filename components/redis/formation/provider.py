@@ -33,7 +33,6 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from components.engine.container_presence import missing_containers
 from components.redis.formation.node_access import (
-    CLIENT_PORT,
     PROBE_TIMEOUT_SECONDS,
     Clients,
     FormationError,
@@ -57,6 +56,7 @@ from components.redis.formation.reshard import (
 from components.redis.formation.seeding import seed_planned_slots
 from components.redis.formation.state import NodeObservation, coverage_problems, health_problems, live_roles, slot_map
 from components.redis.plan import ClusterPlan, NodePlan
+from components.redis.settings import CLIENT_PORT
 from components.unknowns import is_unknown
 
 __all__ = [

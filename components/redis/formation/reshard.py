@@ -15,7 +15,6 @@ import time
 from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from components.redis.formation.node_access import (
-    CLIENT_PORT,
     Clients,
     FormationError,
     FormationSpec,
@@ -35,6 +34,7 @@ from components.redis.formation.reshard_plan import (
 )
 from components.redis.formation.state import NodeEntry, NodeObservation, slot_map
 from components.redis.plan import MASTER, slots_of
+from components.redis.settings import CLIENT_PORT
 
 SLOTS_PER_BATCH = 256  # slots per pipelined round of SETSLOT commands
 KEYS_PER_MIGRATE = 100
