@@ -28,7 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, TypedDict
 
 from bench import tutorial_cluster
 from components.redis.plan import ClusterPlan, plan_cluster
@@ -159,16 +159,44 @@ class EmptyProgram:
         pulumi_cli(self.root, self.env, "up", "--yes", "-s", "empty")
 
 
+class ScalingRow(TypedDict):
+    masters: int
+    nodes: int
+    tutorial_s: float
+    pulumi_up_s: float
+
+
+class RunFigures(TypedDict):
+    """What `run` measured; `--json` writes it, with the toolchain, as it is."""
+
+    run_prefix: str
+    image: str
+    rounds: int
+    medians_s: Dict[str, float]
+    ratio_b_over_a: float
+    ratio_b_minus_f_over_a: float
+    ratio_e_over_teardown: float
+    a_phases_s: List[Dict[str, float]]  # per tutorial round: Phases' fields, in seconds
+    scaling: List[ScalingRow]
+
+
+class BenchResult(RunFigures, total=False):
+    """The figures and, once `main` added it, what they ran on."""
+
+    toolchain: Dict[str, Any]
+    toolchain_line: str
+
+
 def median(values: List[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def run(rounds: int, scaling: List[int], image: str, isolation: RunIsolation) -> Dict[str, object]:
+def run(rounds: int, scaling: List[int], image: str, isolation: RunIsolation) -> BenchResult:
     # Hex: a URL-safe token may start with "-", and the CLI then reads it as an option (seen: "-C6Gu...").
     password = secrets.token_hex(24)
     figures: Dict[str, List[float]] = {k: [] for k in ("a", "a_teardown", "b", "c", "d", "e", "f")}
     tutorial_phases: List[tutorial_cluster.Phases] = []  # where each `a` went
-    scaling_rows = []
+    scaling_rows: List[ScalingRow] = []
     # Each side has its own subnet and ports: they run one after the other, but a side that failed to
     # tear down must not make the other fail on an address or port in use.
     nodes = max([3, *scaling]) * (1 + REPLICAS_PER_MASTER)
@@ -254,9 +282,8 @@ def remove_leftovers(prefix: str) -> None:
         )
 
 
-def report(result: Dict[str, object]) -> None:
+def report(result: BenchResult) -> None:
     m = result["medians_s"]
-    assert isinstance(m, dict)
     # Figures get copied on their own: the summary says again what they ran on.
     print(f"\nRedis Cluster, 3 masters x 1 replica, image {result['image']}, {result['rounds']} rounds; medians")
     print(f"({result['toolchain_line']}):")
@@ -275,16 +302,16 @@ def report(result: Dict[str, object]) -> None:
     # master that got its slots late then waits out Redis's rejoin delay. They make the tutorial's rounds
     # differ by seconds.
     for key, label in tutorial_cluster.PHASE_LABELS.items():
-        by_round = " ".join(f"{phases[key]:.1f}" for phases in result["a_phases_s"])  # type: ignore[union-attr]
+        by_round = " ".join(f"{phases[key]:.1f}" for phases in result["a_phases_s"])
         print(f"  a: {label} (s, by round): {by_round}")
     print(f"  ratio b/a          {result['ratio_b_over_a']:.2f}  (target <= 1.25)")
     print(f"  ratio e/teardown   {result['ratio_e_over_teardown']:.2f}")
     print(f"  ratio (b-f)/a      {result['ratio_b_minus_f_over_a']:.2f}  (b without Pulumi's fixed cost f)")
     if result["scaling"]:
-        report_scaling(result["scaling"])  # type: ignore[arg-type]
+        report_scaling(result["scaling"])
 
 
-def report_scaling(rows: List[Dict[str, float]]) -> None:
+def report_scaling(rows: List[ScalingRow]) -> None:
     print("\nScaling (replicas 1), nothing -> every node ok:")
     print(f"  {'masters':>7} {'nodes':>5} {'tutorial':>9} {'pulumi up':>10} {'b/a':>5}")
     for row in rows:
@@ -311,7 +338,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         result = run(args.rounds, scaling, args.image, isolation)
     finally:
         remove_leftovers(isolation.prefix)
-    result.update(toolchain=toolchain.to_json(), toolchain_line=toolchain_line)
+    result["toolchain"] = toolchain.to_json()
+    result["toolchain_line"] = toolchain_line
     report(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

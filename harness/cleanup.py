@@ -7,7 +7,7 @@ Only objects that carry the project's label and a run's prefix label are touched
 """
 
 import sys
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 import docker
 
@@ -39,7 +39,8 @@ def _listings(engine: docker.DockerClient, prefix: Optional[str]) -> Dict[str, C
     # The engine narrows by label; is_run_object decides. ignore_removed: a container gone between the
     # listing and its inspection (one removed with the network it was on) is no error.
     prefix_filter = f"{NAME_PREFIX_LABEL}={prefix}" if prefix is not None else NAME_PREFIX_LABEL
-    filters = {"label": [f"{PROJECT_LABEL}={PROJECT_VALUE}", prefix_filter]}
+    # Typed as docker's containers.list declares its filters (a value is a string, a list or a flag).
+    filters: Dict[str, Union[str, List[str], bool]] = {"label": [f"{PROJECT_LABEL}={PROJECT_VALUE}", prefix_filter]}
     return {
         "containers": lambda: engine.containers.list(all=True, filters=filters, ignore_removed=True),
         "networks": lambda: engine.networks.list(filters=filters),

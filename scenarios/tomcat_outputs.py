@@ -1,7 +1,7 @@
 """What a person wants to read after `pulumi up`: per container its networks and IPs, its published
 ports and the hosts entries a link added; per network its name, subnet and gateway."""
 
-from typing import Any, Dict, Mapping, Sequence, Tuple, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import pulumi
 import pulumi_docker as docker
@@ -13,16 +13,16 @@ from components.network.connection import NetworkConnection
 def summarize_container(
     name: str,
     container_id: str,
-    network_data: Sequence[Mapping[str, Any]],
-    ports: Sequence[Mapping[str, Any]],
-    hosts: Sequence[Mapping[str, Any]],
+    network_data: Optional[Sequence[Mapping[str, Any]]],
+    ports: Optional[Sequence[Mapping[str, Any]]],
+    hosts: Optional[Sequence[Mapping[str, Any]]],
     connected: Sequence[Tuple[str, str]] = (),
 ) -> Dict[str, Any]:
     """Pure: the engine's view of one container, in the shapes `docker ps` and `docker inspect` use.
 
     `connected` holds (network, IP) of attachments made after the container was created; the
     container's own network data only shows them after a refresh. Entries are read as mappings
-    (Output.all hands nested output types over as plain dicts).
+    (Output.all hands nested output types over as plain dicts); a container with none has None.
     """
     networks = {entry["network_name"]: entry["ip_address"] for entry in network_data or []}
     networks.update(dict(connected))

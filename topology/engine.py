@@ -103,11 +103,14 @@ def _interfaces(
             notes.append(f"{name} is not running: its interface names and veth pairs cannot be read")
             continue
         result = client.containers.get(facts["Id"]).exec_run(["sh", "-c", INTERFACES_SCRIPT])
+        output = result.output or b""
+        # Not streamed, so the whole output at once; docker's types do not tell the two cases apart.
+        assert isinstance(output, bytes), f"exec_run without stream= gave {type(output).__name__}"
         if result.exit_code != 0:
-            said = (result.output or b"").decode(errors="replace").strip()
+            said = output.decode(errors="replace").strip()
             notes.append(f"{name}: reading /sys/class/net failed ({said})")
             continue
-        listings[name] = result.output.decode(errors="replace")
+        listings[name] = output.decode(errors="replace")
     return listings, notes
 
 

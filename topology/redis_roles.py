@@ -32,11 +32,7 @@ def roles_from_cluster_nodes(replies: Mapping[str, str]) -> Dict[str, RedisRole]
         NodeObservation(name=name, entries=tuple(parse_cluster_nodes(text))) for name, text in sorted(replies.items())
     ]
     return {
-        name: RedisRole(
-            role=str(found["role"]),
-            master=found["master"],  # type: ignore[arg-type]
-            slots=tuple(found["slots"]),
-        )  # type: ignore[arg-type]
+        name: RedisRole(role=found["role"], master=found["master"], slots=tuple(found["slots"]))
         for name, found in live_roles(observations).items()
     }
 

@@ -8,7 +8,7 @@ once: if the first container comes back with another IP, a refresh and `up` recr
 """
 
 from dataclasses import dataclass, field
-from typing import List, Mapping, Optional
+from typing import List, Mapping, Optional, TypedDict
 
 import pulumi
 import pulumi_docker as docker
@@ -25,6 +25,16 @@ from components.tomcat.checks import (
 from components.tomcat.container import LOOPBACK, TomcatSpec, ip_on_network, tomcat_container
 
 SHORT_ID_LENGTH = 12
+
+
+class _CommonContainerArgs(TypedDict):
+    """The keyword arguments of `tomcat_container` both containers of a pair share."""
+
+    image: pulumi.Input[str]
+    network: NetworkRef
+    labels: Mapping[str, str]
+    publish_address: str
+    setting: str
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,7 @@ class LinkedTomcatPair(pulumi.ComponentResource):
         validate_pair(args)
         super().__init__("docker-networking:index:LinkedTomcatPair", resource_name, None, opts)
         labels = project_labels(stack=pulumi.get_stack(), component="LinkedTomcatPair", extra=args.labels)
-        common = dict(
+        common = _CommonContainerArgs(
             image=args.image,
             network=args.network,
             labels=labels,

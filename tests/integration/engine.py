@@ -29,7 +29,12 @@ def exec_in(container_name: str, *cmd: str) -> Tuple[int, str]:
     """Run a command inside a running container: (exit code, combined output)."""
     with client() as engine:
         result = engine.containers.get(container_name).exec_run(list(cmd), demux=False)
-        return result.exit_code, (result.output or b"").decode(errors="replace")
+        output = result.output or b""
+        # Neither detached nor streamed: the command has ended and its output comes whole, which docker's
+        # types (exit code None for a detached exec, an iterator for a streamed one) do not tell apart.
+        assert result.exit_code is not None, f"no exit code from {' '.join(cmd)} in {container_name}"
+        assert isinstance(output, bytes), f"exec_run without stream= gave {type(output).__name__}"
+        return result.exit_code, output.decode(errors="replace")
 
 
 KINDS = ("containers", "networks", "volumes")
@@ -41,11 +46,18 @@ def run_filters(prefix: str, stack: Optional[str] = None) -> dict:
     return {"label": found + ([f"{STACK_LABEL}={stack}"] if stack else [])}
 
 
+def named(value: Optional[str]) -> str:
+    """A listed object's name or id: docker's types allow none (an object without a `Name` or `Id`
+    attribute); a full listing of containers or networks always has both."""
+    assert value is not None, "an object listed without its name or id"
+    return value
+
+
 def _names(engine: docker.DockerClient, kind: str, filters: dict) -> List[str]:
     if kind == "containers":
-        return [c.name for c in engine.containers.list(all=True, filters=filters, ignore_removed=True)]
+        return [named(c.name) for c in engine.containers.list(all=True, filters=filters, ignore_removed=True)]
     if kind == "networks":
-        return [n.name for n in engine.networks.list(filters=filters)]
+        return [named(n.name) for n in engine.networks.list(filters=filters)]
     if kind == "volumes":
         return [v.name for v in engine.volumes.list(filters=filters)]
     raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")

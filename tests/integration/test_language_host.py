@@ -46,6 +46,7 @@ def host(toolchain_env: Dict[str, str]) -> Iterator[SimpleNamespace]:
     process = subprocess.Popen(
         [str(binary), "127.0.0.1:1"], cwd=REPO_ROOT, env=toolchain_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    assert process.stdout is not None  # stdout=PIPE
     port = int(process.stdout.readline())
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     try:
@@ -62,9 +63,9 @@ def test_it_answers_about_the_program_from_the_virtualenv(host: SimpleNamespace)
     assert about.executable == str(VENV / "bin" / "python")
     assert about.version == platform.python_version()
     packages = host.stub.GetRequiredPackages(language_pb2.GetRequiredPackagesRequest(info=_program_info(REPO_ROOT)))
-    declared = json.loads(
-        (Path(importlib.util.find_spec("pulumi_docker").origin).parent / "pulumi-plugin.json").read_text()
-    )
+    spec = importlib.util.find_spec("pulumi_docker")
+    assert spec is not None and spec.origin is not None, "pulumi_docker is installed as a package with files"
+    declared = json.loads((Path(spec.origin).parent / "pulumi-plugin.json").read_text())
     assert [(p.name, p.kind, p.version) for p in packages.packages] == [("docker", "resource", declared["version"])]
 
 

@@ -23,7 +23,9 @@ class Deployed:
 
     def up_refresh(self) -> Dict[str, int]:
         result = self.stack.up(on_output=print, refresh=True)
-        return changes_only(dict(result.summary.resource_changes or {}))
+        # Keyed by operation name: Pulumi's types say OpType, the summary's JSON gives strings.
+        counts = result.summary.resource_changes or {}
+        return changes_only({getattr(op, "value", str(op)): count for op, count in counts.items()})
 
 
 @pytest.fixture(scope="module")

@@ -111,9 +111,16 @@ class Faults:
         assert self.labelled_engine_objects() == recorded_engine_objects(self.stack)
 
 
+def exported_state(stack: auto.Stack) -> Mapping[str, Any]:
+    """The stack's state as `pulumi stack export` gives it; Pulumi's types allow none, a stack always has one."""
+    state = stack.export_stack().deployment
+    assert state is not None, f"stack {stack.name} exported no state"
+    return state
+
+
 def recorded_engine_objects(stack: auto.Stack) -> Set[str]:
     """'kind:name' of every container, volume and network the stack's state holds."""
-    resources = stack.export_stack().deployment.get("resources") or []
+    resources = exported_state(stack).get("resources") or []
     return {
         f"{ENGINE_TYPES[r['type']]}:{(r.get('outputs') or {}).get('name')}"
         for r in resources
@@ -124,7 +131,7 @@ def recorded_engine_objects(stack: auto.Stack) -> Set[str]:
 def pending_operations(stack: auto.Stack) -> List[Tuple[str, str]]:
     return [
         (op["type"], op["resource"]["urn"].rsplit("::", 1)[-1])
-        for op in stack.export_stack().deployment.get("pending_operations") or []
+        for op in exported_state(stack).get("pending_operations") or []
     ]
 
 

@@ -13,11 +13,12 @@ import ipaddress
 import os
 import tarfile
 import time
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Union
 
 import docker
 import pytest
 import redis
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from components.labels import STACK_LABEL
 from components.redis.cluster import node_config
@@ -84,7 +85,7 @@ def _start_node(client: docker.DockerClient, cluster: Cluster, node: Any, networ
         ports={"6379/tcp": ("127.0.0.1", node.host_port), "16379/tcp": ("127.0.0.1", node.bus_host_port)},
         volumes={volume.name: {"bind": "/data", "mode": "rw"}},
         network=network_name,
-        networking_config={network_name: docker.types.EndpointConfig(client.api._version, ipv4_address=node.ip)},
+        networking_config={network_name: docker.types.EndpointConfig(client.api.api_version, ipv4_address=node.ip)},
     )
     container.put_archive(
         "/",
@@ -93,6 +94,12 @@ def _start_node(client: docker.DockerClient, cluster: Cluster, node: Any, networ
         ),
     )
     container.start()
+
+
+def _outs(result: Union[CreateResult, ReadResult, UpdateResult]) -> Dict[str, Any]:
+    """The outputs a provider returned: Pulumi's types allow none, these providers always give them."""
+    assert result.outs is not None, "the provider returned no outputs"
+    return result.outs
 
 
 def _remove_node(client: docker.DockerClient, name: str) -> None:
@@ -121,9 +128,11 @@ def nodes(run: RunIsolation, clean_engine: None) -> Iterator[Dict]:
         labels=cluster.labels,
         ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=cluster.args.subnet)]),
     )
+    network_name = network.name
+    assert network_name is not None  # the engine named it as asked
     try:
         for node in plan.nodes:
-            _start_node(client, cluster, node, network.name)
+            _start_node(client, cluster, node, network_name)
         props = {
             "clusterName": cluster.name,
             "topology": plan.topology(),
@@ -132,7 +141,7 @@ def nodes(run: RunIsolation, clean_engine: None) -> Iterator[Dict]:
             "containers": {n.name: n.name for n in plan.nodes},
             "timeoutSeconds": cluster.args.formation_timeout_seconds,
         }
-        yield {"client": client, "cluster": cluster, "plan": plan, "props": props, "network": network.name}
+        yield {"client": client, "cluster": cluster, "plan": plan, "props": props, "network": network_name}
     finally:
         for node in plan.nodes:
             _remove_node(client, node.name)
@@ -150,7 +159,7 @@ def test_create_forms_the_planned_cluster(nodes):
     started = time.monotonic()
     result = provider.create(dict(nodes["props"]))
     print(f"formed in {time.monotonic() - started:.1f}s")
-    outs = result.outs
+    outs = _outs(result)
     assert outs["healthy"] is True, outs["problems"]
     live = outs["live"]
     plan = nodes["plan"]
@@ -162,7 +171,7 @@ def test_create_forms_the_planned_cluster(nodes):
 
 
 def test_create_again_adopts_the_formed_cluster(nodes):
-    outs = RedisFormationProvider().create(dict(nodes["props"])).outs
+    outs = _outs(RedisFormationProvider().create(dict(nodes["props"])))
     assert outs["healthy"] and outs["nodeIds"] == nodes["outs"]["nodeIds"]
 
 
@@ -170,7 +179,7 @@ def test_diff_and_read_see_no_drift_on_a_healthy_cluster(nodes):
     provider = RedisFormationProvider()
     olds = nodes["outs"]
     assert provider.diff("id", olds, dict(nodes["props"])).changes is False
-    assert provider.read("id", olds).outs["healthy"] is True
+    assert _outs(provider.read("id", olds))["healthy"] is True
 
 
 def test_diff_replaces_on_a_moved_node_and_updates_on_a_new_plan_or_password(nodes):
@@ -204,9 +213,9 @@ def test_a_node_that_lost_its_data_rejoins_on_update(nodes):
     _start_node(client, nodes["cluster"], replica, nodes["network"])
     provider = RedisFormationProvider()
     assert provider.diff("id", nodes["outs"], dict(nodes["props"])).changes is True
-    refreshed = provider.read("id", nodes["outs"]).outs
+    refreshed = _outs(provider.read("id", nodes["outs"]))
     assert refreshed["healthy"] is False and refreshed["problems"]
-    outs = provider.update("id", refreshed, dict(nodes["props"])).outs
+    outs = _outs(provider.update("id", refreshed, dict(nodes["props"])))
     assert outs["healthy"] is True, outs["problems"]
     assert outs["live"][replica.name]["role"] == "replica"
     assert outs["nodeIds"][replica.name] != nodes["outs"]["nodeIds"][replica.name]
@@ -219,7 +228,7 @@ def test_a_master_that_lost_its_data_comes_back_as_a_replica_of_its_successor(no
     _remove_node(client, master.name)
     _start_node(client, nodes["cluster"], master, nodes["network"])
     started = time.monotonic()
-    outs = RedisFormationProvider().update("id", nodes["outs"], dict(nodes["props"])).outs
+    outs = _outs(RedisFormationProvider().update("id", nodes["outs"], dict(nodes["props"])))
     print(f"repaired in {time.monotonic() - started:.1f}s")
     assert outs["healthy"] is True, outs["problems"]
     successor = outs["live"][master.name]["master"]
@@ -259,7 +268,7 @@ def test_a_slot_left_half_way_through_a_move_is_finished_by_the_next_update(node
         assert any("half-way through a move" in p for p in _problems(nodes["props"]))
         provider = RedisFormationProvider()
         assert provider.diff("id", outs, dict(nodes["props"])).changes is True
-        outs = provider.update("id", outs, dict(nodes["props"])).outs
+        outs = _outs(provider.update("id", outs, dict(nodes["props"])))
         assert outs["healthy"] is True, outs["problems"]
         assert dst.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == len(keys)
         assert {key: dst.get(key) for key in keys} == keys
@@ -275,7 +284,7 @@ def test_delete_leaves_every_node_blank(nodes):
     for obs in observe(FormationSpec.from_props(nodes["props"])):
         assert obs.is_blank, obs
     # And a blank set of nodes can be formed again.
-    outs = RedisFormationProvider().create(dict(nodes["props"])).outs
+    outs = _outs(RedisFormationProvider().create(dict(nodes["props"])))
     assert outs["healthy"] is True
     reset_nodes(FormationSpec.from_props(nodes["props"]))
 
@@ -284,20 +293,22 @@ def test_slot_seed_seeds_a_new_clusters_masters_and_leaves_a_formed_one_alone(no
     """After the last test's reset the nodes are blank: a new cluster, whose masters the seed seeds."""
     props = dict(nodes["props"])
     spec = FormationSpec.from_props(props)
-    assert RedisSlotSeedProvider().create(dict(props)).outs["seeded"] is True
+    assert _outs(RedisSlotSeedProvider().create(dict(props)))["seeded"] is True
     epochs = {node.name: epoch for epoch, node in enumerate(spec.plan.nodes, start=1)}
     for obs in observe(spec):
         node = spec.plan.node(obs.name)
         assert len(obs.entries) == 1, obs  # it met nobody: meeting is the formation's
+        me = obs.myself
+        assert me is not None, obs
         if node.role == "master":
-            assert slots_of(obs.myself.slots) == slots_of(node.slots)
+            assert slots_of(me.slots) == slots_of(node.slots)
             assert obs.info["cluster_my_epoch"] == str(epochs[node.name])
         else:
-            assert not obs.myself.slots and obs.info["cluster_my_epoch"] == "0"
-    outs = RedisFormationProvider().create(dict(props)).outs
+            assert not me.slots and obs.info["cluster_my_epoch"] == "0"
+    outs = _outs(RedisFormationProvider().create(dict(props)))
     assert outs["healthy"] is True, outs["problems"]
     assert outs["live"][spec.plan.nodes[0].name]["slots"] == ["0-5461"]
     # Formed now: a seed (an upgraded stack's, say) leaves it as it is.
-    assert RedisSlotSeedProvider().create(dict(props)).outs["seeded"] is False
-    assert RedisFormationProvider().read("id", outs).outs["nodeIds"] == outs["nodeIds"]
+    assert _outs(RedisSlotSeedProvider().create(dict(props)))["seeded"] is False
+    assert _outs(RedisFormationProvider().read("id", outs))["nodeIds"] == outs["nodeIds"]
     reset_nodes(spec)

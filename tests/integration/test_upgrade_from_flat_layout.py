@@ -47,7 +47,8 @@ def _checkout(commit: str, into: Path) -> Path:
 
 def _containers(prefix: str, stack: str) -> Dict[str, str]:
     with engine.client() as client:
-        return {c.name: c.id for c in client.containers.list(all=True, filters=engine.run_filters(prefix, stack))}
+        listed = client.containers.list(all=True, filters=engine.run_filters(prefix, stack))
+        return {engine.named(c.name): engine.named(c.id) for c in listed}
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ def test_ports_below_the_range_get_no_warning():
 
 def test_ports_inside_the_range_are_named_with_the_setting_and_the_fix():
     warning = ephemeral_port_warning("redis.basePort/busBasePort", [26371, 36371, 36376], (32768, 60999))
+    assert warning is not None
     assert "redis.basePort/busBasePort" in warning
     assert "36371-36376" in warning and "32768-60999" in warning
     assert "below 32768" in warning

@@ -1,10 +1,12 @@
 """LiveInventory: the engine's networks as the subnet check sees them, asked once per program run."""
 
+from typing import Any, Dict, List
+
 from components.engine.inventory import LiveInventory
 
 from .doubles.engine_api import FakeEngine
 
-NETWORKS = [
+NETWORKS: List[Dict[str, Any]] = [
     {"Name": "bridge", "Id": "b" * 64, "IPAM": {"Config": [{"Subnet": "172.17.0.0/16"}]}, "Labels": {}},
     {
         "Name": "dual",

@@ -160,6 +160,7 @@ def test_a_real_redis_server_starts_on_the_rendered_config(tmp_path: Path, redis
         deadline = time.monotonic() + 10
         while True:
             if server.poll() is not None:
+                assert server.stdout is not None  # stdout=PIPE
                 pytest.fail(f"redis-server rejected the config:\n{server.stdout.read()}")
             try:
                 client.ping()

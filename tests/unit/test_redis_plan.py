@@ -76,6 +76,7 @@ def test_placement_on_a_single_host_is_round_robin():
 def test_plan_with_hosts_uses_anti_affinity():
     plan = plan_cluster("r", RedisClusterArgs(), hosts=["a", "b", "c", "a", "b", "c"])
     for replica in plan.replicas:
+        assert replica.master is not None
         assert replica.host != plan.node(replica.master).host
 
 

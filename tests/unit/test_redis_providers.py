@@ -6,9 +6,11 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Dict, Union
 
 import dill
 import pytest
+from pulumi.dynamic import CreateResult, ReadResult
 from pulumi.dynamic.dynamic import serialize_provider
 
 from components.redis.formation.provider import RedisFormationProvider
@@ -18,6 +20,12 @@ from components.redis.plan import plan_cluster
 from components.redis.settings import RedisClusterArgs
 
 PROJECT = Path(__file__).resolve().parents[2]
+
+
+def _outs(result: Union[CreateResult, ReadResult]) -> Dict[str, Any]:
+    """The outputs a provider returned: Pulumi's types allow none, these providers always give them."""
+    assert result.outs is not None, "the provider returned no outputs"
+    return result.outs
 
 
 def _closed_port() -> int:
@@ -44,12 +52,12 @@ def _props(**changes):
 def test_generated_password_is_made_once_and_kept():
     provider = GeneratedPasswordProvider()
     created = provider.create({"length": 32, "alphabet": ALPHABET})
-    value = created.outs["result"]
+    value = _outs(created)["result"]
     assert len(value) == 32 and set(value) <= set(ALPHABET)
-    assert provider.create({"length": 32, "alphabet": ALPHABET}).outs["result"] != value
-    assert provider.diff(created.id, created.outs, {"length": 32, "alphabet": ALPHABET}).changes is False
-    assert provider.diff(created.id, created.outs, {"length": 40, "alphabet": ALPHABET}).replaces == ["length"]
-    assert provider.read(created.id, created.outs).outs["result"] == value
+    assert _outs(provider.create({"length": 32, "alphabet": ALPHABET}))["result"] != value
+    assert provider.diff(created.id, _outs(created), {"length": 32, "alphabet": ALPHABET}).changes is False
+    assert provider.diff(created.id, _outs(created), {"length": 40, "alphabet": ALPHABET}).replaces == ["length"]
+    assert _outs(provider.read(created.id, _outs(created)))["result"] == value
 
 
 def test_formation_diff_updates_when_the_cluster_changes_size():
@@ -98,7 +106,7 @@ def test_formation_diff_without_input_changes_asks_the_live_cluster():
 
 
 def test_formation_read_reports_unreachable_nodes():
-    outs = RedisFormationProvider().read("id", _props()).outs
+    outs = _outs(RedisFormationProvider().read("id", _props()))
     assert outs["healthy"] is False and len(outs["problems"]) == 6
     assert outs["live"]["redis-1"]["role"] == "unreachable"
 

@@ -1,6 +1,6 @@
 """Planning a change of shape: which masters serve slots, the fewest slot moves, who follows whom. Pure."""
 
-from typing import Dict, List, Sequence
+from typing import Dict, List, Mapping, Sequence
 
 import pytest
 
@@ -20,7 +20,7 @@ def _even(names: Sequence[str]) -> Dict[str, List[SlotRange]]:
     return {name: [r] for name, r in zip(names, assign_slots(len(names)))}
 
 
-def _apply(current: Dict[str, Sequence[SlotRange]], moves: Sequence[SlotMove]) -> Dict[str, set]:
+def _apply(current: Mapping[str, Sequence[SlotRange]], moves: Sequence[SlotMove]) -> Dict[str, set]:
     owned = {node: set(slots_of(ranges)) for node, ranges in current.items()}
     for move in moves:
         moving = set(slots_of(move.slots))

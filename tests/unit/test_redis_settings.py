@@ -1,6 +1,8 @@
 """Validation of the redis settings: each mistake fails with the setting named and a fix, before anything
 is created."""
 
+from typing import Any
+
 import pytest
 
 from components.errors import ConfigError
@@ -38,7 +40,8 @@ def test_structured_config_is_read_with_types():
     )
     assert (args.masters, args.replicas_per_master, args.network_name, args.subnet) == (4, 2, "rc", "10.9.0.0/24")
     assert args.auth is False and args.keep_image is False and args.node_timeout_ms == 3000
-    assert "authentication is off" in open_to_network_warning(args)
+    warning = open_to_network_warning(args)
+    assert warning is not None and "authentication is off" in warning
 
 
 def _error(**kwargs) -> ConfigError:
@@ -114,8 +117,9 @@ def test_wrong_types_are_rejected(raw, setting):
 
 
 def test_the_structured_setting_must_be_an_object():
+    not_an_object: Any = ["masters", 3]  # what a config of the wrong shape gives: no Mapping to the type checker
     with pytest.raises(ConfigError) as error:
-        args_from_config(["masters", 3])
+        args_from_config(not_an_object)
     assert error.value.setting == "redis"
 
 

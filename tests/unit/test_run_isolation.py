@@ -5,7 +5,7 @@ The machine is replaced: a FakeInventory for engine networks and routes, and fak
 
 import ipaddress
 import random
-from typing import Callable, Iterable, List, Optional, Set
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set
 
 import pytest
 
@@ -195,7 +195,10 @@ def test_no_free_block_is_an_error_that_says_why(ephemeral_low, free, problem):
 
 
 def test_merge_config_keeps_the_defaults_a_test_does_not_set():
-    defaults = {"namePrefix": "it-0a1b2c-", "mynet": {"network": {"subnet": "10.201.0.0/24", "gateway": "10.201.0.1"}}}
+    defaults: Dict[str, Any] = {
+        "namePrefix": "it-0a1b2c-",
+        "mynet": {"network": {"subnet": "10.201.0.0/24", "gateway": "10.201.0.1"}},
+    }
     given = {"mynet": {"network": {"name": "mynet"}, "staticIps": {"tomcat01": "10.201.0.100"}}, "keepImages": False}
     assert merge_config(defaults, given) == {
         "namePrefix": "it-0a1b2c-",

@@ -195,7 +195,7 @@ def test_a_remote_engines_redis_nodes_are_not_asked():
 def test_the_password_comes_from_the_environment_first_and_never_from_a_persons_stack_for_a_prefix():
     assert redis_password("redis", "it-0a1b2c-", {PASSWORD_VARIABLE: "s3cret"}) == ("s3cret", None)
     password, why = redis_password("redis", "it-0a1b2c-", {})
-    assert password is None and f"export {PASSWORD_VARIABLE}" in why
+    assert password is None and why is not None and f"export {PASSWORD_VARIABLE}" in why
 
 
 def test_selection_needs_the_exact_prefix():
@@ -228,7 +228,8 @@ def _redis_sources(
 
 
 def test_every_redis_node_is_asked_on_its_loopback_port_with_the_password():
-    answers, asked = recorded("redis"), []
+    answers = recorded("redis")
+    asked: List[Any] = []
     assert read_answers("redis", environ=LOCAL, sources=_redis_sources(answers, asked)) == answers
     assert sorted(port for (host, port), _ in asked) == [6371, 6372, 6373, 6374, 6375, 6376]
     assert {(host, given) for (host, _), given in asked} == {("127.0.0.1", "s3cret")}

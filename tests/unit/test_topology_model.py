@@ -88,12 +88,14 @@ def test_a_remote_engine_draws_no_host_side_and_says_why():
         answers, host_links=None, engine=dataclasses.replace(answers.engine, address="tcp://10.1.2.3:2376", local=False)
     )
     host = build_topology(remote).hosts[0]
+    assert host.host_detail_missing is not None
     assert "tcp://10.1.2.3:2376 is on another machine" in host.host_detail_missing
     assert all(i.host_veth is None and i.name == "eth0" for c in host.containers for i in c.interfaces)
 
 
 def test_a_local_engine_whose_bridges_are_not_in_this_namespace_says_so():
     host = build_topology(dataclasses.replace(recorded("bridge"), host_links=[])).hosts[0]
+    assert host.host_detail_missing is not None
     assert "not in this machine's network namespace" in host.host_detail_missing
     assert all(i.host_veth is None for c in host.containers for i in c.interfaces)
 

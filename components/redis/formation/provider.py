@@ -26,6 +26,7 @@ Lifecycle, honestly:
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import pulumi
@@ -142,7 +143,7 @@ def _promote_successors(spec: FormationSpec, observations: Sequence[NodeObservat
         if successors:
             retry(
                 f"{successors[0]} to take over from a lost master",
-                lambda name=successors[0]: command(spec, name, "CLUSTER", "FAILOVER", "TAKEOVER"),
+                partial(command, spec, successors[0], "CLUSTER", "FAILOVER", "TAKEOVER"),
                 time.monotonic() + PROBE_TIMEOUT_SECONDS * 5,
                 spec,
             )

@@ -12,6 +12,7 @@ Every step is bounded by the formation's deadline and fails with what is left to
 """
 
 import time
+from functools import partial
 from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from components.redis.formation.node_access import (
@@ -91,7 +92,7 @@ def hand_over_leaving_masters(spec: FormationSpec, deadline: float) -> None:
         heir = heirs[0]
         retry(
             f"{heir} to take over from the leaving {names[entry.node_id]}",
-            lambda heir=heir: command(spec, heir, "CLUSTER", "FAILOVER"),
+            partial(command, spec, heir, "CLUSTER", "FAILOVER"),
             deadline,
             spec,
         )
@@ -289,7 +290,7 @@ def balance_replicas(spec: FormationSpec, deadline: float) -> List[str]:
         name = names[node_id]
         retry(
             f"{name} to follow {names.get(master_id, master_id[:12])}",
-            lambda name=name, master_id=master_id: command(spec, name, "CLUSTER", "REPLICATE", master_id),
+            partial(command, spec, name, "CLUSTER", "REPLICATE", master_id),
             deadline,
             spec,
         )

@@ -5,7 +5,7 @@ what it reads from the nodes; the tests feed it text.
 """
 
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, TypedDict
 
 from components.redis.plan import MASTER, REPLICA, SLOT_COUNT, SlotRange, merge_ranges
 
@@ -45,7 +45,9 @@ def parse_cluster_nodes(text: str) -> List[NodeEntry]:
         if len(parts) < 8:
             continue
         address = parts[1].split("@", 1)[0]
-        slots, migrating, importing = [], [], []
+        slots: List[SlotRange] = []
+        migrating: List[Tuple[int, str]] = []
+        importing: List[Tuple[int, str]] = []
         for token in parts[8:]:
             if token.startswith("["):  # [slot->-peer] migrating to peer, [slot-<-peer] importing from it
                 slot, arrow, peer = (
@@ -197,12 +199,21 @@ def _name_of(node_id: str, own_ids: Mapping[str, str]) -> str:
     return node_id[:12]
 
 
-def live_roles(observations: Sequence[NodeObservation]) -> Dict[str, Dict[str, object]]:
+class LiveRole(TypedDict):
+    """One node's entry in `live_roles`, as the stack's outputs show it (hence the camelCase key)."""
+
+    role: str  # master, replica, or unreachable
+    master: Optional[str]  # a replica's master, by name
+    slots: List[str]  # a master's slot ranges ("0-5460")
+    nodeId: Optional[str]
+
+
+def live_roles(observations: Sequence[NodeObservation]) -> Dict[str, LiveRole]:
     """name -> role, master (by name) and slot ranges, as the nodes themselves report now."""
     reachable = [o for o in observations if o.reachable and o.myself]
     own_ids = {o.name: o.myself.node_id for o in reachable}  # type: ignore[union-attr]
     view = {e.node_id: e for o in reachable for e in o.entries if "myself" in e.flags}
-    roles: Dict[str, Dict[str, object]] = {}
+    roles: Dict[str, LiveRole] = {}
     for obs in observations:
         me = view.get(own_ids.get(obs.name, ""))
         if me is None:
