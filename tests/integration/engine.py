@@ -95,6 +95,13 @@ def why_engine_cannot_restart(stack: str, prefix: str) -> Optional[str]:
         return f"no dockerd pid file at {DOCKERD_PIDFILE}"
     if Path("/run/systemd/system").exists():
         return "dockerd belongs to systemd here; restart it with systemctl instead"
+    pid = int(DOCKERD_PIDFILE.read_text().strip())
+    socket = engine_socket()
+    if socket is None or not serves(pid, socket):
+        return (
+            f"the dockerd in {DOCKERD_PIDFILE} (pid {pid}) is not the engine DOCKER_HOST names "
+            f"({os.environ.get('DOCKER_HOST') or DEFAULT_SOCKET}); restarting it would stop another engine"
+        )
     with client() as engine:
         others = [
             c["Names"][0].lstrip("/")
@@ -106,6 +113,34 @@ def why_engine_cannot_restart(stack: str, prefix: str) -> Optional[str]:
             f"other containers are running on this engine ({', '.join(sorted(others)[:5])}); a restart would stop them"
         )
     return None
+
+
+DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+
+
+def engine_socket() -> Optional[str]:
+    """The Unix socket path of the engine the tests use (DOCKER_HOST, else the default); None for tcp://."""
+    host = os.environ.get("DOCKER_HOST") or DEFAULT_SOCKET
+    return host[len("unix://") :] if host.startswith("unix://") else None
+
+
+def serves(pid: int, socket_path: str) -> bool:
+    """Whether process `pid` holds the listening Unix socket bound at `socket_path` (from /proc: the socket's
+    inode in /proc/net/unix, among the process's open files)."""
+    wanted = os.path.realpath(socket_path)
+    inodes = set()
+    for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 8 and os.path.realpath(fields[7]) == wanted:
+            inodes.add(fields[6])
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:[") and target[len("socket:[") : -1] in inodes:
+            return True
+    return False
 
 
 def engine_answers() -> bool:
