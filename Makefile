@@ -5,6 +5,8 @@ SHELL := /bin/bash
 STACK ?= redis
 ARGS ?=
 PYTEST_ARGS ?=
+# ENGINE=29: `make test` on a Docker 29 engine beside the machine's own (see the test target).
+ENGINE ?=
 # Every target runs with the environment `make -s env` prints (tools on PATH, backend, passphrase).
 WITH_ENV = eval "$$(scripts/env.sh)" &&
 
@@ -34,8 +36,16 @@ destroy: setup
 topology: setup
 	@$(WITH_ENV) .venv/bin/python -m topology $(STACK) $(ARGS)
 
+ifeq ($(ENGINE),29)
+# The same suite on Docker 29.8.1, built from Go modules and started beside the machine's engine in a
+# network namespace of its own, where the tests run too (root; scripts/engines/docker29.sh).
+test: test-setup
+	@scripts/engines/docker29.sh start >/dev/null && scripts/engines/docker29.sh load-images && \
+	  scripts/engines/docker29.sh run $(MAKE) --no-print-directory test ENGINE= PYTEST_ARGS="$(PYTEST_ARGS)"
+else
 test: test-setup
 	@$(WITH_ENV) .venv/bin/python -m pytest $(PYTEST_ARGS)
+endif
 
 unit:
 	@.venv/bin/python -m pytest tests/unit $(PYTEST_ARGS)
