@@ -56,5 +56,5 @@ lint: setup
 bench: test-setup
 	@$(WITH_ENV) .venv/bin/python -m bench.redis_up $(ARGS)
 
-clean:
+clean: setup
 	@scripts/cleanup.sh
