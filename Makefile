@@ -5,7 +5,7 @@ SHELL := /bin/bash
 STACK ?= redis
 ARGS ?=
 PYTEST_ARGS ?=
-# ENGINE=29: `make test` on a Docker 29 engine beside the machine's own (see the test target).
+# ENGINE=29: the target on Docker 29.8.1, started beside the machine's engine (see below).
 ENGINE ?=
 # Every target runs with the environment `make -s env` prints (tools on PATH, backend, passphrase).
 WITH_ENV = eval "$$(scripts/env.sh)" &&
@@ -18,11 +18,12 @@ setup:
 test-setup: setup
 	@scripts/test_setup.sh
 
-env:
-	@scripts/env.sh
-
 images:
 	@scripts/images.sh >/dev/null
+
+ifeq ($(ENGINE),)
+env:
+	@scripts/env.sh
 
 up: setup
 	@$(WITH_ENV) scripts/stack.sh $(STACK) && pulumi up -s $(STACK) $(ARGS)
@@ -36,15 +37,29 @@ destroy: setup
 topology: setup
 	@$(WITH_ENV) .venv/bin/python -m topology $(STACK) $(ARGS)
 
-ifeq ($(ENGINE),29)
-# The same suite on Docker 29.8.1, built from Go modules and started beside the machine's engine in a
-# network namespace of its own, where the tests run too (root; scripts/engines/docker29.sh).
-test: test-setup
-	@scripts/engines/docker29.sh start >/dev/null && scripts/engines/docker29.sh load-images && \
-	  scripts/engines/docker29.sh run $(MAKE) --no-print-directory test ENGINE= PYTEST_ARGS="$(PYTEST_ARGS)"
-else
 test: test-setup
 	@$(WITH_ENV) .venv/bin/python -m pytest $(PYTEST_ARGS)
+
+bench: test-setup
+	@$(WITH_ENV) .venv/bin/python -m bench.redis_up $(ARGS)
+
+# What a client sees under load while the cluster fails over, reshards, restarts and is repaired, on an
+# isolated copy of the stack (docs/load.md); ARGS=--json prints one JSON object per event.
+else ifeq ($(ENGINE),29)
+# Docker 29.8.1, built from Go modules (root; scripts/engines/docker29.sh), runs in a network namespace of
+# its own; the target runs again inside it with ENGINE unset, where 127.0.0.1, the published ports and the
+# container IPs are that engine's. The local images are copied from the machine's engine first.
+up preview destroy topology test bench clean: test-setup
+	@scripts/engines/docker29.sh start >/dev/null && scripts/engines/docker29.sh load-images && \
+	  scripts/engines/docker29.sh run $(MAKE) --no-print-directory $@ ENGINE= STACK="$(STACK)" \
+	    ARGS="$(ARGS)" PYTEST_ARGS="$(PYTEST_ARGS)"
+
+# For a shell on the host: `pulumi` and `docker` reach Docker 29 through its socket; its published ports
+# and container IPs are inside its namespace (scripts/engines/docker29.sh run CMD).
+env:
+	@scripts/env.sh && scripts/engines/docker29.sh env
+else
+$(error ENGINE=$(ENGINE) is not an engine the project provides: use ENGINE=29 (Docker 29.8.1 beside your engine), or leave ENGINE unset for the engine DOCKER_HOST or your Docker context names)
 endif
 
 unit:
@@ -52,9 +67,6 @@ unit:
 
 lint: setup
 	@scripts/lint.sh
-
-bench: test-setup
-	@$(WITH_ENV) .venv/bin/python -m bench.redis_up $(ARGS)
 
 clean: setup
 	@scripts/cleanup.sh

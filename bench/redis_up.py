@@ -4,7 +4,8 @@ One run alternates rounds of
   (a) the tutorial's docker commands, from nothing to every node cluster_state:ok, and their teardown;
   (b) `pulumi up` from nothing to every node ok;  (c) a no-op `pulumi up`;  (d) `pulumi preview`;
   (e) `pulumi destroy`;  (f) `pulumi up` of a program that declares nothing, on the same CLI, language
-  host and backend: the fixed cost of any `pulumi up` here, which no component can cut;
+  host and backend: the fixed cost of any `pulumi up` here, which no component can cut;  (g) the
+  program's engine check alone (bench/engine_check.py): resolving the engine and asking it through docker-py;
 then prints medians, the ratios b/a and e/teardown, b-f against a, where each tutorial round spent
 its time (the `docker run`s, `redis-cli --cluster create`, then until ok: the second and third are most
 of how those rounds differ), and a scaling table for 3, 6 and 12 masters.
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, TypedDict
 
 from bench import tutorial_cluster
+from bench.engine_check import engine_check_seconds
 from components.redis.plan import ClusterPlan, plan_cluster
 from components.redis.settings import DEFAULT_NETWORK_NAME, RedisClusterArgs
 from harness.cleanup import remove_run_objects
@@ -194,7 +196,7 @@ def median(values: List[float]) -> float:
 def run(rounds: int, scaling: List[int], image: str, isolation: RunIsolation) -> BenchResult:
     # Hex: a URL-safe token may start with "-", and the CLI then reads it as an option (seen: "-C6Gu...").
     password = secrets.token_hex(24)
-    figures: Dict[str, List[float]] = {k: [] for k in ("a", "a_teardown", "b", "c", "d", "e", "f")}
+    figures: Dict[str, List[float]] = {k: [] for k in ("a", "a_teardown", "b", "c", "d", "e", "f", "g")}
     tutorial_phases: List[tutorial_cluster.Phases] = []  # where each `a` went
     scaling_rows: List[ScalingRow] = []
     # Each side has its own subnet and ports: they run one after the other, but a side that failed to
@@ -238,6 +240,7 @@ def run(rounds: int, scaling: List[int], image: str, isolation: RunIsolation) ->
             figures["d"].append(timed(stack.preview))
             figures["e"].append(timed(stack.destroy))
             figures["f"].append(timed(empty.up))
+            figures["g"].append(engine_check_seconds(stack.env))
             print(
                 f"round {number}/{rounds}: "
                 + ", ".join(f"{k}={v[-1]:.1f}s" for k, v in figures.items())
@@ -295,9 +298,10 @@ def report(result: BenchResult) -> None:
         ("d  pulumi preview", m["d"]),
         ("e  pulumi destroy", m["e"]),
         ("f  pulumi up, a program with nothing", m["f"]),
+        ("g  the program's engine check", m["g"]),
     ]
     for label, value in rows:
-        print(f"  {label:<38} {value:7.2f} s")
+        print(f"  {label:<38} {value:7.3f} s" if value < 0.1 else f"  {label:<38} {value:7.2f} s")
     # redis-cli sleeps 1 s after its CLUSTER MEETs, then looks once a second until the nodes agree; a
     # master that got its slots late then waits out Redis's rejoin delay. They make the tutorial's rounds
     # differ by seconds.

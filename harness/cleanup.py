@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 import docker
 
+from components.engine.docker_api import docker_client
 from components.labels import NAME_PREFIX_LABEL, PROJECT_LABEL, PROJECT_VALUE
 from harness.isolation import RUN_PREFIX, carries_prefix
 
@@ -65,7 +66,7 @@ def remove_run_objects(
             f"{prefix!r} is not a test or benchmark run's prefix (it-xxxxxx- or bench-xxxxxx-); "
             "a person's objects are never cleaned"
         )
-    engine = client or docker.from_env()
+    engine = client or docker_client()
     removed: Dict[str, List[str]] = {kind: [] for kind in KINDS}
     failures: List[str] = []
     try:

@@ -60,11 +60,10 @@ def port_is_free(port: int) -> bool:
 def engine_published_ports() -> Set[int]:
     """Host ports the engine publishes for running containers. An engine without its userland proxy
     (iptables only) holds them without listening, so a bind probe alone would find them free."""
+    with EngineClient() as client:
+        running = client.containers()
     return {
-        port["PublicPort"]
-        for container in EngineClient().call("GET", "/containers/json")
-        for port in container.get("Ports") or []
-        if port.get("PublicPort")
+        port["PublicPort"] for container in running for port in container.get("Ports") or [] if port.get("PublicPort")
     }
 
 

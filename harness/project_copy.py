@@ -27,6 +27,9 @@ def toolchain_env() -> Dict[str, str]:
     printed = subprocess.run([str(REPO_ROOT / "scripts" / "env.sh")], check=True, capture_output=True, text=True).stdout
     env = dict(os.environ)
     for line in printed.splitlines():
+        if line.startswith("unset "):  # a Docker context handed over as DOCKER_HOST
+            env.pop(line.removeprefix("unset ").strip(), None)
+            continue
         key, _, value = line.removeprefix("export ").partition("=")
         env[key] = value.strip('"').replace("${PATH}", os.environ.get("PATH", ""))
     return env

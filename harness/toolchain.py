@@ -201,10 +201,14 @@ def _installed_pulumi_docker_declares() -> Optional[str]:
 
 def _engine(env: Mapping[str, str]) -> Optional[Engine]:
     import docker  # the bench's dependency, not every caller's
+    import requests
+
+    from components.engine.docker_api import docker_client
+    from components.engine.endpoint import EndpointError
 
     try:
-        client = docker.from_env(environment=dict(env))
-    except docker.errors.DockerException:
+        client = docker_client(env)
+    except (docker.errors.DockerException, requests.exceptions.RequestException, EndpointError, OSError):
         return None
     try:
         return engine_facts(client.version(), client.info())

@@ -6,7 +6,7 @@ from typing import Callable
 
 import pulumi
 
-from components.engine.target import require_one_engine
+from components.engine.target import ProviderSettings, require_one_engine, require_supported_engine
 from components.errors import ConfigError
 
 ScenarioBuilder = Callable[[pulumi.Config], None]
@@ -23,7 +23,6 @@ def _builder(name: str) -> ScenarioBuilder:
 
 
 def build_scenario(config: pulumi.Config) -> None:
-    require_one_engine(pulumi.Config("docker").get("host"), os.environ)
     name = config.get("scenario")
     if name not in SCENARIOS:
         raise ConfigError(
@@ -31,4 +30,9 @@ def build_scenario(config: pulumi.Config) -> None:
             f"unknown scenario {name!r}",
             f"set it to one of {', '.join(sorted(SCENARIOS))} (pulumi config set scenario redis)",
         )
+    # Before any component: the engine pulumi-docker's provider and the project's own providers share,
+    # and an engine the project supports (the program's first question to it).
+    docker = pulumi.Config("docker")
+    endpoint = require_one_engine(ProviderSettings(host=docker.get("host"), context=docker.get("context")), os.environ)
+    require_supported_engine(endpoint)
     _builder(name)(config)

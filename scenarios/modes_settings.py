@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
 
-from components.engine.client import EngineClient, NotFound, engine_address
+from components.engine.client import EngineClient, NotFound, config_error
+from components.engine.endpoint import EndpointError, resolve_endpoint
 from components.errors import ConfigError
 from components.labels import NAME_PREFIX_LABEL, PROJECT_LABEL, PROJECT_VALUE, STACK_LABEL, name_prefix_labels
 from components.tomcat.checks import parse_host_port
@@ -185,16 +186,20 @@ def stale_namespace_warning(settings: ModesSettings, view: ModesView) -> Optiona
 
 
 class LiveModesView:
-    """The engine at DOCKER_HOST (see components/engine/client.py) and, for a local engine, this machine."""
+    """The engine (DOCKER_HOST or the Docker context, see components/engine/endpoint.py) and, for a local
+    engine, this machine."""
 
     def __init__(
         self, environ: Mapping[str, str] = os.environ, client_factory: Callable[[], EngineClient] = EngineClient
     ) -> None:
-        address = engine_address(environ)
-        self.engine = address.url
+        try:
+            endpoint = resolve_endpoint(environ)
+        except EndpointError as error:
+            raise config_error(error) from None
+        self.engine = endpoint.host
         # A unix socket is this machine's engine (or one forwarded to it, whose ports this probe cannot see:
         # docs/network-modes.md says so).
-        self.local = address.unix_path is not None
+        self.local = endpoint.is_local
         self._client_factory = client_factory
 
     def port_is_free(self, port: int) -> bool:
@@ -211,10 +216,12 @@ class LiveModesView:
     def publishers(self, port: int) -> List[str]:
         """Running containers that publish `port` on the engine's host. Without its userland proxy the engine
         holds a published port without listening, so a bind probe alone would find it free."""
+        with self._client_factory() as client:
+            running = client.containers()
         return sorted(
             {
                 str((c.get("Names") or ["?"])[0]).lstrip("/")
-                for c in self._client_factory().call("GET", "/containers/json")
+                for c in running
                 for published in c.get("Ports") or []
                 if published.get("PublicPort") == port
             }
@@ -222,7 +229,8 @@ class LiveModesView:
 
     def container(self, name_or_id: str) -> Optional[Mapping[str, Any]]:
         try:
-            return self._client_factory().container(name_or_id)
+            with self._client_factory() as client:
+                return client.container(name_or_id)
         except NotFound:
             return None
 

@@ -2,7 +2,11 @@
 # Prints the export lines that make the plain CLI work: eval "$(make -s env)".
 # What the person set already is kept: PULUMI_BACKEND_URL (else the project's local file backend) and
 # PULUMI_CONFIG_PASSPHRASE[_FILE] (else the passphrase file the set-up generates). PATH and PULUMI_HOME
-# follow what scripts/toolchain/install.sh decided (.tools/toolchain.env).
+# follow what scripts/toolchain/install.sh decided (.tools/toolchain.env). An engine chosen by a Docker
+# context (DOCKER_CONTEXT, or `docker context use`) is exported as DOCKER_HOST, with its TLS files, and
+# DOCKER_CONTEXT unset: pulumi-docker's provider reads no current context nor a context's TLS files, and
+# the docker CLI, docker-py and the project's own providers read DOCKER_HOST as it does
+# (components/engine/target.py).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -21,4 +25,8 @@ if [[ -n "$PULUMI_HOME_PRIVATE" ]]; then
   # The plugin the project built lives here; automatic acquisition would only look for it online.
   echo "export PULUMI_HOME=\"$PULUMI_HOME_PRIVATE\""
   echo "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true"
+fi
+if [[ -z "${DOCKER_HOST:-}" && -x "$PYTHON" ]] && { [[ -n "${DOCKER_CONTEXT:-}" ]] \
+    || grep -qs '"currentContext"' "${DOCKER_CONFIG:-$HOME/.docker}/config.json"; }; then
+  (cd "$REPO_ROOT" && "$PYTHON" -m components.engine.endpoint)
 fi

@@ -17,7 +17,10 @@ import redis
 from docker.errors import DockerException
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from requests.exceptions import RequestException
 
+from components.engine.docker_api import docker_client
+from components.engine.endpoint import Endpoint, EndpointError, resolve_endpoint
 from components.redis.settings import CLIENT_PORT
 from harness.project_copy import REPO_ROOT, toolchain_env
 
@@ -26,7 +29,6 @@ from .errors import TopologyError
 from .model import bridge_device, container_name
 from .selection import belongs, deployment_name, label_filters
 
-DEFAULT_ENGINE = "unix:///var/run/docker.sock"
 ENGINE_TIMEOUT_SECONDS = 10
 REDIS_TIMEOUT_SECONDS = 3.0
 # A prefixed deployment (a test run's) keeps its password in its own state: it comes in through here.
@@ -34,23 +36,31 @@ PASSWORD_VARIABLE = "REDIS_PASSWORD"
 LOOPBACK_V4 = "127.0.0.1"
 
 
+def _endpoint(environ: Mapping[str, str]) -> Endpoint:
+    try:
+        return resolve_endpoint(environ)
+    except EndpointError as error:
+        raise TopologyError(f"invalid setting '{error.setting}': {error.problem}", error.fix) from None
+
+
 def engine_location(environ: Mapping[str, str]) -> Tuple[str, bool]:
-    """The engine's address and whether it is on this machine (a unix socket: the host-side interfaces can
-    be read here; a tcp:// engine is another machine's, or a VM's)."""
-    address = environ.get("DOCKER_HOST") or DEFAULT_ENGINE
-    return address, address.startswith("unix://")
+    """The engine's address (as DOCKER_HOST or a Docker context name it) and whether it is on this machine
+    (a unix socket: the host-side interfaces can be read here; a tcp:// or ssh:// engine is another
+    machine's, or a VM's)."""
+    endpoint = _endpoint(environ)
+    return endpoint.host, endpoint.is_local
 
 
 def open_engine(environ: Mapping[str, str]) -> docker.DockerClient:
-    address, _local = engine_location(environ)
+    endpoint = _endpoint(environ)
     try:
-        client = docker.from_env(environment=dict(environ), timeout=ENGINE_TIMEOUT_SECONDS)
+        client = docker_client(environ, timeout=ENGINE_TIMEOUT_SECONDS)
         client.ping()
         return client
-    except (DockerException, OSError) as error:
+    except (DockerException, RequestException, OSError) as error:
         raise TopologyError(
-            f"no Docker engine answers at {address} ({error})",
-            "start the engine, or point DOCKER_HOST at one that runs (`docker info` must answer)",
+            f"no Docker engine answers at {endpoint.described} ({error})",
+            f"{endpoint.unreachable_fix()} (`docker info` must answer)",
         ) from None
 
 

@@ -1,36 +1,29 @@
-"""The Docker engine's HTTP API on Python's standard library, for the project's own providers and checks.
+"""The engine client of the project's own providers and checks, on docker-py.
 
-They make a handful of calls: list, inspect, create and remove networks, inspect containers, connect and
-disconnect them. docker-py made them before, and importing it (requests, urllib3) took 0.07 s, which
-`pulumi up -s redis` paid three times on its critical path: in the program's subnet check, once in the
-preview and once in the update, and in the dynamic-provider host before it created the network.
-http.client, json and ssl are loaded by the Pulumi SDK already.
+They make a handful of calls: list, inspect, create and remove networks, inspect and list containers,
+connect and disconnect them, and ask the engine's version. The engine is the one endpoint.py resolves
+(DOCKER_HOST, a Docker context, else the local socket), reached through docker-py: unix:// and tcp://
+(with TLS) by its own transports, ssh:// through the system's ssh client (ssh_transport.py).
 
-The engine's address is read as docker's own tools read it: DOCKER_HOST (unix:///path or tcp://host:port,
-unix:///var/run/docker.sock when unset); on tcp, TLS when DOCKER_TLS_VERIFY, DOCKER_TLS or DOCKER_CERT_PATH
-is set, with the certificate files in DOCKER_CERT_PATH (default ~/.docker), the server's checked when
-DOCKER_TLS_VERIFY is set.
-
-Paths carry no API version: an engine answers those with its own, current version, and the fields used
-here are the same in every version since 1.24 (Docker 29 refuses clients older than 1.44).
+A client asks the engine nothing until its first call; docker-py is imported then (docker_api.py).
+Use it in a `with` block, which closes its connections (over ssh, its ssh process) when the provider
+operation or check that made it is done. Dynamic providers are pickled into the state, so they hold
+no client: each operation makes its own.
 """
 
-import http.client
-import json
-import os
-import socket
-import ssl
-from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence
-from urllib.parse import quote, urlsplit
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, cast
 
 import pulumi
 
+from components.engine.endpoint import Endpoint, EndpointError, resolve_endpoint
 from components.errors import ConfigError
 
-HOST_VARIABLE = "DOCKER_HOST"
-DEFAULT_HOST = "unix:///var/run/docker.sock"
-TIMEOUT_SECONDS = 60.0
+TIMEOUT_SECONDS = 60
+# The oldest engine the project supports: Docker 20.10, which speaks API 1.41 (Debian 12's docker.io).
+MIN_DOCKER_VERSION = "20.10"
+MIN_API_VERSION = "1.41"
+
+T = TypeVar("T")
 
 
 class EngineError(Exception):
@@ -50,144 +43,131 @@ class EngineUnreachable(pulumi.RunError):
     """Nothing answered at the engine's address (a RunError: the CLI shows the message, no traceback)."""
 
 
-@dataclass(frozen=True)
-class TlsSettings:
-    cert_dir: str
-    verify: bool  # check the engine's certificate against cert_dir/ca.pem
+class EngineTooOld(ConfigError):
+    """The engine is older than the oldest the project supports."""
 
 
-@dataclass(frozen=True)
-class EngineAddress:
-    url: str  # as given, for messages
-    unix_path: Optional[str] = None
-    host: str = ""
-    port: int = 0
-    tls: Optional[TlsSettings] = None
+def config_error(error: EndpointError) -> ConfigError:
+    return ConfigError(error.setting, error.problem, error.fix)
 
 
-def _is_set(environ: Mapping[str, str], name: str) -> bool:
-    return bool(environ.get(name))
+def api_version_tuple(version: str) -> Tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
-def engine_address(environ: Mapping[str, str] = os.environ) -> EngineAddress:
-    """Where the engine listens; a ConfigError naming DOCKER_HOST for an address this client cannot use."""
-    url = environ.get(HOST_VARIABLE) or DEFAULT_HOST
-    parts = urlsplit(url)
-    if parts.scheme == "unix" and parts.path:
-        return EngineAddress(url=url, unix_path=parts.path)
-    if parts.scheme in ("tcp", "http", "https") and parts.hostname:
-        wants_tls = parts.scheme == "https" or any(
-            _is_set(environ, name) for name in ("DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH")
-        )
-        tls = (
-            TlsSettings(
-                cert_dir=environ.get("DOCKER_CERT_PATH") or os.path.expanduser("~/.docker"),
-                verify=_is_set(environ, "DOCKER_TLS_VERIFY"),
-            )
-            if wants_tls
-            else None
-        )
-        try:
-            port = parts.port or (2376 if tls else 2375)
-        except ValueError:
-            port = 0
-        if port:
-            return EngineAddress(url=url, host=parts.hostname, port=port, tls=tls)
-    raise ConfigError(
-        HOST_VARIABLE,
-        f"{url!r} is not an engine address the project's own providers can use "
-        "(they speak to unix:// sockets and tcp:// addresses)",
-        "export DOCKER_HOST=unix:///var/run/docker.sock (or the engine's tcp://host:port); for an "
-        "engine reached over ssh, forward its socket (ssh -nNT -L /tmp/docker.sock:/var/run/"
-        "docker.sock user@host) and export DOCKER_HOST=unix:///tmp/docker.sock",
-    )
+def _reason(error: BaseException) -> str:
+    """The innermost cause of a transport error, as a person reads it ("Connection refused")."""
+    inner = error
+    while True:
+        nested = next((arg for arg in inner.args if isinstance(arg, BaseException)), None)
+        nested = nested or getattr(inner, "reason", None)
+        if not isinstance(nested, BaseException) or nested is inner:
+            break
+        inner = nested
+    if isinstance(inner, OSError) and inner.strerror:
+        return inner.strerror
+    return str(inner) or type(inner).__name__
 
 
-class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self._path)
-        except OSError:
-            sock.close()
-            raise
-        self.sock = sock
-
-
-def tls_context(settings: TlsSettings) -> ssl.SSLContext:
-    """As the docker CLI: the client certificate if there is one; the engine's checked only with verify."""
-    if settings.verify:
-        context = ssl.create_default_context(cafile=os.path.join(settings.cert_dir, "ca.pem"))
-    else:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    cert, key = (os.path.join(settings.cert_dir, name) for name in ("cert.pem", "key.pem"))
-    if os.path.exists(cert) and os.path.exists(key):
-        context.load_cert_chain(cert, key)
-    return context
-
-
-def _engine_message(body: bytes) -> str:
-    try:
-        return str(json.loads(body)["message"])
-    except (ValueError, KeyError, TypeError):
-        return body.decode("utf-8", "replace").strip()
-
-
-def _ref(name_or_id: str) -> str:
-    return quote(name_or_id, safe="")
+def _explanation(error: Any) -> str:
+    explanation = error.explanation
+    if isinstance(explanation, bytes):
+        explanation = explanation.decode(errors="replace")
+    return str(explanation or error)
 
 
 class EngineClient:
-    """The calls the project makes. Each opens its own connection and closes it: the client is cheap to
-    make, holds no socket between calls, and nothing in it outlives one provider operation."""
+    """The calls the project makes, on one engine."""
 
-    def __init__(self, address: Optional[EngineAddress] = None, timeout: float = TIMEOUT_SECONDS) -> None:
-        self.address = address or engine_address()
+    def __init__(self, endpoint: Optional[Endpoint] = None, timeout: int = TIMEOUT_SECONDS) -> None:
+        if endpoint is None:
+            try:
+                endpoint = resolve_endpoint()
+            except EndpointError as error:
+                raise config_error(error) from None
+        self.endpoint = endpoint
         self.timeout = timeout
+        self._api: Any = None  # a docker.APIClient once the engine has been asked
+        self._ssh_failures: List[str] = []  # what ssh said when it exited with an error
 
-    def _connection(self) -> http.client.HTTPConnection:
-        address = self.address
-        if address.unix_path is not None:
-            return _UnixConnection(address.unix_path, self.timeout)
-        if address.tls is not None:
-            return http.client.HTTPSConnection(
-                address.host, address.port, timeout=self.timeout, context=tls_context(address.tls)
-            )
-        return http.client.HTTPConnection(address.host, address.port, timeout=self.timeout)
+    def __enter__(self) -> "EngineClient":
+        return self
 
-    def call(self, method: str, path: str, body: Optional[Mapping[str, Any]] = None) -> Any:
-        """One request; the decoded JSON answer (None when empty). EngineError for a refusal."""
-        payload = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if payload is not None else {}
-        connection = self._connection()
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._api is not None:
+            self._api.close()
+            self._api = None
+
+    def _unreachable(self, error: BaseException) -> EngineUnreachable:
+        reason = (self._ssh_failures[-1] if self._ssh_failures else _reason(error)).rstrip(".")
+        return EngineUnreachable(
+            f"no answer from the Docker engine at {self.endpoint.described}: {reason}. "
+            f"Fix: {self.endpoint.unreachable_fix()}"
+        )
+
+    def _too_old(self, docker_version: Optional[str], api_version: str) -> EngineTooOld:
+        engine = f"Docker {docker_version}" if docker_version else "a Docker engine"
+        return EngineTooOld(
+            self.endpoint.setting,
+            f"the engine at {self.endpoint.described} is {engine} (API {api_version}); the project supports "
+            f"Docker {MIN_DOCKER_VERSION} (API {MIN_API_VERSION}) and newer",
+            f"upgrade that engine to Docker {MIN_DOCKER_VERSION} or newer, or point {self.endpoint.setting} "
+            "at one that is",
+        )
+
+    def _open(self) -> Any:
+        if self._api is not None:
+            return self._api
+        import docker.errors
+        import requests
+
+        from components.engine import docker_api
+
         try:
-            connection.request(method, path, body=payload, headers=headers)
-            response = connection.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException) as error:
-            raise EngineUnreachable(
-                f"no answer from the Docker engine at {self.address.url} ({error or type(error).__name__}). "
-                f"Fix: start the engine (dockerd), or point {HOST_VARIABLE} at it"
-            ) from None
-        finally:
-            connection.close()
-        if response.status >= 400:
-            error_type = NotFound if response.status == 404 else EngineError
-            raise error_type(response.status, _engine_message(data))
-        return json.loads(data) if data.strip() else None
+            api = docker_api.open_api(self.endpoint, self.timeout, self._ssh_failures)
+        except docker.errors.InvalidVersion:  # below what docker-py speaks (API 1.24, Docker 1.12)
+            raise self._too_old(None, "older than 1.24") from None
+        except (requests.exceptions.RequestException, docker.errors.DockerException, OSError) as error:
+            # docker-py wraps what failed while it asked the engine's version: name that.
+            raise self._unreachable(error.__cause__ or error) from None
+        if api_version_tuple(api.api_version) < api_version_tuple(MIN_API_VERSION):
+            try:
+                docker_version = docker_api.product_version(api)
+            except (requests.exceptions.RequestException, docker.errors.DockerException):
+                docker_version = None  # the API version alone says enough
+            finally:
+                api.close()
+            raise self._too_old(docker_version, api.api_version)
+        self._api = api
+        return api
+
+    def _run(self, call: Callable[[Any], T]) -> T:
+        """One engine call; NotFound or EngineError for a refusal, EngineUnreachable when nothing answers."""
+        api = self._open()
+        import docker.errors
+        import requests
+
+        try:
+            return call(api)
+        except docker.errors.NotFound as error:
+            raise NotFound(404, _explanation(error)) from None
+        except docker.errors.APIError as error:
+            raise EngineError(error.status_code or 500, _explanation(error)) from None
+        except requests.exceptions.RequestException as error:
+            raise self._unreachable(error) from None
+
+    def version(self) -> Dict[str, Any]:
+        """The engine's /version: Version, ApiVersion, MinAPIVersion, ..."""
+        return self._run(lambda api: api.version())
 
     def networks(self) -> List[Dict[str, Any]]:
-        return self.call("GET", "/networks")
+        return self._run(lambda api: api.networks())
 
     def network(self, name_or_id: str) -> Dict[str, Any]:
-        return self.call("GET", f"/networks/{_ref(name_or_id)}")
+        return self._run(lambda api: api.inspect_network(name_or_id))
 
     def create_network(
         self,
@@ -205,35 +185,42 @@ class EngineClient:
             **({"Gateway": gateway} if gateway else {}),
             **({"IPRange": ip_range} if ip_range else {}),
         }
-        # CheckDuplicate: engines before API 1.44 otherwise create a second network of the same name.
-        created = self.call(
-            "POST",
-            "/networks/create",
-            {
-                "Name": name,
-                "Driver": driver,
-                "CheckDuplicate": True,
-                "Labels": dict(labels or {}),
-                "IPAM": {"Driver": "default", "Config": [pool]},
-            },
+        # A plain mapping, not docker.types.IPAMConfig, which sends null for every pool field left out.
+        ipam = cast(Any, {"Driver": "default", "Config": [pool]})
+        # check_duplicate: engines before API 1.44 otherwise create a second network of the same name.
+        created = self._run(
+            lambda api: api.create_network(
+                name, driver=driver, ipam=ipam, check_duplicate=True, labels=dict(labels or {})
+            )
         )
         return str(created["Id"])
 
     def remove_network(self, name_or_id: str) -> None:
-        self.call("DELETE", f"/networks/{_ref(name_or_id)}")
+        self._run(lambda api: api.remove_network(name_or_id))
 
     def container(self, name_or_id: str) -> Dict[str, Any]:
-        return self.call("GET", f"/containers/{_ref(name_or_id)}/json")
+        return self._run(lambda api: api.inspect_container(name_or_id))
+
+    def containers(self) -> List[Dict[str, Any]]:
+        """The running containers, as `docker ps` lists them (Names, Ports, Labels, ...)."""
+        return self._run(lambda api: api.containers())
 
     def connect(
         self, network: str, container: str, ipv4_address: Optional[str] = None, aliases: Sequence[str] = ()
     ) -> None:
-        endpoint: Dict[str, Any] = {}
-        if ipv4_address:
-            endpoint["IPAMConfig"] = {"IPv4Address": ipv4_address}
-        if aliases:
-            endpoint["Aliases"] = list(aliases)
-        self.call("POST", f"/networks/{_ref(network)}/connect", {"Container": container, "EndpointConfig": endpoint})
+        self._run(
+            lambda api: api.connect_container_to_network(
+                container, network, ipv4_address=ipv4_address or None, aliases=list(aliases) or None
+            )
+        )
 
     def disconnect(self, network: str, container: str) -> None:
-        self.call("POST", f"/networks/{_ref(network)}/disconnect", {"Container": container})
+        self._run(lambda api: api.disconnect_container_from_network(container, network))
+
+    def info(self) -> Dict[str, Any]:
+        """The engine's /info: Name, Swarm (LocalNodeState, ControlAvailable, NodeID), ..."""
+        return self._run(lambda api: api.info())
+
+    def swarm_nodes(self) -> List[Dict[str, Any]]:
+        """The Swarm's nodes, as a manager lists them (Description.Hostname, Spec.Role, Status, ...)."""
+        return self._run(lambda api: api.nodes())

@@ -17,14 +17,15 @@ def missing_containers(
     it returns [] and lets the caller's own wait report the problem."""
     try:
         client = client_factory()
-    except ConfigError:  # a DOCKER_HOST the client cannot use: the program's own check names it
+    except ConfigError:  # a DOCKER_HOST or context the client cannot use: the program's own check names it
         return []
     missing = []
-    for name, container_id in sorted(container_ids.items()):
-        try:
-            client.container(container_id)
-        except NotFound:
-            missing.append(name)
-        except (EngineUnreachable, EngineError):
-            pass  # the engine, not the container: no conclusion
+    with client:
+        for name, container_id in sorted(container_ids.items()):
+            try:
+                client.container(container_id)
+            except NotFound:
+                missing.append(name)
+            except (EngineUnreachable, EngineError):
+                pass  # the engine, not the container: no conclusion
     return missing

@@ -54,7 +54,8 @@ def parse_proc_net_route(text: str) -> List[HostRoute]:
 
 
 class LiveInventory:
-    """The real engine (at DOCKER_HOST, see components.engine.client) and the host's routing table.
+    """The real engine (DOCKER_HOST or the Docker context, see components.engine.endpoint) and the host's
+    routing table.
 
     The engine is asked once per instance: a program run checks its subnets with one instance (a
     RedisCluster and its BridgeNetwork share it), so they all see the same answer.
@@ -74,7 +75,9 @@ class LiveInventory:
 
     def _ask_engine(self) -> List[EngineNetwork]:
         found = []
-        for attrs in self._client_factory().networks():
+        with self._client_factory() as client:
+            listed = client.networks()
+        for attrs in listed:
             subnets = [subnet for subnet, _ in ipv4_pools((attrs.get("IPAM") or {}).get("Config"))]
             found.append(
                 EngineNetwork(

@@ -41,26 +41,26 @@ class NetworkConnectionProvider(EngineProvider):
         return CheckResult(news, failures)
 
     def create(self, props: Dict[str, Any]) -> CreateResult:
-        client = self._client()
-        container = client.container(props["container"])
-        network = client.network(props["network"])
-        if find_endpoint(container, network["Id"]) is not None:
-            # Adopting it would make `destroy` disconnect something this stack did not connect.
-            raise RuntimeError(
-                f"container {container_name(container)} is already connected to network "
-                f"{network['Name']}, not by this stack: disconnect it first "
-                f"(docker network disconnect {network['Name']} {container_name(container)})"
-            )
-        outs = self._connect(client, props, container["Id"], network["Id"])
+        with self._client() as client:
+            container = client.container(props["container"])
+            network = client.network(props["network"])
+            if find_endpoint(container, network["Id"]) is not None:
+                # Adopting it would make `destroy` disconnect something this stack did not connect.
+                raise RuntimeError(
+                    f"container {container_name(container)} is already connected to network "
+                    f"{network['Name']}, not by this stack: disconnect it first "
+                    f"(docker network disconnect {network['Name']} {container_name(container)})"
+                )
+            outs = self._connect(client, props, container["Id"], network["Id"])
         return CreateResult(attachment_id(outs["container_id"], outs["network_id"]), outs)
 
     def read(self, id_: str, props: Dict[str, Any]) -> ReadResult:
         """The live attachment; an empty ID when the container, the network or the attachment is gone."""
         container_id, network_id = split_attachment_id(id_)
-        client = self._client()
         try:
-            container = client.container(container_id)
-            network = client.network(network_id)
+            with self._client() as client:
+                container = client.container(container_id)
+                network = client.network(network_id)
         except NotFound:
             return ReadResult("", {})
         endpoint = find_endpoint(container, network["Id"])
@@ -81,13 +81,14 @@ class NetworkConnectionProvider(EngineProvider):
     def update(self, id_: str, _olds: Dict[str, Any], news: Dict[str, Any]) -> UpdateResult:
         """Same container and network, other settings: the engine can only disconnect and reconnect."""
         container_id, network_id = split_attachment_id(id_)
-        client = self._client()
-        self._disconnect(client, container_id, network_id)
-        return UpdateResult(self._connect(client, news, container_id, network_id))
+        with self._client() as client:
+            self._disconnect(client, container_id, network_id)
+            return UpdateResult(self._connect(client, news, container_id, network_id))
 
     def delete(self, id_: str, _props: Dict[str, Any]) -> None:
         container_id, network_id = split_attachment_id(id_)
-        self._disconnect(self._client(), container_id, network_id)
+        with self._client() as client:
+            self._disconnect(client, container_id, network_id)
 
     def _connect(
         self, client: EngineClient, props: Dict[str, Any], container_id: str, network_id: str

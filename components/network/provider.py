@@ -37,29 +37,30 @@ class DockerNetworkProvider(EngineProvider):
         return CheckResult(news, failures)
 
     def create(self, props: Dict[str, Any]) -> CreateResult:
-        client = self._client()
-        try:
-            network_id = client.create_network(
-                props["name"],
-                driver=props.get("driver") or "bridge",
-                subnet=props["subnet"],
-                gateway=props.get("gateway") or None,
-                ip_range=props.get("ip_range") or None,
-                labels=props.get("labels") or {},
-            )
-        except EngineError as error:
-            raise RuntimeError(
-                f"the engine refused to create network {props['name']!r}: {error.message}. "
-                f"If a network of that name exists and is not this stack's, remove it "
-                f"(docker network rm {props['name']}) or choose another network name"
-            ) from None
-        network = client.network(network_id)
+        with self._client() as client:
+            try:
+                network_id = client.create_network(
+                    props["name"],
+                    driver=props.get("driver") or "bridge",
+                    subnet=props["subnet"],
+                    gateway=props.get("gateway") or None,
+                    ip_range=props.get("ip_range") or None,
+                    labels=props.get("labels") or {},
+                )
+            except EngineError as error:
+                raise RuntimeError(
+                    f"the engine refused to create network {props['name']!r}: {error.message}. "
+                    f"If a network of that name exists and is not this stack's, remove it "
+                    f"(docker network rm {props['name']}) or choose another network name"
+                ) from None
+            network = client.network(network_id)
         return CreateResult(network["Id"], network_outputs(network))
 
     def read(self, id_: str, props: Dict[str, Any]) -> ReadResult:
         """The live network; an empty ID when it is gone, so a refresh drops it from the state."""
         try:
-            network = self._client().network(id_)
+            with self._client() as client:
+                network = client.network(id_)
         except NotFound:
             return ReadResult("", {})
         return ReadResult(network["Id"], network_outputs(network))
@@ -70,21 +71,21 @@ class DockerNetworkProvider(EngineProvider):
         return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=True)
 
     def delete(self, id_: str, props: Dict[str, Any]) -> None:
-        client = self._client()
-        try:
-            client.remove_network(id_)
-        except NotFound:
-            return  # already removed by hand: nothing left to do
-        except EngineError:
-            attached = attached_containers(client, id_)
-            if not attached:
-                raise
-            name = props.get("name") or id_[:12]
-            raise RuntimeError(
-                f"network {name} still has containers attached that this stack did not remove: "
-                f"{', '.join(attached)}. Disconnect or remove them "
-                f"(docker network disconnect {name} {attached[0]}), then run the command again"
-            ) from None
+        with self._client() as client:
+            try:
+                client.remove_network(id_)
+            except NotFound:
+                return  # already removed by hand: nothing left to do
+            except EngineError:
+                attached = attached_containers(client, id_)
+                if not attached:
+                    raise
+                name = props.get("name") or id_[:12]
+                raise RuntimeError(
+                    f"network {name} still has containers attached that this stack did not remove: "
+                    f"{', '.join(attached)}. Disconnect or remove them "
+                    f"(docker network disconnect {name} {attached[0]}), then run the command again"
+                ) from None
 
 
 def attached_containers(client: EngineClient, network_id: str) -> List[str]:

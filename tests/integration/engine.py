@@ -11,6 +11,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 import docker
 
+from components.engine.docker_api import docker_client
 from components.labels import NAME_PREFIX_LABEL, PROJECT_LABEL, PROJECT_VALUE, STACK_LABEL
 from harness.isolation import carries_prefix
 
@@ -18,7 +19,7 @@ from harness.isolation import carries_prefix
 @contextmanager
 def client() -> Iterator[docker.DockerClient]:
     """A docker-py client, closed afterwards (DockerClient is no context manager itself)."""
-    engine = docker.from_env()
+    engine = docker_client()
     try:
         yield engine
     finally:

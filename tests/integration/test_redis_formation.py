@@ -20,6 +20,7 @@ import pytest
 import redis
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
+from components.engine.docker_api import docker_client
 from components.labels import STACK_LABEL
 from components.redis.cluster import node_config
 from components.redis.config import AUTH_PATH, CONFIG_PATH, SERVER_COMMAND, render_auth_config, render_node_config
@@ -113,7 +114,7 @@ def _remove_node(client: docker.DockerClient, name: str) -> None:
 @pytest.fixture(scope="module")
 def nodes(run: RunIsolation, clean_engine: None) -> Iterator[Dict]:
     cluster = Cluster.of(run)
-    client = docker.from_env()
+    client = docker_client()
     try:
         client.ping()
         client.images.get(IMAGE)

@@ -13,9 +13,13 @@ from .doubles.inventory import FakeInventory
 @pytest.fixture(autouse=True)
 def no_real_engine(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Unit tests never reach this machine's engine: DOCKER_HOST names a socket nobody listens on, so a test
-    that forgot its fake engine or inventory fails, here as on a machine without Docker."""
+    that forgot its fake engine or inventory fails, here as on a machine without Docker. Nor do they read
+    the person's docker contexts or TLS settings: DOCKER_CONFIG is an empty directory."""
     nowhere = tmp_path_factory.getbasetemp() / "no-engine.sock"
     monkeypatch.setenv("DOCKER_HOST", f"unix://{nowhere}")
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path_factory.mktemp("docker-config")))
+    for name in ("DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH", "DOCKER_SSH_OPTS"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 import pytest
 
-from components.engine.client import EngineAddress, EngineClient
+from components.engine.client import EngineClient
 from components.engine.container_presence import missing_containers
+from components.engine.endpoint import Endpoint
 
 from .doubles.engine_api import FakeEngine
 
@@ -23,11 +24,18 @@ def test_an_engine_error_is_not_taken_for_a_removal(engine: FakeEngine):
 
 def test_an_engine_that_cannot_be_reached_hides_nothing_and_raises_nothing(tmp_path):
     gone = str(tmp_path / "no-engine.sock")
-    assert missing_containers({"redis-1": "id-1"}, lambda: EngineClient(EngineAddress(f"unix://{gone}", gone))) == []
+    assert missing_containers({"redis-1": "id-1"}, lambda: EngineClient(Endpoint(f"unix://{gone}"))) == []
 
 
 def test_a_docker_host_the_client_cannot_use_hides_nothing(monkeypatch):
-    monkeypatch.setenv("DOCKER_HOST", "ssh://user@elsewhere")
+    monkeypatch.setenv("DOCKER_HOST", "npipe:////./pipe/docker_engine")
+    assert missing_containers({"redis-1": "id-1"}) == []
+
+
+def test_a_missing_context_hides_nothing(monkeypatch, tmp_path):
+    monkeypatch.delenv("DOCKER_HOST")
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    monkeypatch.setenv("DOCKER_CONTEXT", "does-not-exist")
     assert missing_containers({"redis-1": "id-1"}) == []
 
 

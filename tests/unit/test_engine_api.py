@@ -1,4 +1,6 @@
-"""EngineClient: the engine's address from the environment, requests, errors, and TLS on tcp."""
+"""EngineClient on docker-py against the fake engine: requests, answers, errors, the API version it speaks,
+the oldest engine it accepts, and TLS on tcp. Where the engine is (DOCKER_HOST, contexts, ssh://) is
+test_engine_endpoint.py's; ssh:// itself is test_ssh_transport.py's."""
 
 import shutil
 import ssl
@@ -9,58 +11,12 @@ from typing import Any, Dict, Iterator, Tuple
 import pulumi
 import pytest
 
-from components.engine.client import (
-    EngineAddress,
-    EngineClient,
-    EngineError,
-    EngineUnreachable,
-    NotFound,
-    TlsSettings,
-    engine_address,
-)
+from components.engine.client import EngineClient, EngineError, EngineTooOld, EngineUnreachable, NotFound
+from components.engine.endpoint import FROM_CONTEXT, FROM_HOST, Endpoint, resolve_endpoint
 from components.errors import ConfigError
 
+from .doubles.contexts import write_context
 from .doubles.engine_api import FakeEngine
-
-
-def test_the_local_socket_when_docker_host_is_unset():
-    assert engine_address({}) == EngineAddress(url="unix:///var/run/docker.sock", unix_path="/var/run/docker.sock")
-
-
-def test_a_unix_socket_elsewhere():
-    assert (
-        engine_address({"DOCKER_HOST": "unix:///run/user/1000/docker.sock"}).unix_path == "/run/user/1000/docker.sock"
-    )
-
-
-def test_tcp_without_tls_on_the_plain_port():
-    address = engine_address({"DOCKER_HOST": "tcp://10.0.0.5"})
-    assert (address.host, address.port, address.tls) == ("10.0.0.5", 2375, None)
-
-
-def test_tcp_with_tls_verify_on_the_tls_port_with_the_cert_path():
-    address = engine_address(
-        {"DOCKER_HOST": "tcp://engine.local", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": "/etc/docker-certs"}
-    )
-    assert (address.port, address.tls) == (2376, TlsSettings(cert_dir="/etc/docker-certs", verify=True))
-
-
-def test_a_cert_path_alone_means_tls_without_checking_the_engine(monkeypatch):
-    monkeypatch.setenv("HOME", "/home/someone")
-    address = engine_address({"DOCKER_HOST": "tcp://engine.local:2400", "DOCKER_TLS": "1"})
-    assert (address.port, address.tls) == (2400, TlsSettings(cert_dir="/home/someone/.docker", verify=False))
-
-
-@pytest.mark.parametrize(
-    "url",
-    ["ssh://me@engine.local", "npipe:////./pipe/docker_engine", "tcp://", "unix://", "tcp://engine.local:notaport"],
-)
-def test_an_address_the_client_cannot_use_names_the_variable_and_the_fix(url):
-    with pytest.raises(ConfigError) as failure:
-        engine_address({"DOCKER_HOST": url})
-    assert failure.value.setting == "DOCKER_HOST"
-    assert url in str(failure.value)
-    assert "export DOCKER_HOST=unix:///var/run/docker.sock" in str(failure.value)
 
 
 def test_not_found_carries_the_engines_message(engine: FakeEngine):
@@ -79,8 +35,8 @@ def test_a_refusal_is_an_engine_error_with_its_status(engine: FakeEngine):
 
 def test_names_are_quoted_into_the_path(engine: FakeEngine):
     with pytest.raises(NotFound):
-        engine.client().container("a/b?c")
-    assert engine.calls == ["GET /containers/a%2Fb%3Fc/json"]
+        engine.client().container("a?b c")
+    assert engine.calls == ["GET /containers/a%3Fb%20c/json"]
 
 
 def test_create_network_sends_only_the_settings_given_and_returns_the_id(engine: FakeEngine):
@@ -100,11 +56,64 @@ def test_create_network_sends_only_the_settings_given_and_returns_the_id(engine:
 def test_an_engine_that_does_not_answer_is_named_with_the_fix(tmp_path):
     gone = str(tmp_path / "docker.sock")
     with pytest.raises(EngineUnreachable) as failure:
-        EngineClient(EngineAddress(url=f"unix://{gone}", unix_path=gone)).networks()
-    assert f"no answer from the Docker engine at unix://{gone}" in str(failure.value)
-    assert "Fix: start the engine (dockerd), or point DOCKER_HOST at it" in str(failure.value)
+        EngineClient(Endpoint(f"unix://{gone}", origin=FROM_HOST)).networks()
+    assert str(failure.value) == (
+        f"no answer from the Docker engine at unix://{gone} (DOCKER_HOST): No such file or directory. "
+        "Fix: start the engine (dockerd), or point DOCKER_HOST at it"
+    )
     # A RunError: in the program, the CLI prints the message without a Python traceback.
     assert isinstance(failure.value, pulumi.RunError)
+
+
+def test_an_engine_of_a_context_that_does_not_answer_names_the_context(tmp_path):
+    gone = str(tmp_path / "docker.sock")
+    with pytest.raises(EngineUnreachable) as failure:
+        EngineClient(Endpoint(f"unix://{gone}", context="far", origin=FROM_CONTEXT)).version()
+    assert "(the context 'far' that DOCKER_CONTEXT names)" in str(failure.value)
+    assert "docker context inspect far" in str(failure.value)
+    assert "point DOCKER_CONTEXT at another one" in str(failure.value)
+
+
+def test_the_client_speaks_the_engines_own_api_version():
+    newer = FakeEngine(docker_version="29.8.1", api_version="1.52")
+    try:
+        newer.client().networks()
+        assert newer.api_versions == ["1.52"] and newer.calls == ["GET /networks"]
+    finally:
+        newer.close()
+
+
+def test_the_client_asks_nothing_until_its_first_call_and_closes_its_connections(engine: FakeEngine):
+    with engine.client() as client:
+        assert engine.calls == [] and client._api is None
+        client.networks()
+    assert client._api is None
+
+
+@pytest.mark.parametrize(
+    "context,origin,setting", [(None, FROM_HOST, "DOCKER_HOST"), ("old-box", FROM_CONTEXT, "DOCKER_CONTEXT")]
+)
+def test_an_engine_older_than_docker_20_10_is_refused_naming_its_version_and_the_fix(context, origin, setting):
+    old = FakeEngine(docker_version="19.03.15", api_version="1.40")
+    try:
+        with pytest.raises(EngineTooOld) as failure:
+            EngineClient(Endpoint(old.endpoint.host, context=context, origin=origin)).networks()
+        assert isinstance(failure.value, ConfigError) and failure.value.setting == setting
+        assert f"the engine at {old.endpoint.host} " in failure.value.problem
+        assert "is Docker 19.03.15 (API 1.40); the project supports Docker 20.10 (API 1.41) and newer" in (
+            failure.value.problem
+        )
+        assert failure.value.fix == f"upgrade that engine to Docker 20.10 or newer, or point {setting} at one that is"
+        assert old.calls == []  # refused before anything was asked of it, let alone created
+    finally:
+        old.close()
+
+
+def test_an_unusable_docker_host_is_a_config_error_naming_it(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "npipe:////./pipe/docker_engine")
+    with pytest.raises(ConfigError) as failure:
+        EngineClient()
+    assert failure.value.setting == "DOCKER_HOST"
 
 
 def _self_signed(directory: Path, name: str) -> Tuple[Path, Path]:
@@ -158,21 +167,24 @@ def tls_engine(tmp_path: Path) -> Iterator[Dict[str, Any]]:
     engine.close()
 
 
-def test_tls_checks_the_engine_and_presents_the_client_certificate(tls_engine):
-    address = engine_address(
+def test_tls_checks_the_engine_and_presents_the_client_certificate(tls_engine, monkeypatch):
+    # requests would take these for the engine's CA (psf/requests#3829); the docker CLI never does.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    endpoint = resolve_endpoint(
         {
             "DOCKER_HOST": f"tcp://localhost:{tls_engine['port']}",
             "DOCKER_TLS_VERIFY": "1",
             "DOCKER_CERT_PATH": tls_engine["cert_dir"],
         }
     )
-    assert [network["Name"] for network in EngineClient(address, timeout=5.0).networks()] == ["over-tls"]
+    assert [network["Name"] for network in EngineClient(endpoint, timeout=5).networks()] == ["over-tls"]
 
 
 def test_tls_refuses_an_engine_whose_certificate_the_ca_did_not_sign(tls_engine):
     other_ca, _ = _self_signed(tls_engine["tmp"], "other")
     shutil.copy(other_ca, Path(tls_engine["cert_dir"]) / "ca.pem")
-    address = engine_address(
+    endpoint = resolve_endpoint(
         {
             "DOCKER_HOST": f"tcp://localhost:{tls_engine['port']}",
             "DOCKER_TLS_VERIFY": "1",
@@ -180,4 +192,12 @@ def test_tls_refuses_an_engine_whose_certificate_the_ca_did_not_sign(tls_engine)
         }
     )
     with pytest.raises(EngineUnreachable, match="certificate verify failed"):
-        EngineClient(address, timeout=5.0).networks()
+        EngineClient(endpoint, timeout=5).networks()
+
+
+def test_a_contexts_tls_files_reach_the_engine_over_tls(tls_engine, tmp_path):
+    """As `docker context create x --docker host=tcp://...,ca=...,cert=...,key=...` stores them."""
+    store = tmp_path / "docker-config"
+    write_context(store, "tls-box", f"tcp://localhost:{tls_engine['port']}", tls_from=Path(tls_engine["cert_dir"]))
+    endpoint = resolve_endpoint({"DOCKER_CONFIG": str(store), "DOCKER_CONTEXT": "tls-box"})
+    assert [network["Name"] for network in EngineClient(endpoint, timeout=5).networks()] == ["over-tls"]

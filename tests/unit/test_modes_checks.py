@@ -239,8 +239,13 @@ class StubClient:
     def __init__(self, listing: List[Dict[str, Any]], known: Dict[str, Dict[str, Any]]) -> None:
         self.listing, self.known = listing, known
 
-    def call(self, method: str, path: str) -> Any:
-        assert (method, path) == ("GET", "/containers/json")
+    def __enter__(self) -> "StubClient":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        pass
+
+    def containers(self) -> List[Dict[str, Any]]:
         return self.listing
 
     def container(self, name_or_id: str) -> Dict[str, Any]:

@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
+from .doubles.contexts import use_context, write_context
+
 SCRIPTS = REPO_ROOT / "scripts"
 PINNED = "3.274.1"
 
@@ -105,3 +107,30 @@ def test_env_defaults_to_the_projects_file_backend_and_passphrase_file(tmp_path:
     lines = _run("env.sh", tmp_path, []).stdout.splitlines()
     assert f'export PULUMI_BACKEND_URL="file://{tmp_path}/home/.pulumi-docker-networking"' in lines
     assert f'export PULUMI_CONFIG_PASSPHRASE_FILE="{tmp_path}/config/docker-networking-iac/passphrase"' in lines
+
+
+def test_env_hands_the_current_docker_context_over_as_docker_host(tmp_path: Path):
+    """pulumi-docker's provider reads no current context: every part of the stack gets it as DOCKER_HOST."""
+    docker_dir = tmp_path / "home" / ".docker"
+    write_context(docker_dir, "build-box", "ssh://deploy@engine.example:2222")
+    use_context(docker_dir, "build-box")
+    lines = _run("env.sh", tmp_path, []).stdout.splitlines()
+    assert lines[-2:] == ['export DOCKER_HOST="ssh://deploy@engine.example:2222"', "unset DOCKER_CONTEXT"]
+
+
+def test_env_leaves_docker_host_and_a_missing_context_to_the_program(tmp_path: Path):
+    assert "DOCKER_HOST" not in _run("env.sh", tmp_path, [], env={"DOCKER_HOST": "tcp://10.0.0.5:2375"}).stdout
+    missing = _run("env.sh", tmp_path, [], env={"DOCKER_CONTEXT": "does-not-exist"})
+    assert missing.returncode == 0 and "DOCKER" not in missing.stdout
+
+
+def test_the_test_harness_takes_over_what_env_exports_and_unsets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from harness.project_copy import toolchain_env
+
+    write_context(tmp_path, "build-box", "ssh://deploy@engine.example:2222")
+    monkeypatch.delenv("DOCKER_HOST")
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    monkeypatch.setenv("DOCKER_CONTEXT", "build-box")
+    env = toolchain_env()
+    assert env["DOCKER_HOST"] == "ssh://deploy@engine.example:2222"
+    assert "DOCKER_CONTEXT" not in env and not any(" " in key for key in env)

@@ -8,12 +8,14 @@ from typing import Any, Dict
 import pulumi
 import pytest
 
+from components.engine.client import EngineTooOld
 from components.engine.inventory import HostRoute
 from components.errors import ConfigError
 from components.labels import COMPONENT_LABEL, NAME_PREFIX_LABEL, PROJECT_LABEL, STACK_LABEL
 from components.network.provider import TYPE_TOKEN as NETWORK_TYPE
 from scenarios import bridge, build_scenario, link, mynet
 
+from .doubles.engine_api import FakeEngine
 from .doubles.pulumi_mocks import fake_id, run_program
 
 CONTAINER = "docker:index/container:Container"
@@ -296,8 +298,9 @@ def test_unknown_scenario_names_the_setting_and_the_choices():
     assert deployment.resources == []
 
 
-def test_a_docker_host_setting_that_docker_host_does_not_match_is_refused_before_anything(monkeypatch):
+def test_a_docker_host_setting_that_docker_host_does_not_match_is_refused_before_anything(monkeypatch, tmp_path):
     monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no docker context of this machine's
     deployment, error = run_program(
         lambda: build_scenario(pulumi.Config()),
         {"scenario": "bridge", "docker:host": "ssh://admin@build-box"},
@@ -307,25 +310,51 @@ def test_a_docker_host_setting_that_docker_host_does_not_match_is_refused_before
     assert error.setting == "docker:host"
     assert "DOCKER_HOST is not set" in error.problem
     assert "pulumi config rm docker:host" in error.fix
-    # The project's own providers cannot use an ssh:// address: the fix says what they can use.
-    assert "ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock" in error.fix
-    assert "export DOCKER_HOST=ssh://" not in error.fix
+    # The project's own providers reach ssh:// engines too: exporting it is the fix.
+    assert "export DOCKER_HOST=ssh://admin@build-box" in error.fix
     assert deployment.resources == []
 
 
-def test_a_docker_host_setting_equal_to_docker_host_is_fine(monkeypatch):
-    monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
+def test_a_docker_host_setting_equal_to_docker_host_is_fine(monkeypatch, engine):
+    monkeypatch.setenv("DOCKER_HOST", engine.endpoint.host)
     deployment, _ = run_program(
         lambda: build_scenario(pulumi.Config()),
-        {"scenario": "bridge", "docker:host": "unix:///var/run/docker.sock"},
+        {"scenario": "bridge", "docker:host": engine.endpoint.host},
         stack="bridge",
     )
     assert sorted(deployment.containers()) == ["tomcat01", "tomcat02"]
 
 
-def test_registry_dispatches_to_the_bridge_scenario():
+def test_registry_dispatches_to_the_bridge_scenario(monkeypatch, engine):
+    monkeypatch.setenv("DOCKER_HOST", engine.endpoint.host)
     deployment, _ = run_program(lambda: build_scenario(pulumi.Config()), {"scenario": "bridge"}, stack="bridge")
     assert sorted(deployment.containers()) == ["tomcat01", "tomcat02"]
+
+
+def test_an_engine_older_than_docker_20_10_stops_the_program_before_anything(monkeypatch):
+    old = FakeEngine(docker_version="19.03.15", api_version="1.40")
+    monkeypatch.setenv("DOCKER_HOST", old.endpoint.host)
+    try:
+        deployment, error = run_program(
+            lambda: build_scenario(pulumi.Config()), {"scenario": "bridge"}, stack="bridge", expect=EngineTooOld
+        )
+    finally:
+        old.close()
+    assert error.setting == "DOCKER_HOST"
+    assert "Docker 19.03.15 (API 1.40); the project supports Docker 20.10 (API 1.41) and newer" in error.problem
+    assert deployment.resources == [] and old.calls == []
+
+
+def test_a_context_that_does_not_exist_stops_the_program_before_anything(monkeypatch, tmp_path):
+    monkeypatch.delenv("DOCKER_HOST")
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    monkeypatch.setenv("DOCKER_CONTEXT", "does-not-exist")
+    deployment, error = run_program(
+        lambda: build_scenario(pulumi.Config()), {"scenario": "bridge"}, stack="bridge", expect=ConfigError
+    )
+    assert error.setting == "DOCKER_CONTEXT"
+    assert "there is no Docker context named 'does-not-exist'" in error.problem
+    assert deployment.resources == []
 
 
 # --- namePrefix: test runs and benchmarks deploy beside a person's stacks -------------------------

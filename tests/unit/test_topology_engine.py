@@ -24,6 +24,8 @@ from topology.engine import (
 from topology.errors import TopologyError
 from topology.selection import belongs
 
+from .doubles.contexts import use_context, write_context
+
 RECORDED = Path(__file__).parent / "recorded"
 LOCAL = {"DOCKER_HOST": "unix:///var/run/docker.sock"}
 
@@ -130,7 +132,7 @@ def test_an_engine_that_does_not_answer_is_named_with_the_fix(tmp_path):
     with pytest.raises(TopologyError) as raised:
         open_engine({"DOCKER_HOST": f"unix://{tmp_path}/docker.sock"})
     assert f"no Docker engine answers at unix://{tmp_path}/docker.sock" in str(raised.value)
-    assert "point DOCKER_HOST at one that runs" in raised.value.fix
+    assert "start the engine (dockerd), or point DOCKER_HOST at it" in raised.value.fix
 
 
 def test_what_cannot_be_read_becomes_a_note_not_a_failure():
@@ -163,9 +165,24 @@ def test_a_remote_engine_is_not_asked_for_host_interfaces_or_redis_roles():
     assert read.host_links is None and read.engine.local is False
 
 
-def test_engine_location():
-    assert engine_location({}) == ("unix:///var/run/docker.sock", True)
-    assert engine_location({"DOCKER_HOST": "tcp://10.1.2.3:2376"}) == ("tcp://10.1.2.3:2376", False)
+def test_engine_location(tmp_path):
+    home = {"HOME": str(tmp_path)}  # no ~/.docker/config.json: no current context
+    assert engine_location(home) == ("unix:///var/run/docker.sock", True)
+    assert engine_location({**home, "DOCKER_HOST": "tcp://10.1.2.3:2376"}) == ("tcp://10.1.2.3:2376", False)
+
+
+def test_engine_location_follows_a_docker_context_as_the_docker_cli_does(tmp_path):
+    config = tmp_path / "docker-config"
+    write_context(config, "build-box", "ssh://deploy@10.1.2.3")
+    use_context(config, "build-box")
+    assert engine_location({"DOCKER_CONFIG": str(config)}) == ("ssh://deploy@10.1.2.3", False)
+
+
+def test_a_context_that_does_not_exist_is_named_with_the_fix(tmp_path):
+    with pytest.raises(TopologyError) as raised:
+        open_engine({"DOCKER_CONFIG": str(tmp_path), "DOCKER_CONTEXT": "nowhere"})
+    assert "invalid setting 'DOCKER_CONTEXT': there is no Docker context named 'nowhere'" in str(raised.value)
+    assert "docker context ls" in raised.value.fix
 
 
 def _node(host_ip: Optional[str], ip: str = "10.38.0.11") -> Dict[str, Any]:

@@ -1,13 +1,16 @@
 """The fake Docker engine: the API calls the project makes, over HTTP on a Unix socket (or TCP with TLS).
 
-The providers, the engine client and the subnet check run against it with the real EngineClient, so what
-the tests check includes the requests the client sends and how it reads the engine's answers and errors.
+The providers, the engine client and the subnet check run against it with the real EngineClient (docker-py
+underneath), so what the tests check includes the requests the client sends and how it reads the engine's
+answers and errors. Like an engine it answers /version, with which docker-py picks the API version it
+puts before every other path (/v1.41/networks).
 """
 
 import copy
 import ipaddress
 import json
 import os
+import re
 import socketserver
 import ssl
 import tempfile
@@ -16,8 +19,11 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from components.engine.client import EngineAddress, EngineClient
+from components.engine.client import EngineClient
+from components.engine.endpoint import FROM_HOST, Endpoint
 from components.engine.provider import EngineProvider
+
+VERSIONED = re.compile(r"/v(\d+\.\d+)(?=/)")
 
 
 class EngineRefusal(Exception):
@@ -26,17 +32,35 @@ class EngineRefusal(Exception):
         self.status = status
 
 
-class FakeEngine:
-    """In-memory networks and containers. `calls` lists "METHOD /path" of every request, `bodies` the
-    JSON bodies of the writes; `refuse[(method, last path segment)]` makes the engine refuse such a call.
+class _UnixServer(socketserver.ThreadingUnixStreamServer):
+    # Keep-alive connections a test left open must not hold close() up.
+    daemon_threads = True
+    block_on_close = False
 
-    It listens on a Unix socket of its own (`address`, `client()`), or with `tls` (a server context) on a
+
+class _TcpServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    block_on_close = False
+
+
+class FakeEngine:
+    """In-memory networks and containers. `calls` lists "METHOD /path" of every request but /version (the
+    path without the API version and query), `bodies` the JSON bodies of the writes, `api_versions` the
+    version of each versioned path; `refuse[(method, last path segment)]` makes the engine refuse such a
+    call. `docker_version` and `api_version` are what /version says (Debian 12's docker.io by default).
+
+    It listens on a Unix socket of its own (`endpoint`, `client()`), or with `tls` (a server context) on a
     TCP port of 127.0.0.1 (`port`), as an engine at DOCKER_HOST=tcp://... with TLS does."""
 
-    def __init__(self, tls: Optional[ssl.SSLContext] = None) -> None:
+    def __init__(
+        self, tls: Optional[ssl.SSLContext] = None, docker_version: str = "20.10.24", api_version: str = "1.41"
+    ) -> None:
         self.networks: Dict[str, Dict[str, Any]] = {}
         self.containers: Dict[str, Dict[str, Any]] = {}
+        self.docker_version = docker_version
+        self.api_version = api_version
         self.calls: List[str] = []
+        self.api_versions: List[str] = []
         self.bodies: List[Dict[str, Any]] = []
         self.refuse: Dict[Tuple[str, str], Tuple[int, str]] = {}
         self._next_host = 2
@@ -45,9 +69,9 @@ class FakeEngine:
         self.port: Optional[int] = None  # the TCP port, with `tls`
         self._server: socketserver.BaseServer
         if tls is None:
-            self._server = socketserver.ThreadingUnixStreamServer(self.socket_path, _handler_for(self))
+            self._server = _UnixServer(self.socket_path, _handler_for(self))
         else:
-            tcp = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _handler_for(self))
+            tcp = _TcpServer(("127.0.0.1", 0), _handler_for(self))
             tcp.socket = tls.wrap_socket(tcp.socket, server_side=True)
             self.port = tcp.server_address[1]
             self._server = tcp
@@ -56,11 +80,11 @@ class FakeEngine:
         self._thread.start()
 
     @property
-    def address(self) -> EngineAddress:
-        return EngineAddress(url=f"unix://{self.socket_path}", unix_path=self.socket_path)
+    def endpoint(self) -> Endpoint:
+        return Endpoint(host=f"unix://{self.socket_path}", origin=FROM_HOST)
 
     def client(self) -> EngineClient:
-        return EngineClient(self.address, timeout=5.0)
+        return EngineClient(self.endpoint, timeout=5)
 
     def close(self) -> None:
         self._server.shutdown()
@@ -107,8 +131,13 @@ class FakeEngine:
                 return container
         raise EngineRefusal(404, f"No such container: {ref}")
 
-    def answer(self, method: str, path: str, body: Dict[str, Any]) -> Tuple[int, Any]:
-        parts = [unquote(p) for p in urlsplit(path).path.strip("/").split("/")]
+    def version(self) -> Dict[str, Any]:
+        return {"Version": self.docker_version, "ApiVersion": self.api_version, "MinAPIVersion": "1.12"}
+
+    def answer(self, method: str, parts: List[str], body: Dict[str, Any]) -> Tuple[int, Any]:
+        """The answer to one request, whose path `parts` come without the API version."""
+        if method == "GET" and parts == ["version"]:
+            return 200, self.version()
         refusal = self.refuse.get((method, parts[-1]))
         if refusal:
             raise EngineRefusal(*refusal)
@@ -129,7 +158,7 @@ class FakeEngine:
             )
         if method == "POST" and parts[0] == "networks" and parts[2:] == ["disconnect"]:
             return self._disconnect(self._network(parts[1]), self._container(body["Container"]))
-        raise EngineRefusal(404, f"page not found: {method} {path}")
+        raise EngineRefusal(404, f"page not found: {method} /{'/'.join(parts)}")
 
     def _create_network(self, body: Dict[str, Any]) -> Dict[str, Any]:
         name = body["Name"]
@@ -182,14 +211,23 @@ class FakeEngine:
 
 def _handler_for(engine: FakeEngine) -> type:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as an engine: a client sends its calls on one connection
+
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length)) if length else {}
-            engine.calls.append(f"{self.command} {self.path}")
+            path = urlsplit(self.path).path
+            versioned = VERSIONED.match(path)
+            if versioned:
+                engine.api_versions.append(versioned.group(1))
+                path = path[versioned.end() :]
+            parts = [unquote(p) for p in path.strip("/").split("/")]
+            if parts != ["version"]:
+                engine.calls.append(f"{self.command} {path}")
             if length:
                 engine.bodies.append(body)
             try:
-                status, answer = engine.answer(self.command, self.path, body)
+                status, answer = engine.answer(self.command, parts, body)
             except EngineRefusal as refusal:
                 status, answer = refusal.status, {"message": str(refusal)}
             payload = b"" if answer is None else json.dumps(copy.deepcopy(answer)).encode()
