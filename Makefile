@@ -10,7 +10,7 @@ ENGINE ?=
 # Every target runs with the environment `make -s env` prints (tools on PATH, backend, passphrase).
 WITH_ENV = eval "$$(scripts/env.sh)" &&
 
-.PHONY: setup test-setup env images up preview destroy topology test unit lint bench clean
+.PHONY: setup test-setup env images up preview destroy topology test unit lint bench bench-engines clean
 
 setup:
 	@scripts/setup.sh
@@ -43,6 +43,9 @@ test: test-setup
 bench: test-setup
 	@$(WITH_ENV) .venv/bin/python -m bench.redis_up $(ARGS)
 
+clean: setup
+	@scripts/cleanup.sh
+
 # What a client sees under load while the cluster fails over, reshards, restarts and is repaired, on an
 # isolated copy of the stack (docs/load.md); ARGS=--json prints one JSON object per event.
 else ifeq ($(ENGINE),29)
@@ -62,11 +65,12 @@ else
 $(error ENGINE=$(ENGINE) is not an engine the project provides: use ENGINE=29 (Docker 29.8.1 beside your engine), or leave ENGINE unset for the engine DOCKER_HOST or your Docker context names)
 endif
 
+# The benchmark on the machine's engine, then on Docker 29 (root), one after the other with the same ARGS.
+bench-engines:
+	@$(MAKE) --no-print-directory bench ENGINE= ARGS="$(ARGS)" && $(MAKE) --no-print-directory bench ENGINE=29 ARGS="$(ARGS)"
+
 unit:
 	@.venv/bin/python -m pytest tests/unit $(PYTEST_ARGS)
 
 lint: setup
 	@scripts/lint.sh
-
-clean: setup
-	@scripts/cleanup.sh
