@@ -10,7 +10,7 @@ ENGINE ?=
 # Every target runs with the environment `make -s env` prints (tools on PATH, backend, passphrase).
 WITH_ENV = eval "$$(scripts/env.sh)" &&
 
-.PHONY: setup test-setup env images up preview destroy topology test unit lint bench bench-engines clean
+.PHONY: setup test-setup env images up preview destroy topology test unit lint bench bench-engines clean swarm-up swarm-env swarm-down
 
 setup:
 	@scripts/setup.sh
@@ -74,3 +74,14 @@ unit:
 
 lint: setup
 	@scripts/lint.sh
+
+# A three-engine Docker Swarm on this machine (root; scripts/swarm/swarm.sh, docs/swarm.md): the overlay
+# and swarm stacks deploy on it after `eval "$$(make -s swarm-env)"`.
+swarm-up: test-setup
+	@scripts/swarm/swarm.sh up
+
+swarm-env:
+	@scripts/swarm/swarm.sh env
+
+swarm-down:
+	@scripts/swarm/swarm.sh down

@@ -13,7 +13,7 @@ ScenarioBuilder = Callable[[pulumi.Config], None]
 
 # Each name is a module of this package whose `build(config)` deploys that scenario (the stack it deploys
 # into is pulumi.get_stack()).
-SCENARIOS = ("bridge", "link", "mynet", "redis", "modes")
+SCENARIOS = ("bridge", "link", "mynet", "redis", "modes", "overlay", "swarm")
 
 
 def _builder(name: str) -> ScenarioBuilder:

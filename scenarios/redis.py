@@ -47,7 +47,11 @@ def redis_args(config: pulumi.Config) -> RedisClusterArgs:
 
 def build(config: pulumi.Config) -> None:
     # The cluster's name is the start of every node's name: redis-1 ..., or <prefix>redis-1 ...
-    cluster = RedisCluster(name_prefix(config) + CLUSTER_NAME, redis_args(config))
+    export_cluster(RedisCluster(name_prefix(config) + CLUSTER_NAME, redis_args(config)))
+
+
+def export_cluster(cluster: RedisCluster) -> None:
+    """The stack outputs of a Redis Cluster stack (redis, and swarm on a Swarm)."""
     if cluster.password is not None:
         pulumi.export("password", cluster.password)  # a secret: `pulumi stack output --show-secrets password`
     pulumi.export(

@@ -4,9 +4,12 @@ Its own bridge network, one container and one data volume per node (static IPs, 
 on loopback), each node's redis.conf rendered from typed settings and uploaded as a file, the password
 in a second, secret file, a RedisSlotSeed that gives a new cluster's masters their slots as soon as they
 answer, and a RedisFormation that forms and verifies the cluster.
+
+With `args.swarm` (components/redis/on_swarm.py) the same cluster runs on a Docker Swarm: each node a
+service pinned to a Swarm node (RedisServiceNode), on an overlay network, announcing its host's address.
 """
 
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Union
 
 import pulumi
 import pulumi_docker as docker
@@ -16,6 +19,7 @@ from components.ephemeral_ports import ephemeral_port_warning, ephemeral_range
 from components.images.names import validate_image_name
 from components.images.remote import image
 from components.labels import project_labels
+from components.network.addressing import parse_subnet
 from components.network.bridge import BridgeNetwork, BridgeNetworkArgs, validate_bridge
 from components.redis.config import AUTH_PATH, DATA_DIR, RedisNodeConfig
 from components.redis.connect import address_map, connection_hints
@@ -23,11 +27,11 @@ from components.redis.formation.provider import RedisFormation, RedisFormationAr
 from components.redis.formation.slot_seed import RedisSlotSeed
 from components.redis.node import RedisNode, RedisNodeArgs
 from components.redis.node_files import build_dir_for
+from components.redis.on_swarm import swarm_address_map, swarm_connection_hints, swarm_endpoints, validate_on_swarm
 from components.redis.password import GeneratedPassword
 from components.redis.plan import ClusterPlan, NodePlan, plan_cluster
+from components.redis.service_node import RedisServiceNode, RedisServiceNodeArgs
 from components.redis.settings import (
-    BUS_PORT,
-    CLIENT_PORT,
     IMAGE_SETTING,
     RedisClusterArgs,
     connect_host,
@@ -35,6 +39,7 @@ from components.redis.settings import (
     validate_args,
 )
 from components.settings import setting_name
+from components.swarm.overlay import OverlayNetwork, OverlayNetworkArgs
 
 COMPONENT = "RedisCluster"
 NODE_LABEL = "io.docker-networking.redis-node"
@@ -64,8 +69,8 @@ def node_config(node: NodePlan, args: RedisClusterArgs) -> RedisNodeConfig:
     return RedisNodeConfig(
         node_name=node.name,
         announce_ip=node.ip,
-        port=CLIENT_PORT,
-        bus_port=BUS_PORT,
+        port=node.port,
+        bus_port=node.bus_port,
         node_timeout_ms=args.node_timeout_ms,
         appendonly=args.appendonly,
         data_dir=DATA_DIR,
@@ -85,7 +90,7 @@ class RedisCluster(pulumi.ComponentResource):
 
     password: Optional[pulumi.Output[str]]
     plan: ClusterPlan
-    network: BridgeNetwork
+    network: Union[BridgeNetwork, OverlayNetwork]  # an overlay when args.swarm places the nodes on a Swarm
     node_components: Dict[str, RedisNode]
     containers: Dict[str, docker.Container]
     volumes: Dict[str, docker.Volume]
@@ -99,8 +104,14 @@ class RedisCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: RedisClusterArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         stack = pulumi.get_stack()
         # One inventory for the cluster's check and its network's: the engine is asked once.
-        inventory = inventory_or_default(args.inventory)
-        self.plan = validate(name, args, inventory, stack)
+        inventory: Optional[NetworkInventory] = None
+        if args.swarm is not None:
+            validate_args(args)
+            validate_image_name(setting_name(IMAGE_SETTING), args.image)
+            self.plan = validate_on_swarm(name, args, args.swarm, stack)
+        else:
+            inventory = inventory_or_default(args.inventory)
+            self.plan = validate(name, args, inventory, stack)
         super().__init__(f"docker-networking:index:{COMPONENT}", name, None, opts)
         ports = [port for node in self.plan.nodes for port in (node.host_port, node.bus_host_port)]
         for warning in (
@@ -110,9 +121,73 @@ class RedisCluster(pulumi.ComponentResource):
             if warning:
                 pulumi.log.warn(warning, self)
         child = pulumi.ResourceOptions(parent=self)
-        build_dir = args.build_dir if args.build_dir is not None else build_dir_for(stack) / name
 
         self.password = self._password(name, args)
+        if inventory is not None:
+            placed = self._place_containers(name, args, inventory, stack, child)
+            host = connect_host(args.bind_address)
+            endpoints = None
+            container_ids = {node_name: c.id for node_name, c in self.containers.items()}
+        else:
+            placed = self._place_services(name, args, stack, child)
+            host = self.plan.nodes[0].ip
+            endpoints = swarm_endpoints(self.plan)
+            container_ids = {}  # no containers of this engine: the formation asks the nodes themselves
+
+        password = self.password if self.password is not None else ""
+        # A new cluster's masters get their slots as soon as they answer (see formation/slot_seed.py: later
+        # costs Redis's 5 s rejoin delay); the formation then starts once every container exists.
+        masters = {node.name: placed[node.name] for node in self.plan.masters}
+        self.slot_seed = RedisSlotSeed(
+            f"{name}-slots",
+            RedisFormationArgs(
+                cluster_name=name,
+                plan=self.plan,
+                connect_host=host,
+                password=password,
+                container_ids={n: container_ids[n] for n in masters if n in container_ids},
+                timeout_seconds=args.formation_timeout_seconds,
+                endpoints=endpoints,
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=list(masters.values())),
+        )
+        self.formation = RedisFormation(
+            f"{name}-formation",
+            RedisFormationArgs(
+                cluster_name=name,
+                plan=self.plan,
+                connect_host=host,
+                password=password,
+                container_ids=container_ids,
+                timeout_seconds=args.formation_timeout_seconds,
+                endpoints=endpoints,
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=[*placed.values(), self.slot_seed]),
+        )
+        self.nodes = self.formation.live.apply(lambda live: live_nodes(self.plan, live))
+        on_swarm = args.swarm is not None
+        self.address_map = pulumi.Output.from_input(
+            swarm_address_map(self.plan) if on_swarm else address_map(self.plan, host)
+        )
+        hints = swarm_connection_hints if on_swarm else connection_hints
+        self.connect = pulumi.Output.from_input(hints(self.plan, host, stack, args.auth))
+        self.register_outputs(
+            {
+                "password": self.password,
+                "plan": self.plan.summary(),
+                "nodes": self.nodes,
+                "network": self.network.name,
+                "addressMap": self.address_map,
+                "connect": self.connect,
+                "configFiles": self.config_files,
+            }
+        )
+
+    def _place_containers(
+        self, name: str, args: RedisClusterArgs, inventory: NetworkInventory, stack: str, child: pulumi.ResourceOptions
+    ) -> Dict[str, pulumi.Resource]:
+        """Every node a container on this engine, on the cluster's bridge network."""
+        build_dir = args.build_dir if args.build_dir is not None else build_dir_for(stack) / name
         self.network = BridgeNetwork(f"{name}-network", _network_args(args, inventory), child)
         node_image = image(f"{name}-image", args.image, keep_locally=args.keep_image, opts=child)
         self.node_components: Dict[str, RedisNode] = {}
@@ -140,50 +215,41 @@ class RedisCluster(pulumi.ComponentResource):
         self.containers = {node_name: n.container for node_name, n in self.node_components.items()}
         self.volumes = {node_name: n.volume for node_name, n in self.node_components.items()}
         self.config_files = {node_name: n.config_file for node_name, n in self.node_components.items()}
+        return dict(self.containers)
 
-        host = connect_host(args.bind_address)
-        password = self.password if self.password is not None else ""
-        # A new cluster's masters get their slots as soon as they answer (see formation/slot_seed.py: later
-        # costs Redis's 5 s rejoin delay); the formation then starts once every container exists.
-        masters = {node.name: self.containers[node.name] for node in self.plan.masters}
-        self.slot_seed = RedisSlotSeed(
-            f"{name}-slots",
-            RedisFormationArgs(
-                cluster_name=name,
-                plan=self.plan,
-                connect_host=host,
-                password=password,
-                container_ids={n: c.id for n, c in masters.items()},
-                timeout_seconds=args.formation_timeout_seconds,
-            ),
-            pulumi.ResourceOptions(parent=self, depends_on=list(masters.values())),
+    def _place_services(
+        self, name: str, args: RedisClusterArgs, stack: str, child: pulumi.ResourceOptions
+    ) -> Dict[str, pulumi.Resource]:
+        """Every node a service pinned to its Swarm node, on the cluster's overlay network."""
+        subnet = parse_subnet(f"{args.setting}.network.subnet", args.subnet)
+        self.network = OverlayNetwork(
+            f"{name}-network", OverlayNetworkArgs(name=args.network_name, subnet=subnet, labels=args.labels), child
         )
-        self.formation = RedisFormation(
-            f"{name}-formation",
-            RedisFormationArgs(
-                cluster_name=name,
-                plan=self.plan,
-                connect_host=host,
-                password=password,
-                container_ids={n: c.id for n, c in self.containers.items()},
-                timeout_seconds=args.formation_timeout_seconds,
-            ),
-            pulumi.ResourceOptions(parent=self, depends_on=[*self.containers.values(), self.slot_seed]),
-        )
-        self.nodes = self.formation.live.apply(lambda live: live_nodes(self.plan, live))
-        self.address_map = pulumi.Output.from_input(address_map(self.plan, host))
-        self.connect = pulumi.Output.from_input(connection_hints(self.plan, host, stack, args.auth))
-        self.register_outputs(
-            {
-                "password": self.password,
-                "plan": self.plan.summary(),
-                "nodes": self.nodes,
-                "network": self.network.name,
-                "addressMap": self.address_map,
-                "connect": self.connect,
-                "configFiles": self.config_files,
-            }
-        )
+        placement = args.swarm
+        assert placement is not None
+        engines = {
+            hostname: docker.Provider(f"{name}-{hostname}", host=host, opts=child)
+            for hostname, host in placement.engines.items()
+        }
+        self.service_nodes: Dict[str, RedisServiceNode] = {}
+        for node in self.plan.masters + self.plan.replicas:
+            labels = project_labels(stack=stack, component=COMPONENT, extra={**args.labels, NODE_LABEL: node.name})
+            self.service_nodes[node.name] = RedisServiceNode(
+                node.name,
+                RedisServiceNodeArgs(
+                    node=node,
+                    config=node_config(node, args),
+                    image=args.image,
+                    network_id=self.network.network_id,
+                    labels=labels,
+                    password=self.password,
+                    node_engine=engines.get(node.host),
+                ),
+                child,
+            )
+        self.containers, self.config_files = {}, {}
+        self.volumes = {n: s.volume_resource for n, s in self.service_nodes.items() if s.volume_resource is not None}
+        return {node_name: n.service.resource for node_name, n in self.service_nodes.items()}
 
     def _password(self, name: str, args: RedisClusterArgs) -> Optional[pulumi.Output[str]]:
         if not args.auth:

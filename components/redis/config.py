@@ -11,6 +11,8 @@ from typing import List, Optional, Sequence, Tuple
 
 from components.redis.settings import BUS_PORT, CLIENT_PORT
 
+BUS_PORT_OFFSET = 10000  # Redis' own default: the bus listens on port + 10000
+
 CONFIG_DIR = "/usr/local/etc/redis"
 CONFIG_PATH = f"{CONFIG_DIR}/redis.conf"
 AUTH_PATH = f"{CONFIG_DIR}/auth.conf"
@@ -30,6 +32,7 @@ KNOWN_DIRECTIVES = frozenset(
         "cluster-announce-ip",
         "cluster-announce-port",
         "cluster-announce-bus-port",
+        "cluster-port",
         "appendonly",
         "repl-diskless-sync-delay",
         "include",
@@ -74,6 +77,9 @@ def node_directives(config: RedisNodeConfig) -> List[Tuple[str, str]]:
         ("cluster-announce-ip", config.announce_ip),
         ("cluster-announce-port", str(config.port)),
         ("cluster-announce-bus-port", str(config.bus_port)),
+        # Redis listens for its bus on port + 10000 unless told otherwise: a Swarm node listens on the bus
+        # port it publishes and announces (components/redis/on_swarm.py). Left out where it is the default.
+        *([("cluster-port", str(config.bus_port))] if config.bus_port != config.port + BUS_PORT_OFFSET else []),
         ("appendonly", _yes_no(config.appendonly)),
         # Redis 7 waits 5 s by default for more replicas before a diskless full sync; a master here has
         # its few replicas at once, so start at once (a fresh or recreated replica is in sync 5 s sooner).

@@ -7,12 +7,11 @@ under Docker Desktop; the published loopback ports always work. redis-py's `addr
 from typing import Dict
 
 from components.redis.plan import ClusterPlan
-from components.redis.settings import CLIENT_PORT
 
 
 def address_map(plan: ClusterPlan, host: str) -> Dict[str, str]:
     """Announced "ip:6379" -> "host:published port" for every node."""
-    return {f"{n.ip}:{CLIENT_PORT}": f"{host}:{n.host_port}" for n in plan.nodes}
+    return {f"{n.ip}:{n.port}": f"{host}:{n.host_port}" for n in plan.nodes}
 
 
 def connection_hints(plan: ClusterPlan, host: str, stack: str, auth: bool) -> Dict[str, str]:
@@ -20,7 +19,7 @@ def connection_hints(plan: ClusterPlan, host: str, stack: str, auth: bool) -> Di
     secret = f'"$(pulumi stack output -s {stack} --show-secrets password)"'
     auth_env = f"REDISCLI_AUTH={secret} " if auth else ""
     auth_flag = f"-a {secret} " if auth else ""
-    remap = ", ".join(f'("{n.ip}", {CLIENT_PORT}): ("{host}", {n.host_port})' for n in plan.nodes)
+    remap = ", ".join(f'("{n.ip}", {n.port}): ("{host}", {n.host_port})' for n in plan.nodes)
     password_arg = 'password=os.environ["REDIS_PASSWORD"], ' if auth else ""
     return {
         # Inside the network every announced address is reachable, on any engine.

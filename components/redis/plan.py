@@ -33,6 +33,10 @@ class NodePlan:
     master: Optional[str]  # the master a replica follows
     slots: Tuple[SlotRange, ...]  # a master's hash slots
     host: str = LOCAL_HOST
+    # What the node announces with `ip`: the ports inside its container (on a Swarm, where it announces
+    # its host's address, the published ones, which it then listens on itself).
+    port: int = CLIENT_PORT
+    bus_port: int = BUS_PORT
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,8 @@ class ClusterPlan:
             {
                 "name": n.name,
                 "ip": n.ip,
-                "port": CLIENT_PORT,
-                "busPort": BUS_PORT,
+                "port": n.port,
+                "busPort": n.bus_port,
                 "role": n.role,
                 "master": n.master,
                 "slots": [list(r) for r in n.slots],
@@ -253,6 +257,8 @@ def topology_from_props(topology: Sequence[Mapping[str, Any]]) -> ClusterPlan:
                 role=n["role"],
                 master=n.get("master"),
                 slots=tuple((int(a), int(b)) for a, b in n.get("slots") or ()),
+                port=int(n.get("port") or CLIENT_PORT),
+                bus_port=int(n.get("busPort") or BUS_PORT),
             )
             for i, n in enumerate(topology)
         )

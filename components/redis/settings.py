@@ -17,6 +17,7 @@ from components.settings import parse_bool, parse_int, parse_str, reject_unknown
 
 if TYPE_CHECKING:  # the dynamic providers' host imports this module too: it needs no engine client
     from components.engine.inventory import NetworkInventory
+    from components.redis.on_swarm import SwarmPlacement
 
 SETTING = "redis"  # the structured config key: docker-networking:redis
 IMAGE_SETTING = "redisImage"
@@ -69,6 +70,10 @@ class RedisClusterArgs:
     labels: Mapping[str, str] = field(default_factory=dict)  # extra labels on every engine object
     inventory: Optional["NetworkInventory"] = field(default=None, compare=False, repr=False)
     build_dir: Optional[Path] = field(default=None, compare=False, repr=False)
+    # None: every node a container on one engine. A placement: every node a service on that Swarm node
+    # (components/redis/on_swarm.py), the network an overlay on `subnet`, configs and the password as
+    # docker configs and secrets.
+    swarm: Optional["SwarmPlacement"] = field(default=None, compare=False, repr=False)
 
     @property
     def node_count(self) -> int:

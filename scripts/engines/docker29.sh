@@ -34,6 +34,8 @@ LOG_TAG=docker29
 SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$SELF")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=netns_lib.sh
+source "$(dirname "$SELF")/netns_lib.sh"
 
 # --- What is built --------------------------------------------------------------------------------------
 ENGINE_VERSION="29.8.1"
@@ -86,12 +88,7 @@ need_root() { [[ $(id -u) -eq 0 ]] || die "$1 needs root (network namespace, mou
 engine_docker() { docker -H "$DOCKER_HOST_URL" "$@"; }
 engine_answers() { engine_docker info >/dev/null 2>&1; }
 
-# The pid in the pid file when that process is alive and is a dockerd, else nothing.
-engine_pid() {
-  local pid
-  pid="$(cat "$PIDFILE" 2>/dev/null || true)"
-  if [[ "$pid" =~ ^[0-9]+$ && "$(cat "/proc/$pid/comm" 2>/dev/null)" == dockerd ]]; then echo "$pid"; fi
-}
+engine_pid() { dockerd_pid "$PIDFILE"; }
 
 # --- build ----------------------------------------------------------------------------------------------
 # A component is up to date when its binaries exist and its stamp names the version and recipe.
@@ -226,28 +223,6 @@ cmd_build() {
 }
 
 # --- start / stop ---------------------------------------------------------------------------------------
-# The mounts below /sys, as "fstype<TAB>mountpoint<TAB>options" in mount order. `ip netns exec` mounts a
-# fresh sysfs on /sys (so /sys/class/net shows the namespace's interfaces), which hides them; the cgroup
-# hierarchies among them are what dockerd and runc need ("Devices cgroup isn't mounted" otherwise), be
-# they v1, hybrid (v1 and /sys/fs/cgroup/unified) or v2. Mounting a hierarchy again shows the same one.
-sys_mounts() {  # [MOUNTINFO]
-  awk '{
-    for (i = 7; i <= NF && $i != "-"; i++) {}
-    if ($5 ~ /^\/sys\/fs\/cgroup(\/|$)/ && $4 == "/") printf "%s\t%s\t%s\n", $(i + 1), $5, $(i + 3)
-  }' "${1:-/proc/self/mountinfo}"
-}
-
-# Runs inside the namespace's private mount namespace (that `ip netns exec` made): the hierarchies again.
-replay_sys_mounts() {
-  local fstype target options
-  while IFS=$'\t' read -r fstype target options; do
-    [[ -n "$fstype" ]] || continue
-    mkdir -p "$target" 2>/dev/null || true
-    mount -t "$fstype" -o "$options" "$fstype" "$target" \
-      || die "cannot mount $fstype on $target ($options) inside the namespace"
-  done <<<"$DOCKER29_SYS_MOUNTS"
-}
-
 write_daemon_json() {
   mkdir -p "$STATE_DIR" "$EXEC_ROOT"
   # DOCKER29_MIN_API_VERSION=1.44: refuse older clients, as Docker 29.0 did (29.8 accepts 1.40 and newer).
@@ -268,7 +243,7 @@ JSON
 }
 
 ensure_netns() {
-  if ! ip netns list | grep -qx "$NETNS\( (id: [0-9]*)\)\{0,1\}"; then
+  if ! netns_exists "$NETNS"; then
     ip netns add "$NETNS"
     log "network namespace $NETNS created"
   fi
@@ -351,18 +326,9 @@ cmd_start() {  # [keep-config]: the restart stand-in starts the engine again as 
 # first on PATH (it starts its own containerd from there, with root, state and socket under its
 # data-root and exec-root; containerd starts the shim, the shim runc).
 engine_main() {
-  replay_sys_mounts
+  replay_sys_mounts "$DOCKER29_SYS_MOUNTS"
   export PATH="$ENGINE_BIN:$PATH"
   exec dockerd --config-file "$DAEMON_JSON"
-}
-
-# The processes still in the namespace that run our binaries (shims, docker-proxy, containerd).
-leftover_engine_pids() {
-  local pid
-  for pid in $(ip netns pids "$NETNS" 2>/dev/null); do
-    [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$ENGINE_BIN"/* ]] && echo "$pid"
-  done
-  return 0
 }
 
 cmd_stop() {
@@ -370,31 +336,8 @@ cmd_stop() {
   mkdir -p "$RUN_DIR"
   exec 9>"$RUN_DIR/docker29.lock"
   flock 9
-  local pid
-  pid="$(engine_pid)"
-  if [[ -n "$pid" ]]; then
-    log "stopping dockerd (pid $pid; it stops its containers and containerd)"
-    kill -TERM "$pid"
-    local started=$SECONDS
-    while [[ -e "/proc/$pid" ]]; do
-      (( SECONDS - started < 90 )) || die "dockerd (pid $pid) did not stop within 90 s"
-      sleep 0.5
-    done
-    log "dockerd stopped after $((SECONDS - started))s"
-  else
-    log "dockerd $ENGINE_VERSION is not running"
-  fi
-  local leftovers
-  leftovers="$(leftover_engine_pids)"
-  if [[ -n "$leftovers" ]]; then
-    log "stopping what it left running: pids $(paste -sd' ' - <<<"$leftovers")"
-    # shellcheck disable=SC2086
-    kill -TERM $leftovers 2>/dev/null || true
-    sleep 2
-    leftovers="$(leftover_engine_pids)"
-    # shellcheck disable=SC2086
-    [[ -z "$leftovers" ]] || kill -KILL $leftovers 2>/dev/null || true
-  fi
+  stop_dockerd "$PIDFILE" "Docker $ENGINE_VERSION"
+  stop_leftovers "$NETNS" "$ENGINE_BIN"
   local dns
   dns="$(dns_relay_pid)"
   if [[ -n "$dns" ]]; then kill -TERM "$dns"; log "DNS relay (pid $dns) stopped"; fi
@@ -474,7 +417,7 @@ private_run() {
 }
 
 inside_main() {
-  replay_sys_mounts
+  replay_sys_mounts "$DOCKER29_SYS_MOUNTS"
   unset DOCKER29_SYS_MOUNTS
   [[ "$PIDFILE" == /run/* ]] || die "DOCKER29_RUN_DIR must be below /run for \`run\`"
   private_run
@@ -487,23 +430,13 @@ inside_main() {
 # load-images: `docker save` on the main engine, `docker load` into Docker 29; an image whose layers and
 # creation time match what Docker 29 has is skipped. Docker 29 keeps images in containerd's store: the
 # IDs it shows are those of the manifests it wrote on load, not the main engine's config digests.
-image_key() {  # IMAGE DOCKER-COMMAND...
-  local image="$1"; shift
-  "$@" image inspect --format '{{json .RootFS.Layers}} {{.Created}}' "$image" 2>/dev/null || true
-}
 cmd_load_images() {
   engine_answers || die "Docker $ENGINE_VERSION does not answer at $SOCKET: $0 start"
-  local images=("$@") image todo=()
+  local images=("$@") listed todo=()
   [[ ${#images[@]} -gt 0 ]] || images=("${DEFAULT_IMAGES[@]}")
-  for image in "${images[@]}"; do
-    local here there
-    here="$(image_key "$image" docker -H "$MAIN_DOCKER_HOST")"
-    [[ -n "$here" ]] || die "$image is not on the main engine ($MAIN_DOCKER_HOST); scripts/images.sh builds the" \
-      "local images there"
-    there="$(image_key "$image" engine_docker)"
-    if [[ "$here" == "$there" ]]; then log "$image: already on Docker $ENGINE_VERSION"; else todo+=("$image"); fi
-  done
-  [[ ${#todo[@]} -gt 0 ]] || return 0
+  listed="$(images_to_copy "$MAIN_DOCKER_HOST" "$DOCKER_HOST_URL" "${images[@]}")"
+  [[ -n "$listed" ]] || { log "${images[*]}: already on Docker $ENGINE_VERSION"; return 0; }
+  mapfile -t todo <<<"$listed"
   local started=$SECONDS
   log "copying ${todo[*]} from the main engine"
   docker -H "$MAIN_DOCKER_HOST" save "${todo[@]}" | engine_docker load >&2
@@ -512,6 +445,7 @@ cmd_load_images() {
 
 case "${1:-}" in
   build) cmd_build ;;
+  bin-dir) echo "$ENGINE_BIN" ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
   purge) cmd_purge ;;

@@ -1,13 +1,15 @@
 """Fixtures shared by the unit tests; the doubles themselves are in doubles/."""
 
-from typing import Iterator
+from typing import Any, Iterator, Mapping
 
 import pytest
 
 from components.engine import inventory as engine_inventory
+from components.swarm import facts as swarm_facts
 
 from .doubles.engine_api import FakeEngine
 from .doubles.inventory import FakeInventory
+from .doubles.swarm import FakeSwarm
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +39,16 @@ def fake_inventory(monkeypatch: pytest.MonkeyPatch) -> FakeInventory:
     inventory = FakeInventory()
     monkeypatch.setattr(engine_inventory, "default_inventory", lambda: inventory)
     return inventory
+
+
+@pytest.fixture
+def fake_swarm(monkeypatch: pytest.MonkeyPatch) -> FakeSwarm:
+    """The Swarm the Swarm stacks check against: a fake manager and two workers (doubles/swarm.py)."""
+    swarm = FakeSwarm()
+
+    def default_swarm(node_engines: Mapping[str, Any]) -> FakeSwarm:
+        swarm.asked_for_engines = sorted(node_engines)
+        return swarm
+
+    monkeypatch.setattr(swarm_facts, "default_swarm", default_swarm)
+    return swarm

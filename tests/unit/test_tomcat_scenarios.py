@@ -294,7 +294,7 @@ def test_unknown_scenario_names_the_setting_and_the_choices():
     )
     assert error.setting == "docker-networking:scenario"
     assert "unknown scenario 'bridges'" in error.problem
-    assert "bridge, link, modes, mynet, redis" in error.fix
+    assert "bridge, link, modes, mynet, overlay, redis, swarm" in error.fix
     assert deployment.resources == []
 
 

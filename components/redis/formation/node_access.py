@@ -68,7 +68,11 @@ class FormationSpec:
         )
 
     def ip_of(self, name: str) -> str:
-        return next(node.ip for node in (*self.plan.nodes, *self.leaving) if node.name == name)
+        return self.node_of(name).ip
+
+    def node_of(self, name: str) -> NodePlan:
+        """A node of the plan or a leaving one: its announced address is ip:port."""
+        return next(node for node in (*self.plan.nodes, *self.leaving) if node.name == name)
 
     def timeout(self, what: str, problems: Sequence[str]) -> FormationError:
         return FormationError(

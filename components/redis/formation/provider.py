@@ -57,7 +57,6 @@ from components.redis.formation.reshard import (
 from components.redis.formation.seeding import seed_planned_slots
 from components.redis.formation.state import NodeObservation, coverage_problems, health_problems, live_roles, slot_map
 from components.redis.plan import ClusterPlan, NodePlan
-from components.redis.settings import CLIENT_PORT
 from components.unknowns import is_unknown
 
 __all__ = [
@@ -112,8 +111,8 @@ def _stale_ids(spec: FormationSpec, observations: Sequence[NodeObservation]) -> 
     Raises if the cluster holds a node at an address that is not in the plan: that is someone else's.
     """
     own = set(own_ids(observations).values())
-    planned = {f"{node.ip}:{CLIENT_PORT}" for node in spec.plan.nodes}
-    leaving = {f"{node.ip}:{CLIENT_PORT}" for node in spec.leaving}  # members until reshard.py retires them
+    planned = {f"{node.ip}:{node.port}" for node in spec.plan.nodes}
+    leaving = {f"{node.ip}:{node.port}" for node in spec.leaving}  # members until reshard.py retires them
     stale = set()
     for obs in observations:
         for entry in obs.entries:
@@ -162,7 +161,7 @@ def _uncovered(spec: FormationSpec) -> List[str]:
 def _send_meets(clients: Clients, sender: str, targets: Sequence[NodePlan]) -> None:
     pipe = clients[sender].pipeline(transaction=False)
     for node in targets:
-        pipe.execute_command("CLUSTER", "MEET", node.ip, CLIENT_PORT)
+        pipe.execute_command("CLUSTER", "MEET", node.ip, node.port, node.bus_port)
     pipe.execute()
 
 
@@ -329,6 +328,8 @@ class RedisFormationArgs:
     password: pulumi.Input[str]  # a secret; "" when authentication is off
     container_ids: Mapping[str, pulumi.Input[str]]
     timeout_seconds: int = 120
+    # Per node where this machine reaches it ({"host", "port"}); None: connect_host and the published port.
+    endpoints: Optional[Mapping[str, Mapping[str, Any]]] = None
 
 
 def formation_inputs(args: RedisFormationArgs) -> Dict[str, Any]:
@@ -336,7 +337,7 @@ def formation_inputs(args: RedisFormationArgs) -> Dict[str, Any]:
     return {
         "clusterName": args.cluster_name,
         "topology": args.plan.topology(),
-        "endpoints": args.plan.endpoints(args.connect_host),
+        "endpoints": dict(args.endpoints) if args.endpoints is not None else args.plan.endpoints(args.connect_host),
         "password": pulumi.Output.secret(args.password),
         "containers": dict(args.container_ids),
         "timeoutSeconds": args.timeout_seconds,

@@ -34,8 +34,7 @@ from components.redis.formation.reshard_plan import (
     plan_slot_moves,
 )
 from components.redis.formation.state import NodeEntry, NodeObservation, slot_map
-from components.redis.plan import MASTER, slots_of
-from components.redis.settings import CLIENT_PORT
+from components.redis.plan import MASTER, NodePlan, slots_of
 
 SLOTS_PER_BATCH = 256  # slots per pipelined round of SETSLOT commands
 KEYS_PER_MIGRATE = 100
@@ -200,7 +199,7 @@ def _move(
             counts = _pipeline(clients[source], (("CLUSTER", "COUNTKEYSINSLOT", s) for s in batch))
             for slot, count in zip(batch, counts):
                 if int(count):
-                    _migrate_keys(spec, clients[source], slot, spec.ip_of(destination), deadline)
+                    _migrate_keys(spec, clients[source], slot, spec.node_of(destination), deadline)
             _assign(clients, batch, move.destination, names, [destination, source, *masters])
         except redis.RedisError as error:
             raise FormationError(
@@ -210,7 +209,7 @@ def _move(
             ) from None
 
 
-def _migrate_keys(spec: FormationSpec, source, slot: int, destination_ip: str, deadline: float) -> None:
+def _migrate_keys(spec: FormationSpec, source, slot: int, destination: NodePlan, deadline: float) -> None:
     auth = ("AUTH", spec.password) if spec.password else ()
     while True:
         keys = source.execute_command("CLUSTER", "GETKEYSINSLOT", slot, KEYS_PER_MIGRATE)
@@ -218,13 +217,13 @@ def _migrate_keys(spec: FormationSpec, source, slot: int, destination_ip: str, d
             return
         if time.monotonic() >= deadline:
             raise spec.timeout(
-                f"the keys of slot {slot} to move to {destination_ip}",
+                f"the keys of slot {slot} to move to {destination.ip}:{destination.port}",
                 [f"{len(keys)}+ keys left; the next `pulumi up` finishes the move"],
             )
         # REPLACE: a key copied by an interrupted earlier attempt is overwritten by the source's value,
         # which is the authoritative one while the slot is MIGRATING.
         source.execute_command(
-            "MIGRATE", destination_ip, CLIENT_PORT, "", 0, MIGRATE_TIMEOUT_MS, "REPLACE", *auth, "KEYS", *keys
+            "MIGRATE", destination.ip, destination.port, "", 0, MIGRATE_TIMEOUT_MS, "REPLACE", *auth, "KEYS", *keys
         )
 
 
@@ -309,7 +308,7 @@ def retire_leaving(spec: FormationSpec) -> None:
                 f"Redis Cluster '{spec.cluster_name}': the leaving {obs.name} still serves "
                 "slots; the next `pulumi up` moves them off before it goes"
             )
-    leaving_ips = {f"{node.ip}:{CLIENT_PORT}" for node in spec.leaving}
+    leaving_ips = {f"{node.ip}:{node.port}" for node in spec.leaving}
     # By address too: a leaving node that no longer answers is still known to the others.
     gone = {e.node_id for o in staying for e in o.entries if e.address in leaving_ips}
     gone |= set(own_ids(leaving).values())

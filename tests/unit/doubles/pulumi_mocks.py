@@ -26,6 +26,7 @@ from .inventory import DOCKER0_SUBNET
 
 CONTAINER_TYPE = "docker:index/container:Container"
 IMAGE_TYPE = "docker:index/remoteImage:RemoteImage"
+DOCKER_NETWORK_TYPE = "docker:index/network:Network"  # pulumi-docker's own: the Swarm stacks' overlays
 CONNECTION_TYPE = "pulumi-python:dynamic/docker-networking:NetworkConnection"
 PASSWORD_TYPE = "pulumi-python:dynamic/random:GeneratedPassword"
 FORMATION_TYPE = "pulumi-python:dynamic/redis:Formation"
@@ -94,6 +95,11 @@ class ProjectMocks(Mocks):
             self.subnets[inputs["name"]] = ipaddress.IPv4Network(inputs["subnet"])
             self.network_ids[network_id] = inputs["name"]
             return network_id, inputs
+        if args.typ == DOCKER_NETWORK_TYPE:
+            network_id = fake_id(inputs["name"])
+            self.subnets[inputs["name"]] = ipaddress.IPv4Network(inputs["ipamConfigs"][0]["subnet"])
+            self.network_ids[network_id] = inputs["name"]
+            return network_id, {**inputs, "scope": "swarm" if inputs.get("driver") == "overlay" else "local"}
         if args.typ == CONTAINER_TYPE:
             return fake_id(inputs["name"]), self._container_state(inputs)
         if args.typ == CONNECTION_TYPE:
