@@ -10,7 +10,7 @@ ENGINE ?=
 # Every target runs with the environment `make -s env` prints (tools on PATH, backend, passphrase).
 WITH_ENV = eval "$$(scripts/env.sh)" &&
 
-.PHONY: setup test-setup env images up preview destroy topology test unit lint bench bench-engines clean swarm-up swarm-env swarm-down
+.PHONY: setup test-setup env images up preview destroy topology test unit lint bench bench-engines soak clean swarm-up swarm-env swarm-down
 
 setup:
 	@scripts/setup.sh
@@ -48,6 +48,8 @@ clean: setup
 
 # What a client sees under load while the cluster fails over, reshards, restarts and is repaired, on an
 # isolated copy of the stack (docs/load.md); ARGS=--json prints one JSON object per event.
+soak: test-setup
+	@$(WITH_ENV) .venv/bin/python -m soak --stack $(STACK) $(ARGS)
 else ifeq ($(ENGINE),29)
 # Docker 29.8.1, built from Go modules (root; scripts/engines/docker29.sh), runs in a network namespace of
 # its own; the target runs again inside it with ENGINE unset, where 127.0.0.1, the published ports and the

@@ -1,7 +1,7 @@
 """Removes what test and benchmark runs left on the engine, and nothing a person deployed.
 
     python -m harness.cleanup PREFIX   what the run with that namePrefix labelled
-    python -m harness.cleanup          every run's leftovers (prefix label of the form it-xxxxxx-, bench-xxxxxx-)
+    python -m harness.cleanup          every run's leftovers (prefix label of the form it-, bench- or soak-xxxxxx-)
 
 Only objects that carry the project's label and a run's prefix label are touched; images are kept.
 """
@@ -63,7 +63,7 @@ def remove_run_objects(
     kind. Goes on past an object it cannot remove and then raises CleanupError naming each one."""
     if prefix is not None and not RUN_PREFIX.fullmatch(prefix):
         raise ValueError(
-            f"{prefix!r} is not a test or benchmark run's prefix (it-xxxxxx- or bench-xxxxxx-); "
+            f"{prefix!r} is not a test, benchmark or soak run's prefix (it-, bench- or soak-xxxxxx-); "
             "a person's objects are never cleaned"
         )
     engine = client or docker_client()

@@ -21,7 +21,7 @@ from components.redis.settings import SETTING as REDIS_SETTING
 from scenarios.config_values import NAME_PREFIX_SETTING
 
 # The prefixes runs use: `make clean` removes leftovers whose prefix label has this form, nothing else.
-RUN_KINDS = ("it", "bench")
+RUN_KINDS = ("it", "bench", "soak")
 RUN_PREFIX = re.compile(r"(?:%s)-[0-9a-f]{6}-" % "|".join(RUN_KINDS))
 # Where runs take their subnets: /24s of 10.200.0.0/13, far from the stacks' defaults (10.38.0.0/24,
 # 192.168.0.0/16) and from the engine's default pools (172.17-31.x, 192.168.x).
@@ -104,7 +104,7 @@ class RunIsolation:
     def __post_init__(self) -> None:
         if not RUN_PREFIX.fullmatch(self.prefix):
             raise ValueError(
-                f"{self.prefix!r} is not a run prefix (it-xxxxxx- or bench-xxxxxx-): "
+                f"{self.prefix!r} is not a run prefix (it-, bench- or soak-xxxxxx-): "
                 "cleanup could not tell the run's objects from a person's"
             )
 

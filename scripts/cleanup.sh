@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make clean`: removes what test and benchmark runs left on the engine (containers, networks, volumes
-# whose name-prefix label has a run's form, it-xxxxxx- or bench-xxxxxx-). A person's stacks, which carry
+# whose name-prefix label has a run's form, it-, bench- or soak-xxxxxx-). A person's stacks, which carry
 # no such label, are never touched: remove those with `make destroy STACK=...`. Images are kept.
 set -euo pipefail
 LOG_TAG=cleanup

@@ -17,11 +17,11 @@ from components.redis.config import (
     AUTH_PATH,
     CONFIG_PATH,
     DATA_DIR,
-    SERVER_COMMAND,
     RedisNodeConfig,
     render_auth_config,
     render_node_config,
 )
+from components.redis.handover import NODE_COMMAND, RUN_PATH, STOP_TIMEOUT_SECONDS, render_run_script
 from components.redis.node_files import write_if_changed
 from components.redis.plan import NodePlan
 from components.redis.settings import BUS_PORT, CLIENT_PORT
@@ -67,7 +67,12 @@ class RedisNode(pulumi.ComponentResource):
         )
         rendered = write_if_changed(args.build_dir / node.name / "redis.conf", render_node_config(args.config))
         self.config_file = pulumi.FileAsset(str(rendered.path))
-        uploads = [docker.ContainerUploadArgs(file=CONFIG_PATH, source=str(rendered.path), source_hash=rendered.sha256)]
+        # The first process: redis-server, and a master's hand-over to its replica on `docker stop`.
+        run_script = write_if_changed(args.build_dir / node.name / "run.sh", render_run_script())
+        uploads = [
+            docker.ContainerUploadArgs(file=CONFIG_PATH, source=str(rendered.path), source_hash=rendered.sha256),
+            docker.ContainerUploadArgs(file=RUN_PATH, source=str(run_script.path), source_hash=run_script.sha256),
+        ]
         if args.password is not None:
             uploads.append(
                 docker.ContainerUploadArgs(
@@ -78,7 +83,8 @@ class RedisNode(pulumi.ComponentResource):
             node.name,
             name=node.name,
             image=args.image_id,
-            command=list(SERVER_COMMAND),
+            command=list(NODE_COMMAND),
+            stop_timeout=STOP_TIMEOUT_SECONDS,
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network_name, ipv4_address=node.ip)],
             ports=[
                 docker.ContainerPortArgs(

@@ -15,6 +15,7 @@ from components.network.provider import TYPE_TOKEN as NETWORK_TYPE
 from components.redis import node_files
 from components.redis.cluster import RedisCluster
 from components.redis.config import AUTH_PATH, CONFIG_PATH, parse_directives
+from components.redis.handover import RUN_PATH, STOP_TIMEOUT_SECONDS, render_run_script
 from components.redis.settings import RedisClusterArgs
 
 from .doubles.inventory import FakeInventory
@@ -131,13 +132,15 @@ def test_containers_get_ip_ports_on_loopback_volume_and_both_config_files(tmp_pa
     container = deployment.containers()["redis-2"]
     inputs = container.inputs
     assert inputs["name"] == "redis-2"
-    assert inputs["command"] == ["redis-server", CONFIG_PATH]
+    assert inputs["command"] == ["sh", RUN_PATH]
+    assert inputs["stopTimeout"] == STOP_TIMEOUT_SECONDS
     assert inputs["networksAdvanced"][0]["ipv4Address"] == "10.38.0.12"
     ports = sorted((p["internal"], p["external"], p["ip"]) for p in inputs["ports"])
     assert ports == [(6379, 6372, "127.0.0.1"), (16379, 16372, "127.0.0.1")]
     assert inputs["restart"] == "unless-stopped"
     assert inputs["volumes"][0]["containerPath"] == "/data"
-    config, auth = inputs["uploads"]
+    config, run, auth = inputs["uploads"]
+    assert run["file"] == RUN_PATH and Path(run["source"]).read_text() == render_run_script()
     assert config["file"] == CONFIG_PATH
     source = Path(config["source"])
     assert source == tmp_path / "redis-2" / "redis.conf" and len(config["sourceHash"]) == 64
@@ -181,7 +184,8 @@ def test_auth_off_means_no_password_no_auth_upload(tmp_path: Path):
     deployment, cluster = deploy(RedisClusterArgs(auth=False), tmp_path)
     assert cluster.password is None
     assert deployment.of_type(PASSWORD_TYPE) == []
-    assert len(deployment.containers()["redis-1"].inputs["uploads"]) == 1
+    uploaded = [upload["file"] for upload in deployment.containers()["redis-1"].inputs["uploads"]]
+    assert uploaded == [CONFIG_PATH, RUN_PATH]
     assert "include" not in (tmp_path / "redis-1" / "redis.conf").read_text()
 
 

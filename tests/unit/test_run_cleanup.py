@@ -126,6 +126,7 @@ def test_an_object_that_cannot_go_is_named_after_the_rest_were_removed(engine):
         (labels(RUN), None, True),
         (labels("bench-ffffff-"), RUN, False),
         (labels("bench-ffffff-"), None, True),
+        (labels("soak-ffffff-"), None, True),  # make soak's runs: make clean removes their leftovers
         (labels("dev-"), None, False),  # a person's prefixed stack
         (labels(None), None, False),  # a person's stack
         (labels(RUN, project=False), RUN, False),
@@ -138,4 +139,4 @@ def test_what_counts_as_a_runs_object(object_labels, prefix, expected):
 
 def test_the_command_refuses_a_persons_prefix_with_a_message(capsys):
     assert main(["cleanup", "dev-"]) == 1
-    assert "'dev-' is not a test or benchmark run's prefix" in capsys.readouterr().err
+    assert "'dev-' is not a test, benchmark or soak run's prefix" in capsys.readouterr().err

@@ -1,0 +1,89 @@
+"""`make soak STACK=redis [ARGS=...]`: the events of soak/events.py, one after the other, on an isolated
+copy of the stack (prefix soak-xxxxxx-, its own subnet and ports), under load with and without WAIT 1.
+
+Prints first what it ran on (harness/toolchain.py), then a table per event and mode, and the targets it
+missed (exit status 1 then). `--json`: one JSON object per event and mode on stdout, the rest on stderr.
+The copy is destroyed afterwards, and whatever of the run is left on the engine is removed by its label.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import List, Optional
+
+from harness.cleanup import remove_run_objects, summary
+from harness.isolation import RunIsolation
+from harness.project_copy import LOCAL_IMAGES, toolchain_env
+from harness.toolchain import collect, describe
+from soak.events import BY_NAME, EXPECTED
+from soak.load import LoadSettings
+from soak.report import EventReport, merge, table
+from soak.runner import SoakSettings, run_event
+from soak.stack import SoakStack
+from soak.targets import misses
+
+SUPPORTED_STACKS = ("redis",)
+
+
+def parse(argv: Optional[List[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stack", default="redis", choices=SUPPORTED_STACKS)
+    runnable = [name for name, event in BY_NAME.items() if not event.needs_root or os.geteuid() == 0]
+    parser.add_argument("--events", default=",".join(runnable), help="comma-separated, of: " + ", ".join(BY_NAME))
+    parser.add_argument("--rounds", type=int, default=3, help="each event this many times")
+    parser.add_argument("--rate", type=float, default=50.0, help="writes per second, per client")
+    parser.add_argument("--before", type=float, default=5.0, help="seconds of load before each event")
+    parser.add_argument("--after", type=float, default=5.0, help="seconds of load once the cluster is whole")
+    parser.add_argument("--image", default=LOCAL_IMAGES["redisImage"])
+    parser.add_argument("--json", action="store_true", help="one JSON object per event and mode on stdout")
+    return parser.parse_args(argv)
+
+
+def soak(args: argparse.Namespace, toolchain: str, say) -> List[EventReport]:
+    settings = SoakSettings(load=LoadSettings(rate=args.rate), before_s=args.before, after_s=args.after)
+    events = [BY_NAME[name.strip()] for name in args.events.split(",") if name.strip()]
+    isolation = RunIsolation.new("soak")
+    say(f"run {isolation.prefix}: the {args.stack} stack, {len(events)} events x {args.rounds} rounds")
+    reports: List[EventReport] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="docker-networking-soak-") as tmp:
+            stack = SoakStack.in_copy(Path(tmp), isolation, args.image)
+            stack.up()
+            try:
+                for number in range(1, args.rounds + 1):
+                    for event in events:
+                        label = f"{event.name}#{number}"
+                        reports += run_event(stack, event, settings, label, toolchain, say)
+            finally:
+                stack.destroy()
+    finally:
+        say(summary(remove_run_objects(isolation.prefix), isolation.prefix))
+    return reports
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse(argv)
+    progress = sys.stderr if args.json else sys.stdout
+
+    def say(line: str) -> None:
+        print(line, file=progress, flush=True)
+
+    toolchain = describe(collect(toolchain_env()))
+    say(toolchain)  # first, before any figure: what the figures ran on
+    reports = soak(args, toolchain, say)
+    if args.json:
+        for report in reports:
+            print(report.to_json(), flush=True)
+    merged = merge(reports)
+    say(f"\nPer event and mode, {args.rounds} round(s) added up, window the longest ({toolchain}):")
+    say(table(merged))
+    missed = misses(merged, EXPECTED)
+    for line in missed:
+        say(f"MISSED {line}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""What the soak does to the cluster while the load runs, and what each event must keep (targets.py).
+
+Each event ends with the cluster whole again (its planned shape, every node ok); the runner then reads
+every acknowledged key back. Hook for the Swarm stack (issue 17): a `swarm-host-stopped` event is one
+more Event here whose `act` stops one Swarm host (and starts it again) through that stack's runner;
+it needs a target that knows the hosts, so it joins EVENTS once that stack exists.
+"""
+
+import concurrent.futures
+import time
+from dataclasses import dataclass
+from typing import Callable, Dict, Optional, Tuple
+
+from soak.stack import SoakStack
+from soak.targets import ANNOUNCED_FAILOVER, DETECTED_FAILOVER, Expectation
+from tests.integration.redis_checks import SLOT_COUNT, RedisView, wait_until
+
+FAILOVER_TIMEOUT_S = 60
+BEHIND_S = 1.0  # how long the master acknowledges writes its replica does not get
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    what: str  # one line for people
+    act: Callable[[SoakStack], Optional[str]]  # returns a note for people, or None
+    expect: Expectation
+    needs_root: bool = False
+
+
+def _a_master(view: RedisView) -> str:
+    return sorted(view.masters())[0]
+
+
+def _a_replica(view: RedisView) -> str:
+    return next(name for name in sorted(view.names) if not view.myself(name).is_master)
+
+
+def _served_slots(view: RedisView, asking: str) -> int:
+    return sum(
+        int(b or a) - int(a) + 1
+        for row in view.masters(asking).values()
+        for a, _, b in (token.partition("-") for token in row.slots if not token.startswith("["))
+    )
+
+
+def _recovered(stack: SoakStack, view: RedisView, gone: str) -> Callable[[], list]:
+    """Problems until every slot is served again: by a replica that took over from `gone`, or by `gone`
+    itself when its restart policy brought it back (then no failover happens)."""
+    asking = next(name for name in view.names if name != gone)
+
+    def problems() -> list:
+        if gone in view.masters(asking) and not stack.running(gone):
+            return [f"{gone} is down and still serves its slots"]
+        if _served_slots(view, asking) != SLOT_COUNT:
+            return ["not every slot is served"]
+        return [] if "cluster_state:ok" in view.ask(asking, "CLUSTER", "INFO") else [f"{asking}: not ok"]
+
+    return problems
+
+
+def _served_again(stack: SoakStack, view: RedisView, master: str) -> str:
+    """Waits until every slot of the master that went down is served again, then starts it (it rejoins as
+    a replica) unless its restart policy did; says how it went."""
+    took = wait_until(f"{master}'s slots served again", _recovered(stack, view, master), FAILOVER_TIMEOUT_S, 0.1)
+    back_by_itself = stack.running(master)
+    stack.engine("start", master)  # a no-op when the restart policy brought it back
+    how_back = "restarted by its restart policy" if back_by_itself else "started again by the soak"
+    return f"every slot served again after {took:.1f}s; {master} {how_back}"
+
+
+def _master_down(how: str) -> Callable[[SoakStack], Optional[str]]:
+    """docker stop (SIGTERM, Redis shuts down cleanly) or kill (SIGKILL) a master; once a replica took
+    over, start it again (it rejoins as a replica) unless its restart policy did."""
+
+    def act(stack: SoakStack) -> Optional[str]:
+        view = stack.view()
+        master = _a_master(view)
+        stack.engine(how, master)
+        return f"docker {how} {master}: {_served_again(stack, view, master)}"
+
+    return act
+
+
+def _master_killed_with_its_replica_behind(stack: SoakStack) -> Optional[str]:
+    """Asynchronous replication made visible: the master's replica stops hearing from it (a one-way
+    partition), the master keeps acknowledging writes for BEHIND_S, then it is killed and that replica,
+    which never got those writes, takes over. Without WAIT they are lost, as Redis documents; with WAIT 1
+    they were never acknowledged."""
+    view = stack.view()
+    master = _a_master(view)
+    master_id = view.myself(master).node_id
+    replica = next(name for name in sorted(view.names) if view.myself(name).master == master_id)
+    master_ip = view.nodes[master]["ip"]
+    stack.cut_off(replica, master_ip, True)
+    try:
+        time.sleep(BEHIND_S)
+        stack.engine("kill", master)
+    finally:
+        stack.cut_off(replica, master_ip, False)
+    return (
+        f"{replica} cut off from {master} {BEHIND_S:.0f}s, docker kill {master}: {_served_again(stack, view, master)}"
+    )
+
+
+def _reshape(*shapes: Tuple[int, int]) -> Callable[[SoakStack], Optional[str]]:
+    """`pulumi up` to each (masters, replicas per master) in turn, the cluster whole after each."""
+
+    def act(stack: SoakStack) -> Optional[str]:
+        took = []
+        for masters, replicas in shapes:
+            stack.set_shape(masters, replicas)
+            started = time.monotonic()
+            stack.up()
+            took.append(f"{masters}x{replicas} {time.monotonic() - started:.1f}s")
+            stack.wait_healthy(stack.view())
+        return "pulumi up: " + ", ".join(took)
+
+    return act
+
+
+def _restart_all(stack: SoakStack) -> Optional[str]:
+    view = stack.view()
+    names = stack.container_names(view)
+    with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:  # at once, as a host reboot would
+        list(pool.map(lambda name: stack.engine("restart", name), names))
+    return None
+
+
+def _replica_removed_and_repaired(stack: SoakStack) -> Optional[str]:
+    replica = _a_replica(stack.view())
+    stack.engine("rm", replica)
+    started = time.monotonic()
+    stack.up(refresh=True)
+    return f"docker rm -f {replica}; pulumi up --refresh {time.monotonic() - started:.1f}s"
+
+
+NO_LOSS = Expectation(no_loss_when_wait=(False, True))
+EVENTS: Tuple[Event, ...] = (
+    Event(
+        "master-stopped",
+        "docker stop of a master, started again after the failover",
+        _master_down("stop"),
+        Expectation(no_loss_when_wait=(True,), window=ANNOUNCED_FAILOVER),
+    ),
+    Event(
+        "master-killed",
+        "docker kill of a master, started again after the failover",
+        _master_down("kill"),
+        Expectation(no_loss_when_wait=(), window=DETECTED_FAILOVER),
+    ),
+    Event(
+        "master-killed-replica-behind",
+        "its replica cut off from a master for 1 s, then the master killed (root: iptables in the replica)",
+        _master_killed_with_its_replica_behind,
+        Expectation(no_loss_when_wait=(True,)),  # its point is the loss; master-killed bounds the window
+        needs_root=True,
+    ),
+    Event("masters-3-4-3", "pulumi up: masters 3 -> 4 -> 3 (resharding)", _reshape((4, 1), (3, 1)), NO_LOSS),
+    Event("replicas-1-0-1", "pulumi up: replicas per master 1 -> 0 -> 1", _reshape((3, 0), (3, 1)), NO_LOSS),
+    Event("all-restarted", "docker restart of every node at once", _restart_all, NO_LOSS),
+    Event(
+        "replica-repaired",
+        "docker rm -f of a replica, then pulumi up --refresh",
+        _replica_removed_and_repaired,
+        NO_LOSS,
+    ),
+)
+BY_NAME: Dict[str, Event] = {event.name: event for event in EVENTS}
+EXPECTED: Dict[str, Expectation] = {event.name: event.expect for event in EVENTS}

@@ -1,0 +1,136 @@
+"""The stack the soak runs on: the shipped `redis` stack in a throw-away project copy, driven by the
+plain CLI as a person types it, deployed with the run's prefix, subnet and ports (harness/isolation.py).
+Engine actions go only to containers whose name carries the run's prefix."""
+
+import ipaddress
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Mapping, Tuple
+
+import docker
+
+from bench.redis_up import pulumi_cli
+from components.engine.docker_api import docker_client
+from components.redis.settings import SETTING as REDIS_SETTING
+from components.redis.settings import RedisClusterArgs
+from components.settings import setting_name
+from harness.isolation import RunIsolation
+from harness.project_copy import make_project_copy
+from tests.integration.redis_checks import RedisView, wait_until
+
+SCENARIO = "redis"
+HEAL_TIMEOUT_S = 180
+
+
+def config_paths(config: Mapping[str, Any], prefix: str = "") -> Iterator[Tuple[str, str]]:
+    """('redis.network.subnet', '10.200.3.0/24') ... for `pulumi config set-all --path`."""
+    for key, value in config.items():
+        if isinstance(value, Mapping):
+            yield from config_paths(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", str(value)
+
+
+@dataclass
+class SoakStack:
+    root: Path
+    env: Dict[str, str]
+    name: str  # the Pulumi stack
+    prefix: str  # the run's prefix: every node is <prefix>redis-N
+    # The stack's whole `redis` setting (the run's subnet and ports among it): a shape change writes it
+    # whole, since `config set --path redis.masters` on a value set as JSON would replace it.
+    redis: Mapping[str, Any]
+    masters: int = 3
+    replicas: int = 1
+    node_timeout_s: float = RedisClusterArgs().node_timeout_ms / 1000
+
+    @classmethod
+    def in_copy(cls, workdir: Path, isolation: RunIsolation, image: str, name: str = SCENARIO) -> "SoakStack":
+        """A new project copy under `workdir` with the stack `name` set up (not yet deployed)."""
+        root, env = make_project_copy(workdir, passphrase="soak")
+        settings = {"redisImage": image, **isolation.stack_config(name, SCENARIO)}
+        stack = cls(root=root, env=env, name=name, prefix=isolation.prefix, redis=settings[REDIS_SETTING])
+        stack.cli("stack", "init", name)
+        pairs = [arg for path, value in config_paths(settings) for arg in ("--plaintext", f"{path}={value}")]
+        stack.cli("config", "set-all", "--path", *pairs)
+        return stack
+
+    def cli(self, *args: str) -> str:
+        return pulumi_cli(self.root, self.env, *args)
+
+    def up(self, refresh: bool = False) -> str:
+        return self.cli("up", "--yes", "-s", self.name, *(["--refresh"] if refresh else []))
+
+    def destroy(self) -> None:
+        self.cli("destroy", "--yes", "-s", self.name)
+
+    def set_shape(self, masters: int, replicas: int) -> None:
+        self.redis = {**self.redis, "masters": masters, "replicasPerMaster": replicas}
+        self.cli("config", "set", "-s", self.name, setting_name(REDIS_SETTING), json.dumps(self.redis))
+        self.masters, self.replicas = masters, replicas
+
+    def view(self) -> RedisView:
+        outputs = json.loads(self.cli("stack", "output", "-s", self.name, "--json", "--show-secrets"))
+        remap = {}
+        for announced, published in outputs["addressMap"].items():
+            (ip, port), (host, host_port) = announced.split(":"), published.split(":")
+            remap[(ip, int(port))] = (host, int(host_port))
+        nodes = {node["name"]: node for node in outputs["nodes"]}
+        subnet = ipaddress.ip_network(self.redis["network"]["subnet"])
+        strays = [name for name, node in nodes.items() if ipaddress.ip_address(node["ip"]) not in subnet]
+        if strays:  # a setting lost on the way: the soak would leave the run's subnet and ports
+            raise RuntimeError(f"{', '.join(strays)} outside the run's subnet {subnet}: the stack's settings changed")
+        return RedisView(password=outputs["password"], nodes=nodes, address_map=remap)
+
+    def wait_healthy(self, view: RedisView, timeout: float = HEAL_TIMEOUT_S) -> float:
+        """Seconds until every node is ok, knows every node, and the shape is the planned one."""
+        return wait_until(
+            "the cluster whole again", lambda: view.problems(self.masters, self.replicas), timeout, poll=0.25
+        )
+
+    # --- the engine: only this run's containers ---------------------------------------------------------
+
+    def container_names(self, view: RedisView) -> List[str]:
+        return [self._own(name) for name in view.names]
+
+    def _own(self, name: str) -> str:
+        if not name.startswith(self.prefix):
+            raise ValueError(f"{name} is not this run's ({self.prefix}...): the soak touches nothing else")
+        return name
+
+    def running(self, name: str) -> bool:
+        found: List[bool] = []
+        with_engine(lambda client: found.append(client.containers.get(self._own(name)).status == "running"))
+        return found[0]
+
+    def cut_off(self, name: str, peer_ip: str, cut: bool) -> None:
+        """Drop (or again accept) what `peer_ip` sends to the container `name`: a one-way partition, in that
+        container's own network namespace only (nsenter + iptables; root)."""
+        pids: List[int] = []
+        with_engine(lambda client: pids.append(client.containers.get(self._own(name)).attrs["State"]["Pid"]))
+        rule = ["INPUT", "-s", peer_ip, "-j", "DROP"]
+        command = ["nsenter", "-t", str(pids[0]), "-n", "iptables", "-I" if cut else "-D", *rule]
+        subprocess.run(command, check=True, capture_output=True, text=True)
+
+    def engine(self, action: str, name: str) -> None:
+        """`docker stop|kill|start|restart|rm -f` of one of the run's containers."""
+        with_engine(lambda client: _ACTIONS[action](client.containers.get(self._own(name))))
+
+
+_ACTIONS = {
+    "stop": lambda c: c.stop(),
+    "kill": lambda c: c.kill(),
+    "start": lambda c: c.start(),
+    "restart": lambda c: c.restart(),
+    "rm": lambda c: c.remove(force=True),  # its volume stays, as with `docker rm -f`
+}
+
+
+def with_engine(action: Any) -> None:
+    client: docker.DockerClient = docker_client()
+    try:
+        action(client)
+    finally:
+        client.close()

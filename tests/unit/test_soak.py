@@ -1,0 +1,266 @@
+"""The soak's pure parts: windows, per-event figures and their JSON, rounds added up, targets; and the
+load client against a fake cluster client."""
+
+import json
+import subprocess
+import time
+from typing import Dict, List, Optional
+
+import pytest
+
+from components.redis.handover import render_run_script
+from soak.load import LoadClient, LoadSettings, value_of
+from soak.report import EventReport, WriteRecord, event_report, longest_gap, merge, table, window
+from soak.stack import config_paths
+from soak.targets import ANNOUNCED_FAILOVER, DETECTED_FAILOVER, Expectation, misses
+
+SHARDS = [[(0, 5460)], [(5461, 10922)], [(10923, 16383)]]
+
+
+def record(acks, wait=False, started=0.0, stopped=10.0, lost=0, failed=0) -> WriteRecord:
+    return WriteRecord(
+        wait=wait,
+        started=started,
+        stopped=stopped,
+        attempted=len(acks) + failed,
+        acknowledged_at=acks,
+        failed=failed,
+        lost=lost,
+        reads=len(acks),
+        reads_wrong=0,
+        errors={"ConnectionError": failed} if failed else {},
+    )
+
+
+def report(event="master-stopped", wait=False, lost=0, window_s=1.0, failed=0) -> EventReport:
+    return EventReport(
+        event=event,
+        wait=wait,
+        attempted=100 + failed,
+        acknowledged=100,
+        failed=failed,
+        lost=lost,
+        window_s=window_s,
+        reads=100,
+        reads_wrong=0,
+        duration_s=20.0,
+        node_timeout_s=5.0,
+        errors={"ConnectionError": failed} if failed else {},
+        toolchain="toolchain: test",
+    )
+
+
+def test_longest_gap_counts_before_the_first_and_after_the_last_write():
+    assert longest_gap([2.0, 3.0, 9.0], 0.0, 10.0) == pytest.approx(6.0)
+    assert longest_gap([1.0, 9.5], 0.0, 10.0) == pytest.approx(8.5)
+    assert longest_gap([], 1.0, 4.0) == pytest.approx(3.0)  # never succeeded: the whole time
+    assert longest_gap([0.5, 20.0], 0.0, 10.0) == pytest.approx(9.5)  # outside the run: ignored
+
+
+def test_the_window_is_the_longest_gap_of_any_one_shard():
+    # Shard 0 (slot 100) stops at 2 s and comes back at 9 s; the others write on all along.
+    acks = [(t / 10, slot) for t in range(0, 101) for slot in (6000, 12000)]
+    acks += [(t / 10, 100) for t in range(0, 21)] + [(t / 10, 100) for t in range(90, 101)]
+    assert window(sorted(acks), 0.0, 10.0, SHARDS) == pytest.approx(7.0)
+    # All shards together would hide it: writes went on somewhere every 0.1 s.
+    assert longest_gap([t for t, _ in acks], 0.0, 10.0) == pytest.approx(0.1)
+
+
+def test_a_shard_that_never_got_a_write_waited_the_whole_run_and_unknown_slots_count_too():
+    acks = [(t / 10, slot) for t in range(0, 101) for slot in (100, 6000)]
+    assert window(acks, 0.0, 10.0, SHARDS) == pytest.approx(10.0)
+    assert window([(1.0, 10), (2.0, 100)], 0.0, 10.0, [[(0, 50)]]) == pytest.approx(9.0)  # slot 100 is in none
+
+
+def test_the_event_report_has_the_issues_fields_as_one_json_object():
+    acks = [(t / 10, slot) for t in range(1, 100) for slot in (1, 6000, 12000)]
+    made = event_report("master-killed", record(acks, wait=True, failed=3, lost=1), SHARDS, 5.0, "toolchain: x")
+    printed = json.loads(made.to_json())
+    for field in ("event", "wait", "attempted", "acknowledged", "failed", "lost", "window_s"):
+        assert field in printed
+    assert printed["event"] == "master-killed" and printed["wait"] is True
+    assert (printed["attempted"], printed["acknowledged"], printed["failed"], printed["lost"]) == (300, 297, 3, 1)
+    assert printed["window_s"] == pytest.approx(0.1)
+    assert printed["toolchain"] == "toolchain: x" and printed["errors"] == {"ConnectionError": 3}
+    assert "\n" not in made.to_json()
+
+
+def test_rounds_add_up_per_event_and_mode_with_the_longest_window():
+    merged = merge(
+        [
+            report(window_s=1.0, lost=0, failed=2),
+            report(window_s=3.0, lost=1, failed=1),
+            report(wait=True, window_s=2.0),
+            report(event="all-restarted", window_s=4.0),
+        ]
+    )
+    by_key: Dict = {(r.event, r.wait): r for r in merged}
+    assert len(merged) == 3
+    stopped = by_key[("master-stopped", False)]
+    assert (stopped.attempted, stopped.failed, stopped.lost, stopped.window_s) == (203, 3, 1, 3.0)
+    assert stopped.errors == {"ConnectionError": 3}
+    assert by_key[("master-stopped", True)].window_s == 2.0
+
+
+def test_targets_name_each_miss_and_only_where_the_issue_sets_one():
+    expected = {
+        "master-stopped": Expectation(no_loss_when_wait=(True,), window=ANNOUNCED_FAILOVER),
+        "master-killed": Expectation(no_loss_when_wait=(), window=DETECTED_FAILOVER),
+        "masters-3-4-3": Expectation(),
+    }
+    assert misses([report(lost=2, window_s=6.9), report(wait=True, window_s=30.0)], expected) == []
+    found = misses(
+        [
+            report(wait=True, lost=1),
+            report(window_s=7.5),
+            report(event="masters-3-4-3", lost=1),
+            report(event="master-killed", lost=5, window_s=10.4),  # no loss target: measured only
+            report(event="master-killed", window_s=10.6),
+            report(event="replicas-1-0-1", lost=3, window_s=60.0),  # no expectation given here
+        ],
+        expected,
+    )
+    assert found == [
+        "master-stopped with WAIT 1: 1 of 100 acknowledged writes lost",
+        "master-stopped without WAIT: window 7.50s > 1 x node timeout + 2 s (7.0s)",
+        "masters-3-4-3 without WAIT: 1 of 100 acknowledged writes lost",
+        "master-killed without WAIT: window 10.60s > 1.5 x node timeout + 3 s (10.5s)",
+    ]
+
+
+def test_the_table_has_a_row_per_event_and_mode():
+    lines = table([report(), report(wait=True, window_s=12.345)]).splitlines()
+    assert lines[0].split()[:3] == ["event", "wait", "attempted"]
+    assert "WAIT 1" in lines[2] and "12.35" in lines[2]
+
+
+def test_settings_become_config_paths():
+    paths = dict(config_paths({"namePrefix": "soak-abcdef-", "redis": {"network": {"subnet": "10.200.1.0/24"}}}))
+    assert paths == {"namePrefix": "soak-abcdef-", "redis.network.subnet": "10.200.1.0/24"}
+
+
+class FakeCluster:
+    """set/get/close of a RedisCluster; writes fail while `down` is set."""
+
+    def __init__(self) -> None:
+        self.data: Dict[str, str] = {}
+        self.down = False
+
+    def set(self, key: str, value: str) -> None:
+        if self.down:
+            raise ConnectionError("down")
+        self.data[key] = value
+
+    def get(self, key: str) -> Optional[str]:
+        return self.data.get(key)
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_load_client_records_every_acknowledged_write_and_each_failure():
+    fake = FakeCluster()
+    client = LoadClient(connect=lambda: fake, namespace="t", wait=False, settings=LoadSettings(rate=500))  # type: ignore[arg-type, return-value]
+    client.start()
+    time.sleep(0.1)
+    fake.down = True
+    time.sleep(0.1)
+    fake.down = False
+    time.sleep(0.1)
+    client.stop()
+    assert client.failed > 0 and len(client.acknowledged) > 0
+    assert client.attempted == client.failed + len(client.acknowledged)
+    assert all(fake.data[key] == value_of(key) for key in client.acknowledged)
+    assert client.reads_wrong == 0 and client.errors["ConnectionError"] == client.failed
+    assert [t for t, _ in client.acknowledged_at] == sorted(t for t, _ in client.acknowledged_at)
+
+
+def test_the_nodes_first_process_is_valid_sh():
+    checked = subprocess.run(["sh", "-n"], input=render_run_script(), text=True, capture_output=True)
+    assert checked.returncode == 0, checked.stderr
+
+
+class FakePipeline:
+    def __init__(self, node: "FakeNode") -> None:
+        self.node = node
+        self.sent: List[tuple] = []
+
+    def execute_command(self, *args):
+        self.sent.append(args)
+
+    def set(self, key, value):
+        self.sent.append(("SET", key, value))
+
+    def execute(self, raise_on_error=True):
+        self.node.received.append(self.sent)
+        return [self.node.answer(args) for args in self.sent]
+
+
+class FakeNode:
+    """One node's answers: to SET (an error to return, or OK) and to WAIT (replicas that acknowledged)."""
+
+    def __init__(self, name: str, set_answer: object = True, replicas: int = 1) -> None:
+        self.name, self.set_answer, self.replicas = name, set_answer, replicas
+        self.received: list = []
+
+    def answer(self, args):
+        return {"ASKING": b"OK", "SET": self.set_answer, "WAIT": self.replicas}[args[0]]
+
+    def pipeline(self, transaction=True):
+        return FakePipeline(self)
+
+
+class FakeNodes:
+    def __init__(self, cluster: "FakeWaitCluster") -> None:
+        self.cluster, self.initialized = cluster, 0
+
+    def remap_host_port(self, host, port):
+        return {("10.0.0.2", 6379): ("127.0.0.1", 7002)}.get((host, port), (host, port))
+
+    def initialize(self):
+        self.initialized += 1
+        self.cluster.owner = self.cluster.moved_to or self.cluster.owner
+
+
+class FakeWaitCluster:
+    """What set_and_wait uses of a RedisCluster: the slot owner, nodes by address, the nodes manager."""
+
+    def __init__(self, owner: FakeNode, others: Dict[tuple, FakeNode], moved_to: Optional[FakeNode] = None):
+        self.owner, self.others, self.moved_to = owner, others, moved_to
+        self.nodes_manager = FakeNodes(self)
+
+    def get_node_from_key(self, key):
+        return self.owner
+
+    def get_node(self, host=None, port=None):
+        return self.others.get((host, port))
+
+    def get_redis_connection(self, node):
+        return node
+
+
+def test_set_and_wait_sends_set_and_wait_on_one_connection_and_needs_a_replica():
+    from soak.replicated_write import NotReplicated, set_and_wait
+
+    node = FakeNode("a")
+    set_and_wait(FakeWaitCluster(node, {}), "k", "v", replicas=1, timeout_ms=500)  # type: ignore[arg-type]
+    assert node.received == [[("SET", "k", "v"), ("WAIT", 1, 500)]]
+    with pytest.raises(NotReplicated):
+        set_and_wait(FakeWaitCluster(FakeNode("b", replicas=0), {}), "k", "v", 1, 500)  # type: ignore[arg-type]
+
+
+def test_set_and_wait_follows_ask_to_the_remapped_node_and_moved_after_a_new_slot_map():
+    from redis.exceptions import AskError, MovedError
+
+    from soak.replicated_write import set_and_wait
+
+    importing = FakeNode("importing")
+    migrating = FakeNode("migrating", set_answer=AskError("3999 10.0.0.2:6379"))
+    set_and_wait(FakeWaitCluster(migrating, {("127.0.0.1", 7002): importing}), "k", "v", 1, 500)  # type: ignore[arg-type]
+    assert importing.received == [[("ASKING",), ("SET", "k", "v"), ("WAIT", 1, 500)]]
+
+    new_owner = FakeNode("new")
+    old_owner = FakeNode("old", set_answer=MovedError("3999 10.0.0.3:6379"))
+    cluster = FakeWaitCluster(old_owner, {}, moved_to=new_owner)
+    set_and_wait(cluster, "k", "v", 1, 500)  # type: ignore[arg-type]
+    assert cluster.nodes_manager.initialized == 1 and new_owner.received == [[("SET", "k", "v"), ("WAIT", 1, 500)]]
