@@ -54,7 +54,7 @@ else ifeq ($(ENGINE),29)
 # Docker 29.8.1, built from Go modules (root; scripts/engines/docker29.sh), runs in a network namespace of
 # its own; the target runs again inside it with ENGINE unset, where 127.0.0.1, the published ports and the
 # container IPs are that engine's. The local images are copied from the machine's engine first.
-up preview destroy topology test bench clean: test-setup
+up preview destroy topology test bench clean soak: test-setup
 	@scripts/engines/docker29.sh start >/dev/null && scripts/engines/docker29.sh load-images && \
 	  scripts/engines/docker29.sh run $(MAKE) --no-print-directory $@ ENGINE= STACK="$(STACK)" \
 	    ARGS="$(ARGS)" PYTEST_ARGS="$(PYTEST_ARGS)"
