@@ -1,5 +1,7 @@
-"""`make soak STACK=redis [ARGS=...]`: the events of soak/events.py, one after the other, on an isolated
-copy of the stack (prefix soak-xxxxxx-, its own subnet and ports), under load with and without WAIT 1.
+"""`make soak STACK=redis|swarm [ARGS=...]`: the events of soak/events.py that run on that stack, one after
+the other, on an isolated copy of it (prefix soak-xxxxxx-, its own subnet and ports), under load with and
+without WAIT 1. STACK=swarm deploys on the local Swarm (started when it is not up: root) and runs
+swarm-host-stopped; the events of one engine (a container stopped, killed, ...) do not run there.
 
 Prints first what it ran on (harness/toolchain.py), then a table per event and mode, and the targets it
 missed (exit status 1 then). `--json`: one JSON object per event and mode on stdout, the rest on stderr.
@@ -11,27 +13,30 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, Dict, List, Optional
 
-from harness.cleanup import remove_run_objects, summary
 from harness.isolation import RunIsolation
+from harness.local_swarm import SwarmScriptError, SwarmUnavailable
 from harness.project_copy import LOCAL_IMAGES, toolchain_env
 from harness.toolchain import collect, describe
-from soak.events import BY_NAME, EXPECTED
+from soak.events import BY_NAME, EXPECTED, STACKS, events_for
 from soak.load import LoadSettings
 from soak.report import EventReport, merge, table
 from soak.runner import SoakSettings, run_event
 from soak.stack import SoakStack
+from soak.stack_target import OneEngine, StackTarget
+from soak.swarm_target import on_local_swarm
 from soak.targets import misses
 
-SUPPORTED_STACKS = ("redis",)
+TARGETS: Dict[str, Callable[[], StackTarget]] = {"redis": OneEngine, "swarm": on_local_swarm}
 
 
 def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stack", default="redis", choices=SUPPORTED_STACKS)
-    runnable = [name for name, event in BY_NAME.items() if not event.needs_root or os.geteuid() == 0]
-    parser.add_argument("--events", default=",".join(runnable), help="comma-separated, of: " + ", ".join(BY_NAME))
+    parser.add_argument("--stack", default="redis", choices=STACKS)
+    parser.add_argument(
+        "--events", default="", help="comma-separated, of: " + ", ".join(BY_NAME) + " (default: every one for --stack)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="each event this many times")
     parser.add_argument("--rate", type=float, default=50.0, help="writes per second, per client")
     parser.add_argument("--before", type=float, default=5.0, help="seconds of load before each event")
@@ -41,15 +46,15 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def soak(args: argparse.Namespace, toolchain: str, say) -> List[EventReport]:
+def soak(args: argparse.Namespace, target: StackTarget, toolchain: str, say) -> List[EventReport]:
     settings = SoakSettings(load=LoadSettings(rate=args.rate), before_s=args.before, after_s=args.after)
-    events = [BY_NAME[name.strip()] for name in args.events.split(",") if name.strip()]
+    events = events_for(args.events, target.stack, os.geteuid() == 0, say)
     isolation = RunIsolation.new("soak")
     say(f"run {isolation.prefix}: the {args.stack} stack, {len(events)} events x {args.rounds} rounds")
     reports: List[EventReport] = []
     try:
         with tempfile.TemporaryDirectory(prefix="docker-networking-soak-") as tmp:
-            stack = SoakStack.in_copy(Path(tmp), isolation, args.image)
+            stack = SoakStack.in_copy(Path(tmp), isolation, args.image, target)
             stack.up()
             try:
                 for number in range(1, args.rounds + 1):
@@ -59,7 +64,7 @@ def soak(args: argparse.Namespace, toolchain: str, say) -> List[EventReport]:
             finally:
                 stack.destroy()
     finally:
-        say(summary(remove_run_objects(isolation.prefix), isolation.prefix))
+        say(target.remove_leftovers(isolation.prefix))
     return reports
 
 
@@ -70,9 +75,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     def say(line: str) -> None:
         print(line, file=progress, flush=True)
 
-    toolchain = describe(collect(toolchain_env()))
+    try:
+        target = TARGETS[args.stack]()  # the Swarm is started here when it is not up
+    except (SwarmUnavailable, SwarmScriptError) as error:
+        say(f"soak: {error}")
+        return 2
+    toolchain = describe(collect({**toolchain_env(), **target.env()}))  # the engine the stack deploys on
     say(toolchain)  # first, before any figure: what the figures ran on
-    reports = soak(args, toolchain, say)
+    reports = soak(args, target, toolchain, say)
     if args.json:
         for report in reports:
             print(report.to_json(), flush=True)

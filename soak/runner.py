@@ -3,7 +3,7 @@ once the cluster is whole again every acknowledged key is read back, and the fig
 
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Sequence
+from typing import Callable, List, Sequence, Tuple
 
 from redis.cluster import ClusterNode, RedisCluster
 
@@ -27,11 +27,17 @@ class SoakSettings:
     after_s: float = 3.0  # and after the cluster is whole again
 
 
+def published(view: RedisView) -> List[Tuple[str, int]]:
+    """Where this machine reaches each node, as the stack's addressMap says: on one engine its loopback
+    port, on a Swarm the address and port it announces on its host."""
+    return sorted(set(view.address_map.values()))
+
+
 def cluster_client(view: RedisView) -> RedisCluster:
     """What an application on this machine uses: every node as a way in, announced addresses mapped to
-    the published ports (nodes added later are reached at their container address)."""
+    the published ones (nodes added later are reached at their announced address)."""
     return RedisCluster(
-        startup_nodes=[ClusterNode("127.0.0.1", node["hostPort"]) for node in view.nodes.values()],
+        startup_nodes=[ClusterNode(host, port) for host, port in published(view)],
         password=view.password,
         address_remap=lambda address: view.address_map.get(address, address),
         decode_responses=True,

@@ -1,11 +1,11 @@
-"""The stack the soak runs on: the shipped `redis` stack in a throw-away project copy, driven by the
-plain CLI as a person types it, deployed with the run's prefix, subnet and ports (harness/isolation.py).
-Engine actions go only to containers whose name carries the run's prefix."""
+"""The stack the soak runs on: a shipped stack (its target says which: soak/stack_target.py) in a
+throw-away project copy, driven by the plain CLI as a person types it, deployed with the run's prefix,
+subnet and ports (harness/isolation.py). Container actions (one engine only) go only to containers whose
+name carries the run's prefix."""
 
-import ipaddress
 import json
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Tuple
 
@@ -18,9 +18,9 @@ from components.redis.settings import RedisClusterArgs
 from components.settings import setting_name
 from harness.isolation import RunIsolation
 from harness.project_copy import make_project_copy
+from soak.stack_target import OneEngine, StackTarget
 from tests.integration.redis_checks import RedisView, wait_until
 
-SCENARIO = "redis"
 HEAL_TIMEOUT_S = 180
 
 
@@ -45,13 +45,23 @@ class SoakStack:
     masters: int = 3
     replicas: int = 1
     node_timeout_s: float = RedisClusterArgs().node_timeout_ms / 1000
+    target: StackTarget = field(default_factory=OneEngine)
 
     @classmethod
-    def in_copy(cls, workdir: Path, isolation: RunIsolation, image: str, name: str = SCENARIO) -> "SoakStack":
-        """A new project copy under `workdir` with the stack `name` set up (not yet deployed)."""
+    def in_copy(cls, workdir: Path, isolation: RunIsolation, image: str, target: StackTarget) -> "SoakStack":
+        """A new project copy under `workdir` with the target's stack set up (not yet deployed)."""
         root, env = make_project_copy(workdir, passphrase="soak")
-        settings = {"redisImage": image, **isolation.stack_config(name, SCENARIO)}
-        stack = cls(root=root, env=env, name=name, prefix=isolation.prefix, redis=settings[REDIS_SETTING])
+        name = target.stack  # the copy's stack file is the shipped one: its scenario, its defaults
+        # Both stacks take the redis setting: the run's subnet and ports go there.
+        settings = {"redisImage": image, **isolation.stack_config(name, REDIS_SETTING), **target.settings()}
+        stack = cls(
+            root=root,
+            env={**env, **target.env()},
+            name=name,
+            prefix=isolation.prefix,
+            redis=settings[REDIS_SETTING],
+            target=target,
+        )
         stack.cli("stack", "init", name)
         pairs = [arg for path, value in config_paths(settings) for arg in ("--plaintext", f"{path}={value}")]
         stack.cli("config", "set-all", "--path", *pairs)
@@ -78,11 +88,10 @@ class SoakStack:
             (ip, port), (host, host_port) = announced.split(":"), published.split(":")
             remap[(ip, int(port))] = (host, int(host_port))
         nodes = {node["name"]: node for node in outputs["nodes"]}
-        subnet = ipaddress.ip_network(self.redis["network"]["subnet"])
-        strays = [name for name, node in nodes.items() if ipaddress.ip_address(node["ip"]) not in subnet]
+        strays = self.target.misplaced(nodes, self.redis)
         if strays:  # a setting lost on the way: the soak would leave the run's subnet and ports
-            raise RuntimeError(f"{', '.join(strays)} outside the run's subnet {subnet}: the stack's settings changed")
-        return RedisView(password=outputs["password"], nodes=nodes, address_map=remap)
+            raise RuntimeError(f"{', '.join(strays)} not where the run put them: the stack's settings changed")
+        return self.target.view(outputs["password"], nodes, remap)
 
     def wait_healthy(self, view: RedisView, timeout: float = HEAL_TIMEOUT_S) -> float:
         """Seconds until every node is ok, knows every node, and the shape is the planned one."""
@@ -90,7 +99,7 @@ class SoakStack:
             "the cluster whole again", lambda: view.problems(self.masters, self.replicas), timeout, poll=0.25
         )
 
-    # --- the engine: only this run's containers ---------------------------------------------------------
+    # --- one engine (the redis stack): only this run's containers ------------------------------------------
 
     def container_names(self, view: RedisView) -> List[str]:
         return [self._own(name) for name in view.names]

@@ -7,10 +7,11 @@ from soak.report import EventReport
 
 # The target for a failover: at most the node timeout + 2 s without a write.
 ANNOUNCED_FAILOVER = (1.0, 2.0)
-# A master that dies unannounced (killed) is noticed only when a ping to it goes unanswered for the node
-# timeout, and a node pings a peer once its last answer is half a node timeout old; then a majority of
-# masters must agree by gossip, and the replica waits 0.5-1 s before its election. Redis's design: up to
-# 1.5 node timeouts + about 2.5 s, which the node timeout + 2 s cannot hold (docs/load.md).
+# A master that dies unannounced (killed, or on a Swarm host that is stopped: its engine stops it without
+# a hand-over) is noticed only when a ping to it goes unanswered for the node timeout, and a node pings a
+# peer once its last answer is half a node timeout old; then a majority of masters must agree by gossip,
+# and the replica waits 0.5-1 s before its election. Redis's design: up to 1.5 node timeouts + about
+# 2.5 s, which the node timeout + 2 s cannot hold (docs/load.md).
 DETECTED_FAILOVER = (1.5, 3.0)
 
 

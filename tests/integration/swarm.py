@@ -1,83 +1,18 @@
-"""The local Swarm the overlay and swarm stacks' tests deploy on (scripts/swarm/swarm.sh): started when it
-is not up, its nodes' engines by hostname, and small helpers over docker-py for each node."""
+"""The local Swarm the overlay and swarm stacks' tests deploy on (harness/local_swarm.py): started when it
+is not up (or the test fails, skips only where a person allows it), and small helpers over docker-py."""
 
 import os
-import subprocess
-import time
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Callable, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import docker
 from docker.models.containers import Container
 
 from components.labels import NAME_PREFIX_LABEL
-from tests.conftest import REPO_ROOT, skip_or_fail
+from harness import local_swarm
+from harness.local_swarm import LocalSwarm, wait_for
+from tests.conftest import skip_or_fail
 
-SCRIPT = REPO_ROOT / "scripts" / "swarm" / "swarm.sh"
-T = TypeVar("T")
-
-
-def _env_lines(text: str) -> Dict[str, str]:
-    found = {}
-    for line in text.splitlines():
-        if line.startswith("export ") and "=" in line:
-            key, value = line[len("export ") :].split("=", 1)
-            found[key] = value.strip('"')
-    return found
-
-
-def _pairs(value: str) -> Dict[str, str]:
-    return dict(item.split("=", 1) for item in value.split(",") if item)
-
-
-@dataclass(frozen=True)
-class LocalSwarm:
-    manager_host: str  # DOCKER_HOST of the manager
-    hosts: Dict[str, str]  # node hostname -> engine address
-    addresses: Dict[str, str]  # node hostname -> its address on the Swarm's bridge
-
-    @property
-    def manager(self) -> str:
-        return next(name for name, host in self.hosts.items() if host == self.manager_host)
-
-    def client(self, node: str) -> docker.DockerClient:
-        return docker.DockerClient(base_url=self.hosts[node])
-
-    @contextmanager
-    def engine(self, node: str) -> Iterator[docker.DockerClient]:
-        """Node `node`'s engine, closed afterwards (DockerClient is no context manager itself)."""
-        client = self.client(node)
-        try:
-            yield client
-        finally:
-            client.close()
-
-    def task_of(self, service: str) -> Optional[Tuple[str, str]]:
-        """(node hostname, container ID) of `service`'s running task, or None."""
-        with self.engine(self.manager) as manager:
-            hostnames = {node.id: node.attrs["Description"]["Hostname"] for node in manager.nodes.list()}
-            for task in manager.services.get(service).tasks(filters={"desired-state": "running"}):
-                status = task.get("Status") or {}
-                if status.get("State") == "running":
-                    return hostnames[task["NodeID"]], status["ContainerStatus"]["ContainerID"]
-        return None
-
-    def task_container(self, service: str, timeout: float = 120) -> Tuple[str, Container]:
-        """The node and container of `service`'s running task, waiting for one up to `timeout` seconds."""
-        node, container_id = wait_for(f"a running task of {service}", lambda: self.task_of(service), timeout)
-        with self.engine(node) as client:
-            return node, client.containers.get(container_id)
-
-    def stop_node(self, node: str) -> None:
-        _script("stop-node", node[-1])
-
-    def start_node(self, node: str) -> None:
-        _script("start-node", node[-1])
-
-
-def _script(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True)
+__all__ = ["LocalSwarm", "ensure_swarm", "exec_in", "http_status", "labelled_objects", "resolve", "wait_for"]
 
 
 def ensure_swarm() -> LocalSwarm:
@@ -89,17 +24,13 @@ def ensure_swarm() -> LocalSwarm:
         "of `make test ENGINE=29` (--ignore tests/integration/test_overlay.py --ignore "
         "tests/integration/test_swarm_redis.py); their Swarm runs Docker 29.8.1 already"
     )
-    if _script("status").returncode != 0:
-        if os.geteuid() != 0:
-            skip_or_fail(f"the local Swarm is not up and starting it needs root: sudo {SCRIPT} up")
-        started = subprocess.run([str(SCRIPT), "up"], capture_output=True, text=True)
-        assert started.returncode == 0, f"{SCRIPT} up failed:\n{started.stderr[-3000:]}"
-    env = _env_lines(_script("env").stdout)
-    return LocalSwarm(
-        manager_host=env["DOCKER_HOST"],
-        hosts=_pairs(env["DOCKER_NETWORKING_SWARM_HOSTS"]),
-        addresses=_pairs(env["DOCKER_NETWORKING_SWARM_ADDRESSES"]),
-    )
+    try:
+        return local_swarm.ensure_up()
+    except local_swarm.SwarmUnavailable as error:  # not root: a person may allow skipping
+        skip_or_fail(str(error))
+        raise
+    except local_swarm.SwarmScriptError as error:
+        raise AssertionError(str(error)) from error
 
 
 def exec_in(container: Container, *cmd: str) -> Tuple[int, str]:
@@ -117,17 +48,6 @@ def http_status(container: Container, url: str) -> str:
     """The HTTP status `curl` inside `container` gets from `url` ("000" when nothing answers)."""
     _, output = exec_in(container, "curl", "-s", "-o", "/dev/null", "-m", "5", "-w", "%{http_code}", url)
     return output.strip()
-
-
-def wait_for(what: str, probe: Callable[[], Optional[T]], timeout: float = 120, interval: float = 1) -> T:
-    """`probe`'s first truthy answer within `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"{what}: not within {timeout:.0f} s"
-        time.sleep(interval)
 
 
 def labelled_objects(client: docker.DockerClient, prefix: str) -> List[str]:

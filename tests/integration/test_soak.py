@@ -56,7 +56,10 @@ def soak(project, run) -> Iterator[Soak]:
     print(f"\nsoak, one round per event ({toolchain}):\n{table(everything)}")
 
 
-@pytest.mark.parametrize("event", EVENTS, ids=[event.name for event in EVENTS])
+ON_ONE_ENGINE = [event for event in EVENTS if "redis" in event.stacks]  # test_soak_swarm.py: the Swarm's
+
+
+@pytest.mark.parametrize("event", ON_ONE_ENGINE, ids=[event.name for event in ON_ONE_ENGINE])
 def test_a_client_under_load_keeps_every_acknowledged_write_and_waits_no_longer_than_the_target(soak, event):
     if event.needs_root and os.geteuid() != 0:
         pytest.skip(f"{event.name} cuts a replica off with iptables in its namespace: root only")

@@ -15,15 +15,11 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Mapping
 
 import pytest
-import redis
-from redis.cluster import ClusterNode, RedisCluster
 
 from harness.isolation import RunIsolation
 
 from .conftest import ProjectWorkspace
 from .redis_checks import (
-    ClusterRow,
-    RedisView,
     keys_for_every_master,
     missing_keys,
     timed,
@@ -31,6 +27,7 @@ from .redis_checks import (
     write_acknowledged,
 )
 from .swarm import LocalSwarm, ensure_swarm, labelled_objects, wait_for
+from .swarm_redis_view import SwarmRedisView
 
 pytestmark = pytest.mark.integration
 
@@ -38,46 +35,6 @@ STACK = "swarm"
 MASTERS, REPLICAS_PER_MASTER = 3, 1
 CONFIG_FILE = "/usr/local/etc/redis/redis.conf"
 AUTH_FILE = "/usr/local/etc/redis/auth.conf"
-
-
-@dataclass(frozen=True)
-class SwarmRedisView(RedisView):
-    """The nodes at the addresses they announce (a Swarm node's address and the node's own port): two
-    nodes share a host's address, so a node is known by address and port. `down`: a host address whose
-    engine is stopped; its nodes are still named but never asked."""
-
-    down: str = ""
-
-    @property
-    def names(self) -> List[str]:
-        return [name for name, node in self.nodes.items() if node["ip"] != self.down]
-
-    def node(self, name: str) -> redis.Redis:
-        node = self.nodes[name]
-        return redis.Redis(
-            host=node["ip"],
-            port=node["hostPort"],
-            password=self.password,
-            decode_responses=True,
-            socket_timeout=5,
-            socket_connect_timeout=2,
-        )
-
-    def cluster_nodes(self, name: str) -> List[ClusterRow]:
-        rows = super().cluster_nodes(name)
-        addresses = [line.split()[1].split("@")[0] for line in self.ask(name, "CLUSTER", "NODES").strip().splitlines()]
-        return [ClusterRow(r.node_id, address, r.flags, r.master, r.slots) for r, address in zip(rows, addresses)]
-
-    def name_of_ip(self, ip: str) -> str:
-        return next(name for name, node in self.nodes.items() if f"{node['ip']}:{node['hostPort']}" == ip)
-
-    def cluster(self) -> RedisCluster:
-        startup = [ClusterNode(self.nodes[n]["ip"], self.nodes[n]["hostPort"]) for n in self.names]
-        return RedisCluster(startup_nodes=startup, password=self.password, decode_responses=True, socket_timeout=3)
-
-    def surviving(self, down_host: str) -> "SwarmRedisView":
-        """The view without the nodes announced on `down_host` (their engine is stopped)."""
-        return SwarmRedisView(password=self.password, nodes=self.nodes, address_map=self.address_map, down=down_host)
 
 
 def view_of(outputs: Mapping[str, Any]) -> SwarmRedisView:
@@ -241,11 +198,9 @@ def promoted(view: SwarmRedisView, lost_master: str) -> List[str]:
 def engine_stopped(deployed: Deployed, swarm: LocalSwarm) -> Iterator[Dict[str, Any]]:
     """A whole engine stopped: the worker node that runs a master; keys written with WAIT 1 first."""
     view = deployed.view
-    masters = {n: node for n, node in view.nodes.items() if node["role"] == "master"}
-    worker_addresses = {addr: host for host, addr in swarm.addresses.items() if host != swarm.manager}
-    victim_master = next(n for n, node in masters.items() if node["ip"] in worker_addresses)
-    down_address = masters[victim_master]["ip"]
-    down_host = worker_addresses[down_address]
+    masters = {n: node["ip"] for n, node in view.nodes.items() if node["role"] == "master"}
+    victim_master, down_host = swarm.host_to_stop(masters)
+    down_address = swarm.addresses[down_host]
     keys = keys_for_every_master(view, 300, prefix="swarm-fault")
     write_acknowledged(view, keys, replicas=1)
     survivors = view.surviving(down_address)

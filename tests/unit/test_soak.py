@@ -1,5 +1,5 @@
-"""The soak's pure parts: windows, per-event figures and their JSON, rounds added up, targets; and the
-load client against a fake cluster client."""
+"""The soak's pure parts: windows, per-event figures and their JSON, rounds added up, targets, the stack
+targets and the events each runs; and the load client against a fake cluster client."""
 
 import json
 import subprocess
@@ -9,10 +9,17 @@ from typing import Dict, List, Optional
 import pytest
 
 from components.redis.handover import render_run_script
+from harness.local_swarm import LocalSwarm
+from soak.events import BY_NAME, EXPECTED, events_for
 from soak.load import LoadClient, LoadSettings, value_of
 from soak.report import EventReport, WriteRecord, event_report, longest_gap, merge, table, window
+from soak.runner import published
 from soak.stack import config_paths
+from soak.stack_target import OneEngine
+from soak.swarm_target import OnSwarm
 from soak.targets import ANNOUNCED_FAILOVER, DETECTED_FAILOVER, Expectation, misses
+from tests.integration.redis_checks import RedisView
+from tests.integration.swarm_redis_view import SwarmRedisView
 
 SHARDS = [[(0, 5460)], [(5461, 10922)], [(10923, 16383)]]
 
@@ -264,3 +271,79 @@ def test_set_and_wait_follows_ask_to_the_remapped_node_and_moved_after_a_new_slo
     cluster = FakeWaitCluster(old_owner, {}, moved_to=new_owner)
     set_and_wait(cluster, "k", "v", 1, 500)  # type: ignore[arg-type]
     assert cluster.nodes_manager.initialized == 1 and new_owner.received == [[("SET", "k", "v"), ("WAIT", 1, 500)]]
+
+
+# --- the swarm target and its event -------------------------------------------------------------------
+
+SWARM = LocalSwarm(
+    manager_host="unix:///run/docker-networking/swarm/node1.sock",
+    hosts={f"dn-swarm{n}": f"unix:///run/docker-networking/swarm/node{n}.sock" for n in (1, 2, 3)},
+    addresses={f"dn-swarm{n}": f"10.199.40.1{n}" for n in (1, 2, 3)},
+)
+
+
+def test_the_host_stopped_is_one_with_a_master_and_never_the_manager():
+    masters = {"r-1": "10.199.40.11", "r-2": "10.199.40.12", "r-3": "10.199.40.13"}
+    assert SWARM.manager == "dn-swarm1"
+    assert SWARM.host_to_stop(masters) == ("r-2", "dn-swarm2")
+    # After a failover two masters may share a host; the manager's is never the one.
+    assert SWARM.host_to_stop({"r-1": "10.199.40.11", "r-6": "10.199.40.13"}) == ("r-6", "dn-swarm3")
+    with pytest.raises(RuntimeError, match="other than the manager dn-swarm1"):
+        SWARM.host_to_stop({"r-1": "10.199.40.11"})
+
+
+def test_clients_start_from_the_published_addresses_of_the_address_map():
+    one_engine = RedisView(
+        password="p",
+        nodes={},
+        address_map={("10.200.1.12", 6379): ("127.0.0.1", 20012), ("10.200.1.11", 6379): ("127.0.0.1", 20011)},
+    )
+    assert published(one_engine) == [("127.0.0.1", 20011), ("127.0.0.1", 20012)]
+    # On the Swarm each node is reached where it announces itself: its host's address and its own port.
+    on_swarm = RedisView(password="p", nodes={}, address_map={("10.199.40.12", 20012): ("10.199.40.12", 20012)})
+    assert published(on_swarm) == [("10.199.40.12", 20012)]
+
+
+def test_the_swarm_target_deploys_through_the_manager_with_every_nodes_engine():
+    target = OnSwarm(SWARM)
+    assert target.stack == "swarm" and target.env() == {"DOCKER_HOST": SWARM.manager_host}
+    assert target.settings() == {"swarm": {"nodeEngines": SWARM.hosts}}
+    view = target.view("p", {"r-1": {"ip": "10.199.40.11", "hostPort": 20011}}, {})
+    assert isinstance(view, SwarmRedisView) and view.names == ["r-1"]
+
+
+def test_each_target_finds_the_nodes_the_run_did_not_place():
+    redis = {"network": {"subnet": "10.200.1.0/24"}, "basePort": 20010}
+    placed = {"r-1": {"ip": "10.200.1.11", "hostPort": 20011}, "r-2": {"ip": "10.38.0.12", "hostPort": 6372}}
+    assert OneEngine().misplaced(placed, redis) == ["r-2"]
+    on_swarm = {
+        "r-1": {"ip": "10.199.40.11", "hostPort": 20011},
+        "r-2": {"ip": "10.199.40.12", "hostPort": 6372},  # the shipped ports: a setting lost
+        "r-3": {"ip": "10.40.0.13", "hostPort": 20013},
+    }
+    assert OnSwarm(SWARM).misplaced(on_swarm, redis) == ["r-2", "r-3"]
+
+
+def test_each_stack_runs_its_own_events_and_says_which_it_leaves_out():
+    said: List[str] = []
+    on_swarm = events_for("", "swarm", root=True, say=said.append)
+    assert [event.name for event in on_swarm] == ["swarm-host-stopped"]
+    assert said and "master-stopped" in said[0] and "swarm-host-stopped" not in said[0]
+    on_redis = [event.name for event in events_for("", "redis", root=False, say=said.append)]
+    assert "swarm-host-stopped" not in on_redis and "master-killed-replica-behind" not in on_redis
+    assert "master-killed" in on_redis
+    said.clear()
+    assert events_for("master-stopped,swarm-host-stopped", "swarm", True, said.append) == [
+        BY_NAME["swarm-host-stopped"]
+    ]
+    assert said == ["not on the swarm stack (another stack's events): master-stopped"]
+
+
+def test_a_stopped_swarm_host_keeps_every_write_with_wait_within_redis_failure_detection():
+    expected = {"swarm-host-stopped": EXPECTED["swarm-host-stopped"]}
+    event = "swarm-host-stopped"
+    assert misses([report(event, lost=3, window_s=10.4), report(event, wait=True, window_s=40.0)], expected) == []
+    assert misses([report(event, wait=True, lost=1), report(event, window_s=10.6)], expected) == [
+        "swarm-host-stopped with WAIT 1: 1 of 100 acknowledged writes lost",
+        "swarm-host-stopped without WAIT: window 10.60s > 1.5 x node timeout + 3 s (10.5s)",
+    ]

@@ -1,0 +1,63 @@
+"""Where the soak's stack runs, and what differs there: which shipped stack is copied, the settings and
+environment it needs besides the run's prefix, subnet and ports, how its nodes are reached, and how the
+run's leftovers are removed. `OneEngine`: the `redis` stack on the engine DOCKER_HOST names;
+soak/swarm_target.py: the `swarm` stack on the local Swarm."""
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Protocol, Tuple
+
+from harness.cleanup import remove_run_objects, summary
+from tests.integration.redis_checks import RedisView
+
+AddressMap = Mapping[Tuple[str, int], Tuple[str, int]]
+
+
+class StackTarget(Protocol):
+    @property
+    def stack(self) -> str:
+        """The shipped stack the soak copies (`make soak STACK=...`), which names its scenario."""
+        ...
+
+    def settings(self) -> Dict[str, Any]:
+        """Stack settings besides the run's prefix, subnet and ports."""
+        ...
+
+    def env(self) -> Dict[str, str]:
+        """Environment for the CLI and the toolchain line (the engine it deploys on)."""
+        ...
+
+    def view(self, password: str, nodes: Mapping[str, Mapping[str, Any]], address_map: AddressMap) -> RedisView:
+        """The nodes as this machine reaches them."""
+        ...
+
+    def misplaced(self, nodes: Mapping[str, Mapping[str, Any]], redis: Mapping[str, Any]) -> List[str]:
+        """Nodes not where the run put them (`redis`: the run's redis setting): a setting lost on the way."""
+        ...
+
+    def remove_leftovers(self, prefix: str) -> str:
+        """Whatever of the run `prefix` is left, removed by its label; says what went."""
+        ...
+
+
+@dataclass(frozen=True)
+class OneEngine:
+    """The `redis` stack: containers on one engine, on the run's subnet, published on loopback."""
+
+    stack: str = "redis"
+
+    def settings(self) -> Dict[str, Any]:
+        return {}
+
+    def env(self) -> Dict[str, str]:
+        return {}
+
+    def view(self, password: str, nodes: Mapping[str, Mapping[str, Any]], address_map: AddressMap) -> RedisView:
+        return RedisView(password=password, nodes=nodes, address_map=address_map)
+
+    def misplaced(self, nodes: Mapping[str, Mapping[str, Any]], redis: Mapping[str, Any]) -> List[str]:
+        subnet = ipaddress.ip_network(redis["network"]["subnet"])
+        return [name for name, node in nodes.items() if ipaddress.ip_address(node["ip"]) not in subnet]
+
+    def remove_leftovers(self, prefix: str) -> str:
+        return summary(remove_run_objects(prefix), prefix)
