@@ -65,6 +65,11 @@ def _network_args(args: RedisClusterArgs, inventory: Optional[NetworkInventory] 
     )
 
 
+def _node_labels(stack: str, args: RedisClusterArgs, node: NodePlan) -> Dict[str, str]:
+    """The labels on one node's engine objects, a container's or a service's."""
+    return project_labels(stack=stack, component=COMPONENT, extra={**args.labels, NODE_LABEL: node.name})
+
+
 def node_config(node: NodePlan, args: RedisClusterArgs) -> RedisNodeConfig:
     return RedisNodeConfig(
         node_name=node.name,
@@ -194,7 +199,7 @@ class RedisCluster(pulumi.ComponentResource):
         # Masters first, and each replica's container after its master's: Redis keeps a new master at
         # cluster_state:fail for its first 2 s, and that wait then overlaps the replicas' start.
         for node in self.plan.masters + self.plan.replicas:
-            labels = project_labels(stack=stack, component=COMPONENT, extra={**args.labels, NODE_LABEL: node.name})
+            labels = _node_labels(stack, args, node)
             master = self.node_components.get(node.master or "")
             self.node_components[node.name] = RedisNode(
                 node.name,
@@ -233,7 +238,7 @@ class RedisCluster(pulumi.ComponentResource):
         }
         self.service_nodes: Dict[str, RedisServiceNode] = {}
         for node in self.plan.masters + self.plan.replicas:
-            labels = project_labels(stack=stack, component=COMPONENT, extra={**args.labels, NODE_LABEL: node.name})
+            labels = _node_labels(stack, args, node)
             self.service_nodes[node.name] = RedisServiceNode(
                 node.name,
                 RedisServiceNodeArgs(

@@ -83,8 +83,6 @@ usage() {
   exit 2
 }
 
-need_root() { [[ $(id -u) -eq 0 ]] || die "$1 needs root (network namespace, mounts): run it with sudo"; }
-
 engine_docker() { docker -H "$DOCKER_HOST_URL" "$@"; }
 engine_answers() { engine_docker info >/dev/null 2>&1; }
 

@@ -25,6 +25,8 @@ replay_sys_mounts() {  # MOUNTS (what sys_mounts printed outside)
   done <<<"$1"
 }
 
+need_root() { [[ $(id -u) -eq 0 ]] || die "$1 needs root (network namespaces, mounts): run it with sudo"; }
+
 netns_exists() { ip netns list | grep -qx "$1\( (id: [0-9]*)\)\{0,1\}"; }
 
 # The pid in PIDFILE when that process is alive and is a dockerd, else nothing.

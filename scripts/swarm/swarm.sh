@@ -44,7 +44,6 @@ usage() {
   sed -n '2,21p' "$SELF" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
-need_root() { [[ $(id -u) -eq 0 ]] || die "$1 needs root (network namespaces, mounts): run it with sudo"; }
 
 node_name() { echo "$NAME$1"; }
 node_addr() { echo "$SUBNET_BASE.1$1"; }

@@ -20,7 +20,7 @@ from pulumi import automation as auto
 from harness.isolation import RunIsolation
 
 from .conftest import ProjectWorkspace
-from .swarm import LocalSwarm, ensure_swarm, http_status, labelled_objects, resolve, wait_for
+from .swarm import LocalSwarm, ensure_swarm, http_status, left_after_destroy, resolve, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -128,20 +128,7 @@ def states(on_swarm: ProjectWorkspace, swarm: LocalSwarm) -> Iterator[Dict[str, 
 @pytest.fixture(scope="module")
 def destroyed(states: Dict[str, Any], on_swarm: ProjectWorkspace, swarm: LocalSwarm) -> Dict[str, List[str]]:
     on_swarm.stacks[STACK].destroy(on_output=print)
-
-    def leftovers() -> Dict[str, List[str]]:
-        left = {}
-        for node in swarm.hosts:
-            with swarm.engine(node) as client:
-                left[node] = labelled_objects(client, on_swarm.run.prefix)
-        return left
-
-    # A removed service's tasks stop on their nodes within seconds after the manager has forgotten it.
-    try:
-        wait_for("the nodes to remove the run's tasks", lambda: not any(leftovers().values()) or None, timeout=60)
-    except AssertionError:
-        pass  # the test names what is left
-    return leftovers()
+    return left_after_destroy(swarm, on_swarm.run.prefix)
 
 
 def test_services_run_on_different_nodes_none_on_the_manager(states: Dict[str, Any], swarm: LocalSwarm):

@@ -26,7 +26,7 @@ from .redis_checks import (
     wait_until,
     write_acknowledged,
 )
-from .swarm import LocalSwarm, ensure_swarm, labelled_objects, wait_for
+from .swarm import LocalSwarm, ensure_swarm, left_after_destroy, wait_for
 from .swarm_redis_view import SwarmRedisView
 
 pytestmark = pytest.mark.integration
@@ -254,16 +254,4 @@ def test_the_engine_back_an_up_refresh_makes_the_cluster_whole_with_no_key_lost(
 
 def test_destroy_leaves_nothing_on_any_node(engine_back: Dict[str, Any], deployed: Deployed, swarm: LocalSwarm):
     deployed.stack.destroy(on_output=print)
-
-    def leftovers() -> Dict[str, List[str]]:
-        found = {}
-        for node in swarm.hosts:
-            with swarm.engine(node) as client:
-                found[node] = labelled_objects(client, deployed.run.prefix)
-        return found
-
-    try:
-        wait_for("the nodes to remove the run's tasks", lambda: not any(leftovers().values()) or None, timeout=60)
-    except AssertionError:
-        pass
-    assert leftovers() == {node: [] for node in swarm.hosts}
+    assert left_after_destroy(swarm, deployed.run.prefix) == {node: [] for node in swarm.hosts}
