@@ -3,12 +3,14 @@
 Its own bridge network, one container and one data volume per node (static IPs, ports 637N and 1637N
 on loopback), each node's redis.conf rendered from typed settings and uploaded as a file, the password
 in a second, secret file, a RedisSlotSeed that gives a new cluster's masters their slots as soon as they
-answer, and a RedisFormation that forms and verifies the cluster.
+answer, a RedisLiveSettings that applies the settings Redis takes at run time to every node (so changing
+them replaces no container: live_settings.py), and a RedisFormation that forms and verifies the cluster.
 
 With `args.swarm` (components/redis/on_swarm.py) the same cluster runs on a Docker Swarm: each node a
 service pinned to a Swarm node (RedisServiceNode), on an overlay network, announcing its host's address.
 """
 
+import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Union
 
 import pulumi
@@ -23,8 +25,10 @@ from components.network.addressing import parse_subnet
 from components.network.bridge import BridgeNetwork, BridgeNetworkArgs, validate_bridge
 from components.redis.config import AUTH_PATH, DATA_DIR, RedisNodeConfig
 from components.redis.connect import address_map, connection_hints
+from components.redis.formation.live_settings import RedisLiveSettings, RedisLiveSettingsArgs
 from components.redis.formation.provider import RedisFormation, RedisFormationArgs
 from components.redis.formation.slot_seed import RedisSlotSeed
+from components.redis.live_settings import STARTING, LiveSettings, live_settings
 from components.redis.node import RedisNode, RedisNodeArgs
 from components.redis.node_files import build_dir_for
 from components.redis.on_swarm import swarm_address_map, swarm_connection_hints, swarm_endpoints, validate_on_swarm
@@ -70,14 +74,16 @@ def _node_labels(stack: str, args: RedisClusterArgs, node: NodePlan) -> Dict[str
     return project_labels(stack=stack, component=COMPONENT, extra={**args.labels, NODE_LABEL: node.name})
 
 
-def node_config(node: NodePlan, args: RedisClusterArgs) -> RedisNodeConfig:
+def node_config(node: NodePlan, args: RedisClusterArgs, live: Optional[LiveSettings] = None) -> RedisNodeConfig:
+    """`live`: the values of the live settings to write into the file; None: the stack's own."""
+    live = live if live is not None else live_settings(args)
     return RedisNodeConfig(
         node_name=node.name,
         announce_ip=node.ip,
         port=node.port,
         bus_port=node.bus_port,
-        node_timeout_ms=args.node_timeout_ms,
-        appendonly=args.appendonly,
+        node_timeout_ms=live.node_timeout_ms,
+        appendonly=live.appendonly,
         data_dir=DATA_DIR,
         auth_include=AUTH_PATH if args.auth else None,
     )
@@ -100,6 +106,7 @@ class RedisCluster(pulumi.ComponentResource):
     containers: Dict[str, docker.Container]
     volumes: Dict[str, docker.Volume]
     config_files: Dict[str, pulumi.FileAsset]
+    live_settings: Optional[RedisLiveSettings]  # None on a Swarm: there the settings are in each node's config
     slot_seed: RedisSlotSeed
     formation: RedisFormation
     nodes: pulumi.Output[List[Dict[str, Any]]]
@@ -139,35 +146,39 @@ class RedisCluster(pulumi.ComponentResource):
             endpoints = swarm_endpoints(self.plan)
             container_ids = {}  # no containers of this engine: the formation asks the nodes themselves
 
-        password = self.password if self.password is not None else ""
+        every_node = RedisFormationArgs(
+            cluster_name=name,
+            plan=self.plan,
+            connect_host=host,
+            password=self.password if self.password is not None else "",
+            container_ids=container_ids,
+            timeout_seconds=args.formation_timeout_seconds,
+            endpoints=endpoints,
+        )
         # A new cluster's masters get their slots as soon as they answer (see formation/slot_seed.py: later
         # costs Redis's 5 s rejoin delay); the formation then starts once every container exists.
         masters = {node.name: placed[node.name] for node in self.plan.masters}
         self.slot_seed = RedisSlotSeed(
             f"{name}-slots",
-            RedisFormationArgs(
-                cluster_name=name,
-                plan=self.plan,
-                connect_host=host,
-                password=password,
-                container_ids={n: container_ids[n] for n in masters if n in container_ids},
-                timeout_seconds=args.formation_timeout_seconds,
-                endpoints=endpoints,
-            ),
+            dataclasses.replace(every_node, container_ids={n: container_ids[n] for n in masters if n in container_ids}),
             pulumi.ResourceOptions(parent=self, depends_on=list(masters.values())),
         )
+        # The live settings reach every container node before the formation, so it forms, grows and repairs
+        # with the stack's node timeout; they wait for no node the formation would not wait for anyway.
+        self.live_settings = None
+        if inventory is not None:
+            self.live_settings = RedisLiveSettings(
+                f"{name}-live-settings",
+                RedisLiveSettingsArgs(formation=every_node, settings=live_settings(args)),
+                pulumi.ResourceOptions(parent=self, depends_on=list(placed.values())),
+            )
         self.formation = RedisFormation(
             f"{name}-formation",
-            RedisFormationArgs(
-                cluster_name=name,
-                plan=self.plan,
-                connect_host=host,
-                password=password,
-                container_ids=container_ids,
-                timeout_seconds=args.formation_timeout_seconds,
-                endpoints=endpoints,
+            every_node,
+            pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[*placed.values(), self.slot_seed, *([self.live_settings] if self.live_settings else [])],
             ),
-            pulumi.ResourceOptions(parent=self, depends_on=[*placed.values(), self.slot_seed]),
         )
         self.nodes = self.formation.live.apply(lambda live: live_nodes(self.plan, live))
         on_swarm = args.swarm is not None
@@ -205,7 +216,8 @@ class RedisCluster(pulumi.ComponentResource):
                 node.name,
                 RedisNodeArgs(
                     node=node,
-                    config=node_config(node, args),
+                    # The live settings at their starting values: changing them must not replace the node.
+                    config=node_config(node, args, STARTING),
                     image_id=node_image.image_id,
                     network_name=self.network.name,
                     bind_address=args.bind_address,

@@ -50,6 +50,8 @@ class RedisNodeConfig:
     announce_ip: str  # what the node tells its peers and clients: its container IP
     port: int = CLIENT_PORT
     bus_port: int = BUS_PORT
+    # Live settings (live_settings.py): a container node's file holds their starting values, a Swarm node's
+    # the stack's own.
     node_timeout_ms: int = 5000
     appendonly: bool = True
     data_dir: str = DATA_DIR
@@ -59,7 +61,7 @@ class RedisNodeConfig:
     bind: str = "0.0.0.0"  # inside the container; the host side is published on loopback
 
 
-def _yes_no(value: bool) -> str:
+def yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
@@ -69,7 +71,7 @@ def node_directives(config: RedisNodeConfig) -> List[Tuple[str, str]]:
         ("bind", config.bind),
         # With a password protected mode changes nothing; without one (opened on purpose) it would
         # refuse the peers' replication connections, so it is off then.
-        ("protected-mode", _yes_no(config.auth_include is not None)),
+        ("protected-mode", yes_no(config.auth_include is not None)),
         ("dir", config.data_dir),
         ("cluster-enabled", "yes"),
         ("cluster-config-file", config.cluster_config_file),
@@ -80,7 +82,7 @@ def node_directives(config: RedisNodeConfig) -> List[Tuple[str, str]]:
         # Redis listens for its bus on port + 10000 unless told otherwise: a Swarm node listens on the bus
         # port it publishes and announces (components/redis/on_swarm.py). Left out where it is the default.
         *([("cluster-port", str(config.bus_port))] if config.bus_port != config.port + BUS_PORT_OFFSET else []),
-        ("appendonly", _yes_no(config.appendonly)),
+        ("appendonly", yes_no(config.appendonly)),
         # Redis 7 waits 5 s by default for more replicas before a diskless full sync; a master here has
         # its few replicas at once, so start at once (a fresh or recreated replica is in sync 5 s sooner).
         ("repl-diskless-sync-delay", "0"),

@@ -9,12 +9,13 @@ acknowledged. Then the server gets the SIGTERM and shuts down as before (AOF fsy
 container (SIGKILL) cannot do this; Redis's own failure detection handles that.
 
 The server is started through the image's entrypoint, as before, so an image that drops privileges
-there (the public one runs Redis as the `redis` user) still does. POSIX sh and redis-cli: both images
-have them. The password is read from auth.conf for redis-cli only, never put in the environment of the
-container or of the server.
+there (the public one runs Redis as the `redis` user) still does; that user is given the config directory
+and redis.conf, which CONFIG REWRITE replaces when live settings change (components/redis/live_settings.py).
+POSIX sh and redis-cli: both images have them. The password is read from auth.conf for redis-cli only,
+never put in the environment of the container or of the server.
 """
 
-from components.redis.config import AUTH_PATH, CONFIG_DIR, SERVER_COMMAND
+from components.redis.config import AUTH_PATH, CONFIG_DIR, CONFIG_PATH, SERVER_COMMAND
 from components.redis.settings import CLIENT_PORT
 
 RUN_PATH = f"{CONFIG_DIR}/run.sh"
@@ -50,6 +51,9 @@ hand_over() {{
     polls=$((polls + 1))
   done
 }}
+# Live settings are kept by CONFIG REWRITE, which replaces redis.conf through a new file beside it: the
+# user the entrypoint may run the server as (the public image's `redis`) must be able to write there.
+if id redis >/dev/null 2>&1; then chown redis {config_dir} {config}; fi
 {entrypoint} {server} &
 server=$!
 trap 'hand_over; kill -TERM "$server" 2>/dev/null' TERM INT
@@ -66,6 +70,8 @@ exit "$status"
 def render_run_script() -> str:
     return _SCRIPT.format(
         auth=AUTH_PATH,
+        config_dir=CONFIG_DIR,
+        config=CONFIG_PATH,
         port=CLIENT_PORT,
         polls=HANDOVER_POLLS,
         entrypoint=ENTRYPOINT,

@@ -2,6 +2,7 @@
 
 The file on disk is what gets uploaded (pulumi-docker `uploads[].source`), and its sha256 goes with it
 (`source_hash`), so a changed setting changes the hash and Pulumi replaces the node with the new file.
+Settings Redis takes at run time are not in it at their current values (live_settings.py).
 """
 
 import hashlib

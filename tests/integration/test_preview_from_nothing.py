@@ -59,6 +59,7 @@ PLANNED = {
         "Volume": [f"{{p}}redis-{n}-data" for n in range(1, 7)],
         "Container": [f"{{p}}redis-{n}" for n in range(1, 7)],
         "SlotSeed": ["{p}redis-slots"],
+        "LiveSettings": ["{p}redis-live-settings"],
         "Formation": ["{p}redis-formation"],
     },
 }

@@ -39,6 +39,7 @@ pytestmark = pytest.mark.integration
 STACK = "redis-faults"
 SCENARIO = {"scenario": "redis"}  # the shipped redis defaults, with the run's prefix, subnet and ports
 FORMATION = "redis-formation"  # the cluster's child of that name, as run.name gives it
+LIVE_SETTINGS = "redis-live-settings"
 KEY_COUNT = 300
 RECOVERY_LIMIT_SECONDS = 120
 RECOVERY_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "recover_interrupted.py"
@@ -394,7 +395,8 @@ def _resize(faults: Faults, settings: Mapping[str, Any], added: Set[str], remove
     print(f"preview of {settings}: {planned.steps}")
     assert planned.names("create") == added and planned.names("delete") == removed
     formation = faults.run.name(FORMATION)
-    assert planned.names("update") == {formation} and not planned.names("replace")
+    # The live settings too: nodes added or removed (new container ids) get them applied again.
+    assert planned.names("update") == {formation, faults.run.name(LIVE_SETTINGS)} and not planned.names("replace")
     done = Recorded()
     result, _ = timed(f"scaling to {settings}: up", lambda: faults.stack.up(on_output=print, on_event=done))
     print(f"up of {settings}: {done.steps}")
@@ -408,7 +410,7 @@ def _resize(faults: Faults, settings: Mapping[str, Any], added: Set[str], remove
         for key, value in {
             "create": len(added) + components_added,
             "delete": len(removed) + components_removed,
-            "update": 1,
+            "update": 2,
         }.items()
         if value
     }

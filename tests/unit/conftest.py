@@ -9,6 +9,7 @@ from components.swarm import facts as swarm_facts
 
 from .doubles.engine_api import FakeEngine
 from .doubles.inventory import FakeInventory
+from .doubles.redis_server import find_redis_server
 from .doubles.swarm import FakeSwarm
 
 
@@ -52,3 +53,9 @@ def fake_swarm(monkeypatch: pytest.MonkeyPatch) -> FakeSwarm:
 
     monkeypatch.setattr(swarm_facts, "default_swarm", default_swarm)
     return swarm
+
+
+@pytest.fixture
+def redis_server_binary() -> str:
+    """A real redis-server to start on rendered configs (doubles/redis_server.py); no engine needed."""
+    return find_redis_server()

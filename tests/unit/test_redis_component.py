@@ -24,6 +24,7 @@ from .doubles.pulumi_mocks import (
     FORMATION_TYPE,
     GENERATED_PASSWORD,
     IMAGE_TYPE,
+    LIVE_SETTINGS_TYPE,
     PASSWORD_TYPE,
     SLOT_SEED_TYPE,
     Deployment,
@@ -57,12 +58,14 @@ def test_six_nodes_six_volumes_one_network_one_formation(tmp_path: Path):
     assert types.count(VOLUME_TYPE) == 6
     assert types.count(NETWORK_TYPE) == 1
     assert types.count(FORMATION_TYPE) == 1 and types.count(PASSWORD_TYPE) == 1 and types.count(SLOT_SEED_TYPE) == 1
+    assert types.count(LIVE_SETTINGS_TYPE) == 1
     names = {r.name for r in deployment.resources}
     assert {f"redis-{i}" for i in range(1, 7)} | {f"redis-{i}-data" for i in range(1, 7)} | {
         "redis-network",
         "redis-image",
         "redis-password",
         "redis-slots",
+        "redis-live-settings",
         "redis-formation",
     } <= names
 
@@ -75,6 +78,7 @@ def test_every_child_has_the_component_as_parent(tmp_path: Path):
         ("redis-image", IMAGE_TYPE),
         ("redis-password", PASSWORD_TYPE),
         ("redis-slots", SLOT_SEED_TYPE),
+        ("redis-live-settings", LIVE_SETTINGS_TYPE),
         ("redis-formation", FORMATION_TYPE),
     ]:
         assert deployment.named(name, kind).parent == cluster.urn, f"{name} is not the cluster's child"
@@ -117,6 +121,46 @@ def test_slot_seed_waits_for_the_masters_containers_only_and_the_formation_for_t
     assert set(seed.inputs["containers"]) == waits_for
     assert isinstance(seed.inputs["password"], Secret) and "password" in seed.additional_secret_outputs
     assert seed.urn in deployment.named("redis-formation").dependencies
+
+
+def test_live_settings_reach_every_container_before_the_formation_and_the_seed_waits_not_for_them(tmp_path: Path):
+    """Every container's id is an input (a recreated node gets the settings again), the formation forms with
+    them in place, and the seed still starts as soon as the masters' containers exist."""
+    deployment, _ = deploy(RedisClusterArgs(node_timeout_ms=6000), tmp_path)
+    live = deployment.named("redis-live-settings")
+    containers = deployment.containers()
+    assert set(live.inputs["containers"]) == set(containers) and len(containers) == 6
+    assert {c.urn for c in containers.values()} <= set(live.dependencies)
+    assert live.inputs["settings"] == {"cluster-node-timeout": "6000", "appendonly": "yes"}
+    assert isinstance(live.inputs["password"], Secret) and "password" in live.additional_secret_outputs
+    assert live.urn in deployment.named("redis-formation").dependencies
+    assert live.urn not in deployment.named("redis-slots").dependencies
+
+
+@pytest.mark.parametrize(
+    "changed", [RedisClusterArgs(node_timeout_ms=6000), RedisClusterArgs(appendonly=False)], ids=["timeout", "aof"]
+)
+def test_a_live_setting_changes_no_container_input_only_the_live_settings(tmp_path: Path, changed: RedisClusterArgs):
+    """What replaced all six containers at once before (the rendered redis.conf in their uploads) is now an
+    update of redis-live-settings: every container's inputs (uploads and their hashes, command, ...) stay."""
+    before, _ = deploy(RedisClusterArgs(), tmp_path)
+    after, _ = deploy(changed, tmp_path)
+    for name, container in before.containers().items():
+        assert after.containers()[name].inputs == container.inputs, f"{name} would be replaced"
+    settings = [d.named("redis-live-settings").inputs["settings"] for d in (before, after)]
+    assert settings[0] != settings[1]
+    unchanged = ("clusterName", "topology", "endpoints", "containers", "timeoutSeconds")
+    assert all(
+        before.named("redis-live-settings").inputs[k] == after.named("redis-live-settings").inputs[k] for k in unchanged
+    )
+    assert before.named("redis-formation").inputs == after.named("redis-formation").inputs
+
+
+def test_the_uploaded_file_holds_the_starting_values_of_the_live_settings(tmp_path: Path):
+    """The defaults, whatever the stack says: a stack deployed before with the defaults uploads the same file."""
+    deploy(RedisClusterArgs(node_timeout_ms=6000, appendonly=False), tmp_path)
+    directives = dict(parse_directives((tmp_path / "redis-1" / "redis.conf").read_text()))
+    assert directives["cluster-node-timeout"] == "5000" and directives["appendonly"] == "yes"
 
 
 def test_each_replica_container_starts_after_its_masters_and_masters_wait_for_no_container(tmp_path: Path):

@@ -1,11 +1,7 @@
 """redis.conf rendering: valid directives only, the tutorial's typos impossible, and a real redis-server
 accepts the result."""
 
-import os
-import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +19,8 @@ from components.redis.config import (
 )
 from components.redis.plan import plan_cluster
 from components.redis.settings import RedisClusterArgs
-from tests.conftest import skipping_allowed
+
+from .doubles.redis_server import RedisServer, free_port_pair
 
 PASSWORD = "unit-Test-password-1"
 
@@ -85,37 +82,10 @@ def test_each_node_announces_its_own_ip():
         assert dict(parse_directives(render_node_config(node_config(node, args))))["cluster-announce-ip"] == node.ip
 
 
-def _free_port_pair() -> int:
-    """A loopback port p with p + 10000 (the cluster bus) free too."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        if port + 10000 > 65535:
-            continue
-        with socket.socket() as bus:
-            try:
-                bus.bind(("127.0.0.1", port + 10000))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port pair on loopback")
-
-
-@pytest.fixture
-def redis_server_binary() -> str:
-    found = shutil.which("redis-server")
-    if found is None:
-        if skipping_allowed() or os.environ.get("CI", "").lower() not in ("1", "true"):
-            pytest.skip("redis-server is not installed (apt-get install redis-server)")
-        pytest.fail("redis-server is not installed: the set-up must install it (apt-get install redis-server)")
-    return found
-
-
 @pytest.mark.parametrize("auth", [True, False])
 def test_a_real_redis_server_starts_on_the_rendered_config(tmp_path: Path, redis_server_binary: str, auth: bool):
     """A file rendered like the nodes' (paths pointing into a temp dir, since Redis enters `dir` while
-    parsing), with command-line overrides that keep the server on a free loopback port."""
+    parsing), with command-line overrides that keep the server on a free loopback port (RedisServer)."""
     auth_file = tmp_path / "auth.conf"
     auth_file.write_text(render_auth_config(PASSWORD))
     config = tmp_path / "redis.conf"
@@ -129,46 +99,8 @@ def test_a_real_redis_server_starts_on_the_rendered_config(tmp_path: Path, redis
             )
         )
     )
-    port = _free_port_pair()
-    server = subprocess.Popen(
-        [
-            redis_server_binary,
-            str(config),
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--cluster-announce-port",
-            str(port),
-            "--cluster-announce-bus-port",
-            str(port + 10000),
-            "--save",
-            "",
-            "--daemonize",
-            "no",
-            "--logfile",
-            "",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        client = redis.Redis(
-            port=port, password=PASSWORD if auth else None, decode_responses=True, socket_connect_timeout=1
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            if server.poll() is not None:
-                assert server.stdout is not None  # stdout=PIPE
-                pytest.fail(f"redis-server rejected the config:\n{server.stdout.read()}")
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+    port = free_port_pair()
+    with RedisServer(redis_server_binary, config, port, PASSWORD if auth else None) as client:
         settings = {
             key: client.config_get(key)[key]
             for key in (
@@ -193,9 +125,6 @@ def test_a_real_redis_server_starts_on_the_rendered_config(tmp_path: Path, redis
             with pytest.raises(redis.AuthenticationError):
                 redis.Redis(port=port).get("a")
             assert client.config_get("masterauth")["masterauth"] == PASSWORD
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_the_tutorials_typo_is_what_redis_rejects(tmp_path: Path, redis_server_binary: str):

@@ -13,6 +13,7 @@ import pytest
 from pulumi.dynamic import CreateResult, ReadResult
 from pulumi.dynamic.dynamic import serialize_provider
 
+from components.redis.formation.live_settings import RedisLiveSettingsProvider
 from components.redis.formation.provider import RedisFormationProvider
 from components.redis.formation.slot_seed import RedisSlotSeedProvider
 from components.redis.password import ALPHABET, GeneratedPasswordProvider
@@ -132,7 +133,12 @@ def test_slot_seed_gives_up_on_silent_masters_at_its_timeout():
 
 
 def test_providers_load_in_a_fresh_process_started_in_the_project_directory():
-    for provider in (RedisFormationProvider(), RedisSlotSeedProvider(), GeneratedPasswordProvider()):
+    for provider in (
+        RedisFormationProvider(),
+        RedisSlotSeedProvider(),
+        RedisLiveSettingsProvider(),
+        GeneratedPasswordProvider(),
+    ):
         encoded = serialize_provider(provider)
         assert b"socket" not in base64.b64decode(encoded)
         code = (

@@ -75,7 +75,8 @@ UPDATE_KEYS = ("topology", "endpoints", "password", "containers", "timeoutSecond
 OUTPUT_KEYS = ("nodeIds", "live", "healthy", "problems")
 
 
-def _reachability(spec: FormationSpec) -> List[str]:
+def reachability_problems(spec: FormationSpec) -> List[str]:
+    """Nodes that do not answer; raises at once when one's container was removed behind Pulumi's back."""
     unreachable = {o.name: o.error for o in observe(spec) if not o.reachable}
     removed = missing_containers({n: spec.containers[n] for n in unreachable if n in spec.containers})
     if removed:
@@ -222,7 +223,7 @@ def _repair(spec: FormationSpec, observations: Sequence[NodeObservation], deadli
 def converge(spec: FormationSpec) -> Dict[str, Any]:
     """Form, adopt, repair or reshard the cluster; return the live outputs once it is healthy as planned."""
     deadline = time.monotonic() + spec.timeout_seconds
-    wait_for("every node to answer", lambda: _reachability(spec), deadline, spec)
+    wait_for("every node to answer", lambda: reachability_problems(spec), deadline, spec)
     observations = observe(spec)
     fresh = all(o.is_blank or len(o.entries) == 1 for o in observations)
     if fresh:

@@ -31,6 +31,7 @@ CONNECTION_TYPE = "pulumi-python:dynamic/docker-networking:NetworkConnection"
 PASSWORD_TYPE = "pulumi-python:dynamic/random:GeneratedPassword"
 FORMATION_TYPE = "pulumi-python:dynamic/redis:Formation"
 SLOT_SEED_TYPE = "pulumi-python:dynamic/redis:SlotSeed"
+LIVE_SETTINGS_TYPE = "pulumi-python:dynamic/redis:LiveSettings"
 
 GENERATED_PASSWORD = "generated-password"
 # Registrations arrive in no fixed order, so the fake engine's dynamic addresses and ports go by

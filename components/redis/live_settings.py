@@ -1,0 +1,103 @@
+"""Settings a running Redis node takes with CONFIG SET: which ones, their values, and what a node needs done.
+
+A container node's redis.conf is uploaded with its sha256, so anything rendered into it replaces the
+container when it changes (all nodes at once). The settings below are therefore rendered into it at fixed
+starting values only, and the current values reach every node through RedisLiveSettings
+(formation/live_settings.py): CONFIG SET, then CONFIG REWRITE so a restart of the same container keeps
+them. A changed value is an update of that resource, no container is replaced.
+
+Live: `cluster-node-timeout` (read at each cluster tick, nothing to restart) and `appendonly` (turning it
+on starts an AOF rewrite of the data set, waited for before the file says so). Not live: the password, for
+now: a new container must start already protected, which only its uploaded auth.conf can give it, and
+that upload replaces the container when it changes. Addresses, ports, `cluster-*` file and identity
+settings are what the cluster is made of: they stay in the uploaded file.
+
+Pure: the provider feeds it what the nodes report, the tests feed it dictionaries.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping
+
+from components.redis.config import yes_no
+from components.redis.settings import RedisClusterArgs
+from components.unknowns import is_unknown
+
+NODE_TIMEOUT = "cluster-node-timeout"
+APPENDONLY = "appendonly"
+# Directive -> the stack setting it comes from, for messages and the docs.
+LIVE_DIRECTIVES: Dict[str, str] = {NODE_TIMEOUT: "redis.nodeTimeoutMs", APPENDONLY: "redis.appendonly"}
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    node_timeout_ms: int = 5000
+    appendonly: bool = True
+
+    def values(self) -> Dict[str, str]:
+        """Directive -> value, spelled as CONFIG GET answers, so they compare as strings."""
+        return {NODE_TIMEOUT: str(self.node_timeout_ms), APPENDONLY: yes_no(self.appendonly)}
+
+
+# What a container node's uploaded redis.conf says, whatever the stack's settings: the defaults, so the file
+# of a stack deployed before with default settings stays byte for byte the same.
+STARTING = LiveSettings()
+
+
+def live_settings(args: RedisClusterArgs) -> LiveSettings:
+    return LiveSettings(node_timeout_ms=args.node_timeout_ms, appendonly=args.appendonly)
+
+
+@dataclass(frozen=True)
+class NodeSteps:
+    """What one node needs: CONFIG SET of `to_set`, then (if `rewrite`) CONFIG REWRITE, after waiting for an
+    AOF rewrite when `appendonly` was just turned on (else a restart in between would load an AOF that
+    lacks the data written while it was off)."""
+
+    to_set: Dict[str, str]
+    rewrite: bool
+    await_aof: bool
+
+
+def node_steps(observed: Mapping[str, str], wanted: Mapping[str, str]) -> NodeSteps:
+    """`observed`: what CONFIG GET says now. The file is rewritten when something is set, and whenever the
+    wanted values differ from the starting ones (an earlier rewrite may have failed after the set)."""
+    to_set = {name: value for name, value in wanted.items() if observed.get(name) != value}
+    starting = STARTING.values()
+    return NodeSteps(
+        to_set=to_set,
+        rewrite=bool(to_set) or any(starting.get(name) != value for name, value in wanted.items()),
+        await_aof=to_set.get(APPENDONLY) == "yes",
+    )
+
+
+def aof_rewrite_problems(persistence: Mapping[str, Any]) -> List[str]:
+    """What INFO persistence says keeps the AOF from being complete; [] once it is."""
+    problems = []
+    if str(persistence.get("aof_rewrite_in_progress", 0)) != "0":
+        problems.append("an AOF rewrite is in progress")
+    if str(persistence.get("aof_rewrite_scheduled", 0)) != "0":
+        problems.append("an AOF rewrite is scheduled")
+    status = str(persistence.get("aof_last_bgrewrite_status", "ok"))
+    if status != "ok":
+        problems.append(f"the last AOF rewrite failed ({status}): see the node's log")
+    return problems
+
+
+def drift(observed: Mapping[str, Mapping[str, str]], wanted: Mapping[str, str]) -> List[str]:
+    """Per node (name -> CONFIG GET values) the settings that differ from `wanted`. Nodes that did not answer
+    are left out: an unreachable node is the formation's to report."""
+    return [
+        f"{node}: {name} is {values.get(name)}, not {value}"
+        for node, values in sorted(observed.items())
+        for name, value in wanted.items()
+        if values.get(name) != value
+    ]
+
+
+UPDATE_KEYS = ("settings", "endpoints", "password", "containers", "topology", "timeoutSeconds")
+
+
+def changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any]) -> List[str]:
+    """The inputs that differ (or are not known yet, in preview). Any of them is an update, never a
+    replacement: new values, nodes added or recreated (new container ids) all mean applying again."""
+    return [key for key in UPDATE_KEYS if is_unknown(news.get(key)) or olds.get(key) != news.get(key)]
