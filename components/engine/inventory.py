@@ -117,6 +117,11 @@ def _is_own(network: EngineNetwork, name: str, stack: Optional[str]) -> bool:
     )
 
 
+def own_network_exists(inventory: NetworkInventory, name: str, stack: Optional[str] = None) -> bool:
+    """Whether this stack created the network `name` on an earlier `up`: what it built there exists."""
+    return any(_is_own(network, name, stack) for network in inventory.engine_networks())
+
+
 def check_subnet_is_free(
     setting: str, name: str, subnet: ipaddress.IPv4Network, inventory: NetworkInventory, stack: Optional[str] = None
 ) -> None:

@@ -1,9 +1,10 @@
 """RedisNode: one node of a RedisCluster, its data volume and its container.
 
 The container gets its rendered redis.conf (a file asset, uploaded with its sha256) and, when the cluster
-has a password, a second, secret file with it. Grouping each node's volume and container under a
-component of their own also lets `pulumi destroy` delete the volumes together with the network
-(Pulumi deletes level by level of the resource tree and its dependencies).
+has a password, a second, secret file with the password it starts with (the current one comes live).
+Grouping each node's volume and container under a component of their own also lets `pulumi destroy`
+delete the volumes together with the network (Pulumi deletes level by level of the resource tree and its
+dependencies).
 """
 
 from dataclasses import dataclass
@@ -39,8 +40,9 @@ class RedisNodeArgs:
     restart_policy: str
     labels: Mapping[str, str]
     build_dir: Path
-    password: Optional[pulumi.Output[str]]  # a secret; None when authentication is off
-    start_after: Sequence[pulumi.Resource] = ()  # containers to start before this one
+    # A secret, the password auth.conf starts the node with (StartingPassword); None when authentication is off.
+    password: Optional[pulumi.Output[str]]
+    start_after: Sequence[pulumi.Resource] = ()  # what this container waits for: its master's, or a roll's step
 
 
 class RedisNode(pulumi.ComponentResource):
@@ -85,6 +87,8 @@ class RedisNode(pulumi.ComponentResource):
             image=args.image_id,
             command=list(NODE_COMMAND),
             stop_timeout=STOP_TIMEOUT_SECONDS,
+            # Pulumi stops it as `docker stop` does before removing it, so a master hands over when replaced.
+            destroy_grace_seconds=STOP_TIMEOUT_SECONDS,
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network_name, ipv4_address=node.ip)],
             ports=[
                 docker.ContainerPortArgs(

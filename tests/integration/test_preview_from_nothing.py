@@ -60,6 +60,9 @@ PLANNED = {
         "Container": [f"{{p}}redis-{n}" for n in range(1, 7)],
         "SlotSeed": ["{p}redis-slots"],
         "LiveSettings": ["{p}redis-live-settings"],
+        "StartingPassword": ["{p}redis-starting-password"],
+        "RollPlan": ["{p}redis-roll-plan"],
+        "RollStep": [f"{{p}}redis-{n}-roll" for n in range(1, 7)],
         "Formation": ["{p}redis-formation"],
     },
 }

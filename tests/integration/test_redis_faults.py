@@ -40,6 +40,7 @@ STACK = "redis-faults"
 SCENARIO = {"scenario": "redis"}  # the shipped redis defaults, with the run's prefix, subnet and ports
 FORMATION = "redis-formation"  # the cluster's child of that name, as run.name gives it
 LIVE_SETTINGS = "redis-live-settings"
+ROLL_PLAN = "redis-roll-plan"
 KEY_COUNT = 300
 RECOVERY_LIMIT_SECONDS = 120
 RECOVERY_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "recover_interrupted.py"
@@ -250,7 +251,9 @@ def test_a_replica_removed_by_hand_is_recreated_and_rejoins_its_master(faults):
     faults.assert_whole()
 
 
-def test_a_master_removed_by_hand_fails_over_then_rejoins_as_a_replica(faults):
+def test_a_master_removed_by_hand_fails_over_then_rejoins_and_takes_its_role_back(faults):
+    """Its replica takes over; `up --refresh` recreates it, it rejoins as that replica's replica and its roll
+    step gives it the planned role back (a coordinated failover, no write lost)."""
     view = faults.view
     master = sorted(view.masters())[0]
     probe = next(key for key in faults.keys if view.owner_of(key) == master)
@@ -260,7 +263,7 @@ def test_a_master_removed_by_hand_fails_over_then_rejoins_as_a_replica(faults):
     )
     print(f"TIMING drift: master {master} removed -> its keys readable again (failover): {failover:.1f}s")
     faults.up(f"drift: master {master} removed, up --refresh", refresh=True)
-    assert not faults.view.myself(master).is_master
+    assert faults.view.myself(master).is_master, f"{master} did not take its planned role back"
     faults.assert_whole()
 
 
@@ -377,9 +380,12 @@ def test_bad_settings_fail_at_preview_naming_the_setting_and_leave_the_deploymen
 # --- Scaling -------------------------------------------------------------------------------------------
 
 
+NODE_SUFFIXES = ("-data", "-roll")  # a node's volume and roll step, beside its container and component
+
+
 def _node_resources(run: RunIsolation, indexes: Iterable[int]) -> Set[str]:
-    """Pulumi's names of the nodes' containers, RedisNode components and volumes: their engine names."""
-    return {run.name(f"redis-{i}{suffix}") for i in indexes for suffix in ("", "-data")}
+    """Pulumi's names of the nodes' containers, RedisNode components, volumes and roll steps."""
+    return {run.name(f"redis-{i}{suffix}") for i in indexes for suffix in ("", *NODE_SUFFIXES)}
 
 
 def _preview_steps(faults: Faults) -> Recorded:
@@ -395,22 +401,24 @@ def _resize(faults: Faults, settings: Mapping[str, Any], added: Set[str], remove
     print(f"preview of {settings}: {planned.steps}")
     assert planned.names("create") == added and planned.names("delete") == removed
     formation = faults.run.name(FORMATION)
-    # The live settings too: nodes added or removed (new container ids) get them applied again.
-    assert planned.names("update") == {formation, faults.run.name(LIVE_SETTINGS)} and not planned.names("replace")
+    # The live settings too: nodes added or removed (new container ids) get them applied again; and the roll
+    # plan records the new shape (no container rolls: nothing is replaced).
+    updated = {formation, faults.run.name(LIVE_SETTINGS), faults.run.name(ROLL_PLAN)}
+    assert planned.names("update") == updated and not planned.names("replace")
     done = Recorded()
     result, _ = timed(f"scaling to {settings}: up", lambda: faults.stack.up(on_output=print, on_event=done))
     print(f"up of {settings}: {done.steps}")
     assert done.names("create") == added and done.names("delete") == removed
     # The summary counts components too: one RedisNode per node added or removed.
     components_added, components_removed = (
-        len({n for n in names if not n.endswith("-data")}) for names in (added, removed)
+        len({n for n in names if not n.endswith(NODE_SUFFIXES)}) for names in (added, removed)
     )
     assert changes(result) == {
         key: value
         for key, value in {
             "create": len(added) + components_added,
             "delete": len(removed) + components_removed,
-            "update": 2,
+            "update": len(updated),
         }.items()
         if value
     }

@@ -8,7 +8,8 @@ the layout replaces nothing and the destroy removes everything.
 One change since then replaces containers on purpose: each Redis node's first process became run.sh (a
 master hands over to its replica on `docker stop`, components/redis/handover.py) with a longer stop
 grace period, so the `redis` stack's six containers are replaced, with their volumes, and so their data,
-kept (docs/upgrading.md). Nothing else may be created, deleted or replaced.
+kept (docs/upgrading.md); one at a time, since the cluster exists (components/redis/rolling.py). Nothing
+else may be created, deleted or replaced.
 
 One resource of the old program is gone from the new one: the empty `BridgeNetwork docker0` component
 that docker0's lookup was made under (look_up_default_bridge registers nothing). The update deletes it
@@ -40,8 +41,17 @@ CONTAINER = "docker:index/container:Container"
 # Per stack, the containers a later change replaces on purpose (the Redis nodes' run.sh), by tutorial name.
 REPLACED_ON_PURPOSE = {"redis": {f"redis-{n}" for n in range(1, 7)}, "mynet": set()}
 REPLACEMENT = {"replace", "create-replacement", "delete-replaced"}
-# Per stack, the resources a later change adds (the live settings of the Redis nodes), by tutorial name.
-CREATED_ON_PURPOSE = {"redis": {("pulumi-python:dynamic/redis:LiveSettings", "redis-live-settings")}, "mynet": set()}
+# Per stack, the resources a later change adds (the live settings of the Redis nodes and their starting
+# password, what makes a change of their containers roll), by tutorial name.
+CREATED_ON_PURPOSE = {
+    "redis": {
+        ("pulumi-python:dynamic/redis:LiveSettings", "redis-live-settings"),
+        ("pulumi-python:dynamic/redis:StartingPassword", "redis-starting-password"),
+        ("pulumi-python:dynamic/redis:RollPlan", "redis-roll-plan"),
+        *{("pulumi-python:dynamic/redis:RollStep", f"redis-{n}-roll") for n in range(1, 7)},
+    },
+    "mynet": set(),
+}
 
 
 def _checkout(commit: str, into: Path) -> Path:

@@ -3,7 +3,7 @@
 import dataclasses
 import ipaddress
 from pathlib import Path
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import pulumi
 import pytest
@@ -14,9 +14,10 @@ from components.labels import PROJECT_LABEL, STACK_LABEL
 from components.network.provider import TYPE_TOKEN as NETWORK_TYPE
 from components.redis import node_files
 from components.redis.cluster import RedisCluster
-from components.redis.config import AUTH_PATH, CONFIG_PATH, parse_directives
+from components.redis.config import AUTH_PATH, CONFIG_PATH, parse_directives, render_auth_config
 from components.redis.handover import RUN_PATH, STOP_TIMEOUT_SECONDS, render_run_script
 from components.redis.settings import RedisClusterArgs
+from components.redis.starting_password import StartingPasswordProvider
 
 from .doubles.inventory import FakeInventory
 from .doubles.pulumi_mocks import (
@@ -27,6 +28,7 @@ from .doubles.pulumi_mocks import (
     LIVE_SETTINGS_TYPE,
     PASSWORD_TYPE,
     SLOT_SEED_TYPE,
+    STARTING_PASSWORD_TYPE,
     Deployment,
     Secret,
     run_program,
@@ -41,13 +43,16 @@ def on_fakes(args: RedisClusterArgs, build_dir: Path) -> RedisClusterArgs:
     return dataclasses.replace(args, inventory=FakeInventory(), build_dir=build_dir)
 
 
-def deploy(args: RedisClusterArgs, build_dir: Path, name: str = "redis") -> Tuple[Deployment, RedisCluster]:
+def deploy(
+    args: RedisClusterArgs, build_dir: Path, name: str = "redis", kept: Optional[Dict[str, Dict[str, Any]]] = None
+) -> Tuple[Deployment, RedisCluster]:
+    """`kept`: outputs an earlier `up` left in the state, by resource name (see ProjectMocks)."""
     holder: Dict[str, RedisCluster] = {}
 
     def program() -> None:
         holder["cluster"] = RedisCluster(name, on_fakes(args, build_dir))
 
-    deployment, _ = run_program(program, stack=STACK)
+    deployment, _ = run_program(program, stack=STACK, kept=kept)
     return deployment, holder["cluster"]
 
 
@@ -58,7 +63,7 @@ def test_six_nodes_six_volumes_one_network_one_formation(tmp_path: Path):
     assert types.count(VOLUME_TYPE) == 6
     assert types.count(NETWORK_TYPE) == 1
     assert types.count(FORMATION_TYPE) == 1 and types.count(PASSWORD_TYPE) == 1 and types.count(SLOT_SEED_TYPE) == 1
-    assert types.count(LIVE_SETTINGS_TYPE) == 1
+    assert types.count(LIVE_SETTINGS_TYPE) == 1 and types.count(STARTING_PASSWORD_TYPE) == 1
     names = {r.name for r in deployment.resources}
     assert {f"redis-{i}" for i in range(1, 7)} | {f"redis-{i}-data" for i in range(1, 7)} | {
         "redis-network",
@@ -66,6 +71,7 @@ def test_six_nodes_six_volumes_one_network_one_formation(tmp_path: Path):
         "redis-password",
         "redis-slots",
         "redis-live-settings",
+        "redis-starting-password",
         "redis-formation",
     } <= names
 
@@ -79,6 +85,7 @@ def test_every_child_has_the_component_as_parent(tmp_path: Path):
         ("redis-password", PASSWORD_TYPE),
         ("redis-slots", SLOT_SEED_TYPE),
         ("redis-live-settings", LIVE_SETTINGS_TYPE),
+        ("redis-starting-password", STARTING_PASSWORD_TYPE),
         ("redis-formation", FORMATION_TYPE),
     ]:
         assert deployment.named(name, kind).parent == cluster.urn, f"{name} is not the cluster's child"
@@ -154,6 +161,59 @@ def test_a_live_setting_changes_no_container_input_only_the_live_settings(tmp_pa
         before.named("redis-live-settings").inputs[k] == after.named("redis-live-settings").inputs[k] for k in unchanged
     )
     assert before.named("redis-formation").inputs == after.named("redis-formation").inputs
+
+
+FIRST, CHANGED = "first-password-1", "changed-password-2"
+# The state after a first `up` with FIRST: StartingPassword keeps it, whatever the password is now.
+KEPT_FIRST = {"redis-starting-password": {"password": FIRST}}
+
+
+def test_the_starting_password_keeps_the_first_value_as_a_secret(tmp_path: Path):
+    deployment, _ = deploy(RedisClusterArgs(password=FIRST), tmp_path)
+    starting = deployment.named("redis-starting-password", STARTING_PASSWORD_TYPE)
+    assert starting.ignore_changes == ["password"], "a changed password would reach the containers' uploads"
+    assert starting.inputs["password"] == Secret(FIRST)
+    assert "password" in starting.additional_secret_outputs
+
+
+def test_the_starting_password_provider_never_updates_what_it_was_created_with():
+    """Even without ignore_changes (or with a new provider's code in its inputs): no update, whose outputs
+    would be the new password's."""
+    provider = StartingPasswordProvider()
+    created = provider.create({"password": FIRST})
+    assert created.outs == {"password": FIRST}
+    assert provider.diff(created.id, {"password": FIRST}, {"password": CHANGED}).changes is False
+
+
+def test_the_auth_upload_comes_from_the_starting_password_and_the_live_settings_get_both(tmp_path: Path):
+    """After a change of the password: every container still uploads the first one, the live settings set
+    the current one, falling back to the first on a node that refuses it."""
+    deployment, _ = deploy(RedisClusterArgs(password=CHANGED), tmp_path, kept=KEPT_FIRST)
+    for name, container in deployment.containers().items():
+        auth = next(u for u in container.inputs["uploads"] if u["file"] == AUTH_PATH)
+        assert auth["content"] == Secret(render_auth_config(FIRST)), name
+    live = deployment.named("redis-live-settings")
+    assert live.inputs["password"] == Secret(CHANGED)
+    assert live.inputs["startingPassword"] == Secret(FIRST)
+    assert {"password", "startingPassword"} <= set(live.additional_secret_outputs)
+    # preview shows `settings` in clear: the password is none of it
+    assert all(CHANGED not in value and FIRST not in value for value in live.inputs["settings"].values())
+    assert deployment.named("redis-formation").inputs["password"] == Secret(CHANGED)
+
+
+def test_a_password_change_changes_no_container_input_only_the_live_settings(tmp_path: Path):
+    before, _ = deploy(RedisClusterArgs(password=FIRST), tmp_path)
+    after, _ = deploy(RedisClusterArgs(password=CHANGED), tmp_path, kept=KEPT_FIRST)
+    for name, container in before.containers().items():
+        assert after.containers()[name].inputs == container.inputs, f"{name} would be replaced"
+    live = [d.named("redis-live-settings").inputs for d in (before, after)]
+    assert live[0]["password"] != live[1]["password"] and live[0]["settings"] == live[1]["settings"]
+
+
+def test_auth_off_has_no_starting_password(tmp_path: Path):
+    deployment, _ = deploy(RedisClusterArgs(auth=False), tmp_path)
+    assert deployment.of_type(STARTING_PASSWORD_TYPE) == []
+    assert deployment.named("redis-live-settings").inputs["startingPassword"] == Secret("")
 
 
 def test_the_uploaded_file_holds_the_starting_values_of_the_live_settings(tmp_path: Path):

@@ -1,15 +1,34 @@
 """Live settings: what a node needs done and what the provider's diff decides (pure), then the provider against
-a real redis-server rendered like a container node (CONFIG SET, CONFIG REWRITE, a restart keeps them)."""
+real redis-servers rendered like container nodes (CONFIG SET, CONFIG REWRITE, a restart keeps them; the
+password changed live, in order, on nodes that run with the previous or the starting one)."""
 
 import socket
+import subprocess
+import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
+import pytest
+import redis
 from pulumi.dynamic import ReadResult
 from pulumi.runtime import rpc
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
-from components.redis.config import RedisNodeConfig, parse_directives, render_auth_config, render_node_config
-from components.redis.formation.live_settings import RedisLiveSettingsProvider
+from components.redis.config import (
+    AUTH_PATH,
+    CONFIG_PATH,
+    RedisNodeConfig,
+    parse_directives,
+    render_auth_config,
+    render_node_config,
+)
+from components.redis.formation import node_auth
+from components.redis.formation.live_settings import RedisLiveSettingsProvider, apply_to_node
+from components.redis.formation.node_access import FormationError, FormationSpec
+from components.redis.formation.node_auth import NodeAuth
+from components.redis.handover import render_run_script
 from components.redis.live_settings import (
     STARTING,
     LiveSettings,
@@ -17,15 +36,20 @@ from components.redis.live_settings import (
     aof_rewrite_problems,
     changed_keys,
     drift,
+    hidden,
     live_settings,
     node_steps,
+    password_values,
+    starting_values,
 )
 from components.redis.plan import MASTER, ClusterPlan, NodePlan, plan_cluster
 from components.redis.settings import RedisClusterArgs
 
 from .doubles.redis_server import RedisServer, free_port_pair
 
-PASSWORD = "unit-Test-password-1"
+PASSWORD = "unit-Test-password-1"  # the first: what the nodes' auth.conf holds
+SECOND, THIRD = "unit-Test-password-2", "unit-Test-password-3"
+EVERY_PASSWORD = (PASSWORD, SECOND, THIRD)
 WANTED = LiveSettings(node_timeout_ms=6000, appendonly=False).values()
 
 
@@ -65,15 +89,56 @@ def test_drift_names_the_node_and_the_setting_and_skips_nodes_that_did_not_answe
     assert drift({}, WANTED) == []
 
 
-def _props(port: int, **changes: Any) -> Dict[str, Any]:
-    """One node at 127.0.0.1:port, as the resource's inputs hold it."""
-    node = NodePlan(1, "redis-1", "127.0.0.1", port, port + 10000, MASTER, None, ())
+def test_the_password_is_set_live_and_the_file_rewritten_unless_it_is_the_starting_one():
+    starting = starting_values(PASSWORD)
+    changed = {**STARTING.values(), **password_values(SECOND)}
+    assert node_steps(starting, changed, starting) == NodeSteps(
+        to_set=password_values(SECOND), rewrite=True, await_aof=False
+    )
+    assert node_steps(changed, changed, starting) == NodeSteps(to_set={}, rewrite=True, await_aof=False)
+    # Back to the first password: set, and the file rewritten (it says the second one since the change).
+    assert node_steps(changed, starting, starting).to_set == password_values(PASSWORD)
+    assert node_steps(changed, starting, starting).rewrite
+    # A first `up`: the nodes run with their auth.conf, nothing to set or to write.
+    assert node_steps(starting, starting, starting) == NodeSteps(to_set={}, rewrite=False, await_aof=False)
+    assert password_values("") == {}  # auth off
+
+
+def test_the_password_never_shows_in_drift_steps_or_what_was_set():
+    observed = {"redis-1": starting_values(PASSWORD)}
+    wanted = {**STARTING.values(), **password_values(SECOND)}
+    found = drift(observed, wanted)
+    assert found == [
+        "redis-1: requirepass is not the stack's password",
+        "redis-1: masterauth is not the stack's password",
+    ]
+    steps = node_steps(observed["redis-1"], wanted, starting_values(PASSWORD))
+    for shown in (*found, repr(steps), str(hidden(steps.to_set))):
+        assert SECOND not in shown and PASSWORD not in shown, shown
+    assert hidden(steps.to_set) == {"requirepass": "[secret]", "masterauth": "[secret]"}
+
+
+def test_a_node_is_tried_with_the_previous_then_the_starting_password_each_once():
+    auth = NodeAuth.from_props({"startingPassword": PASSWORD}, {"password": SECOND})
+    assert auth.fallbacks(THIRD) == [SECOND, PASSWORD]
+    assert auth.fallbacks(SECOND) == [PASSWORD]
+    assert NodeAuth(starting=PASSWORD, previous=PASSWORD).fallbacks(THIRD) == [PASSWORD]
+    assert NodeAuth.from_props({}).fallbacks(THIRD) == []  # a state from before: no fallback
+    assert PASSWORD not in repr(auth) and SECOND not in repr(auth)
+
+
+def _props(*ports: int, **changes: Any) -> Dict[str, Any]:
+    """Nodes redis-1.. at 127.0.0.1:port, as the resource's inputs hold them."""
+    nodes = tuple(
+        NodePlan(i, f"redis-{i}", "127.0.0.1", port, port + 10000, MASTER, None, ()) for i, port in enumerate(ports, 1)
+    )
     props = {
         "clusterName": "redis",
-        "topology": ClusterPlan(nodes=(node,)).topology(),
-        "endpoints": {"redis-1": {"host": "127.0.0.1", "port": port}},
+        "topology": ClusterPlan(nodes=nodes).topology(),
+        "endpoints": {node.name: {"host": "127.0.0.1", "port": node.host_port} for node in nodes},
         "password": PASSWORD,
-        "containers": {"redis-1": "id-1"},
+        "startingPassword": PASSWORD,
+        "containers": {node.name: f"id-{node.index}" for node in nodes},
         "timeoutSeconds": 30,
         "settings": dict(WANTED),
         "drift": [],
@@ -104,6 +169,8 @@ def test_a_recreated_container_a_new_node_or_unknowns_in_preview_apply_again():
         ("containers", rpc.UNKNOWN),
         ("topology", grown.topology()),
         ("password", "other"),
+        ("startingPassword", "other"),
+        ("startingPassword", rpc.UNKNOWN),
     ):
         result = RedisLiveSettingsProvider().diff("id", olds, {**olds, key: value})
         assert result.changes is True and not result.replaces, key
@@ -122,19 +189,24 @@ def _read_drift(provider: RedisLiveSettingsProvider, props: Dict[str, Any]) -> A
     return result.outs["drift"]
 
 
+def _node_files(directory: Path, name: str = "redis-1", password: str = PASSWORD) -> Tuple[Path, Path]:
+    """A container node's redis.conf (starting values) and auth.conf, in `directory`, its data there too."""
+    directory.mkdir(parents=True, exist_ok=True)
+    auth = directory / "auth.conf"
+    auth.write_text(render_auth_config(password))
+    config = directory / "redis.conf"
+    config.write_text(
+        render_node_config(
+            RedisNodeConfig(node_name=name, announce_ip="127.0.0.1", data_dir=str(directory), auth_include=str(auth))
+        )
+    )
+    return config, auth
+
+
 def test_a_real_node_takes_the_settings_live_and_keeps_them_across_a_restart(tmp_path: Path, redis_server_binary: str):
     """The file a container node is started with (starting values, the password included from auth.conf),
     then create, a restart on the rewritten file, an update that turns the AOF on, and drift."""
-    auth = tmp_path / "auth.conf"
-    auth.write_text(render_auth_config(PASSWORD))
-    config = tmp_path / "redis.conf"
-    config.write_text(
-        render_node_config(
-            RedisNodeConfig(
-                node_name="redis-1", announce_ip="127.0.0.1", data_dir=str(tmp_path), auth_include=str(auth)
-            )
-        )
-    )
+    config, auth = _node_files(tmp_path)
     port, provider = free_port_pair(), RedisLiveSettingsProvider()
     props = _props(port)
     with RedisServer(redis_server_binary, config, port, PASSWORD) as node:
@@ -156,3 +228,169 @@ def test_a_real_node_takes_the_settings_live_and_keeps_them_across_a_restart(tmp
         node.config_set("cluster-node-timeout", "7000")  # behind Pulumi's back
         assert provider.diff("id", on, dict(on)).changes is True
         assert _read_drift(provider, on) == ["redis-1: cluster-node-timeout is 7000, not 6000"]
+
+
+def _until(what: str, done: Callable[[], bool], seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@contextmanager
+def _running(tmp_path: Path, binary: str, count: int) -> Iterator[List[Tuple[int, Path, Path]]]:
+    """`count` nodes started like container nodes with auth.conf holding PASSWORD: (port, redis.conf, auth.conf)."""
+    nodes = []
+    with ExitStack() as stack:
+        for i in range(1, count + 1):
+            config, auth = _node_files(tmp_path / f"redis-{i}", f"redis-{i}")
+            port = free_port_pair()
+            stack.enter_context(RedisServer(binary, config, port, PASSWORD))
+            nodes.append((port, config, auth))
+        yield nodes
+
+
+def _takes(port: int, password: str) -> bool:
+    """Whether a new client logs in with `password` (at once: redis-py retries a refusal by default)."""
+    node = redis.Redis(port=port, password=password, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
+    try:
+        return bool(node.ping())
+    except redis.AuthenticationError:
+        return False
+    finally:
+        node.close()
+
+
+def _hand_over_password(config: Path, auth: Path) -> str:
+    """The password run.sh's hand-over reads, from these files (its read_password, run by sh)."""
+    script = render_run_script().replace(AUTH_PATH, str(auth)).replace(CONFIG_PATH, str(config))
+    start = script.index("read_password() {")
+    function = script[start : script.index("\n}\n", start) + 3]
+    run = subprocess.run(
+        ["sh", "-c", function + 'read_password; printf %s "$password"'], capture_output=True, text=True, check=True
+    )
+    return run.stdout
+
+
+class _Recorded:
+    """A client that writes down, in one shared log, each CONFIG SET (node, directive) and CONFIG REWRITE."""
+
+    def __init__(self, connection: Any, name: str, log: List[Tuple[str, str]]) -> None:
+        self._connection, self._name, self._log = connection, name, log
+
+    def config_set(self, directive: str, value: str) -> Any:
+        self._log.append((self._name, directive))
+        return self._connection.config_set(directive, value)
+
+    def config_rewrite(self) -> Any:
+        self._log.append((self._name, "rewrite"))
+        return self._connection.config_rewrite()
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._connection, attribute)
+
+
+@pytest.fixture
+def config_log(monkeypatch: pytest.MonkeyPatch) -> List[Tuple[str, str]]:
+    """Every CONFIG SET and CONFIG REWRITE the live settings send, in order."""
+    log: List[Tuple[str, str]] = []
+    real = node_auth.client
+    monkeypatch.setattr(node_auth, "client", lambda spec, name, *args: _Recorded(real(spec, name, *args), name, log))
+    return log
+
+
+def test_a_password_change_sets_requirepass_everywhere_then_masterauth_then_rewrites(
+    tmp_path: Path, redis_server_binary: str, config_log: List[Tuple[str, str]]
+):
+    """Twice: the first change logs in with the starting password, the second with the one before it; each
+    node's file then gives the new one on a restart and to run.sh's hand-over."""
+    provider, names = RedisLiveSettingsProvider(), ["redis-1", "redis-2", "redis-3"]
+    with _running(tmp_path, redis_server_binary, 3) as nodes:
+        first = _props(*(port for port, _, _ in nodes))
+        assert [_hand_over_password(config, auth) for _, config, auth in nodes] == [PASSWORD] * 3
+        second = {**first, "password": SECOND}
+        provider.update("id", first, second)
+        assert config_log == [
+            *((name, "requirepass") for name in names),
+            *((name, "masterauth") for name in names),
+            *(
+                step
+                for name in names
+                for step in ((name, "cluster-node-timeout"), (name, "appendonly"), (name, "rewrite"))
+            ),
+        ]
+        for port, config, auth in nodes:
+            assert _takes(port, SECOND) and not _takes(port, PASSWORD)
+            assert _hand_over_password(config, auth) == SECOND
+        config_log.clear()
+        provider.update("id", second, {**second, "password": THIRD})
+        assert config_log[:6] == [*((name, "requirepass") for name in names), *((name, "masterauth") for name in names)]
+        assert all(_takes(port, THIRD) for port, _, _ in nodes)
+        assert provider.diff("id", {**second, "password": THIRD}, {**second, "password": THIRD}).changes is False
+    port, config, auth = nodes[0]
+    with RedisServer(redis_server_binary, config, port, THIRD) as restarted:  # on its rewritten file
+        assert restarted.config_get("masterauth") == {"masterauth": THIRD}
+        assert not _takes(port, PASSWORD) and _hand_over_password(config, auth) == THIRD
+
+
+def test_a_node_that_only_knows_the_starting_password_gets_the_current_one(tmp_path: Path, redis_server_binary: str):
+    """A container created after a change starts from its auth.conf: drift says so without the values, and
+    the per-node apply (what a replaced node's step calls) logs in with the starting password."""
+    with _running(tmp_path, redis_server_binary, 1) as [(port, _, _)]:
+        props = _props(port, password=SECOND, settings=STARTING.values())
+        found = _read_drift(RedisLiveSettingsProvider(), props)
+        assert found == [
+            "redis-1: requirepass is not the stack's password",
+            "redis-1: masterauth is not the stack's password",
+        ]
+        spec = FormationSpec.from_props(props)
+        applied = apply_to_node(spec, "redis-1", STARTING.values(), time.monotonic() + 10, NodeAuth.from_props(props))
+        assert applied == hidden(password_values(SECOND))
+        assert _takes(port, SECOND) and not _takes(port, PASSWORD)
+        assert _read_drift(RedisLiveSettingsProvider(), props) == []
+
+
+def test_a_node_that_refuses_every_password_fails_at_once_naming_none(tmp_path: Path, redis_server_binary: str):
+    with _running(tmp_path, redis_server_binary, 1) as [(port, _, _)]:
+        props = _props(port, password=THIRD, startingPassword=SECOND)
+        started = time.monotonic()
+        with pytest.raises(FormationError, match="redis-1 refuses the stack's password") as raised:
+            RedisLiveSettingsProvider().create(props)
+        spec = FormationSpec.from_props(props)
+        with pytest.raises(FormationError, match="redis-1 refuses the stack's password") as per_node:
+            apply_to_node(spec, "redis-1", dict(WANTED), time.monotonic() + 30, NodeAuth.from_props(props))
+        assert time.monotonic() - started < 5, "waited for a refusal no wait changes"
+        for message in (str(raised.value), str(per_node.value)):
+            assert not any(password in message for password in EVERY_PASSWORD), message
+
+
+def _replication(node: Any) -> Dict[str, Any]:
+    return node.info("replication")
+
+
+def test_a_replica_keeps_its_link_and_syncs_again_with_the_new_password(tmp_path: Path, redis_server_binary: str):
+    """A cluster replica of a master, both on PASSWORD; after the change its link stays up, and a new link
+    (the old one killed) authenticates with the new masterauth."""
+    with _running(tmp_path, redis_server_binary, 2) as [(master_port, _, _), (replica_port, _, _)]:
+        master = redis.Redis(port=master_port, password=PASSWORD, decode_responses=True)
+        replica = redis.Redis(port=replica_port, password=PASSWORD, decode_responses=True)
+        master.execute_command("CLUSTER", "MEET", "127.0.0.1", str(replica_port))
+        master_id = master.execute_command("CLUSTER", "MYID")
+        _until("the nodes to meet", lambda: master_id in replica.execute_command("CLUSTER", "NODES"))
+        _until("the replica to be accepted", lambda: _replicate(replica, master_id))
+        _until("the first sync", lambda: _replication(replica)["master_link_status"] == "up")
+        props = _props(master_port, replica_port)
+        RedisLiveSettingsProvider().update("id", props, {**props, "password": SECOND})
+        assert _replication(replica)["master_link_status"] == "up"  # connections made before survive
+        replica.execute_command("CLIENT", "KILL", "TYPE", "master")
+        _until("a new link with the new password", lambda: _replication(replica)["master_link_status"] == "up")
+        assert _replication(master)["connected_slaves"] == 1
+        master.close()
+        replica.close()
+
+
+def _replicate(replica: Any, master_id: str) -> bool:
+    try:
+        return bool(replica.execute_command("CLUSTER", "REPLICATE", master_id))
+    except redis.ResponseError:  # the master not known as one yet
+        return False

@@ -25,7 +25,14 @@ from components.swarm.facts import MANAGER
 from scenarios import swarm as swarm_scenario
 
 from .doubles.inventory import FakeInventory
-from .doubles.pulumi_mocks import FORMATION_TYPE, GENERATED_PASSWORD, LIVE_SETTINGS_TYPE, Secret, run_program
+from .doubles.pulumi_mocks import (
+    FORMATION_TYPE,
+    GENERATED_PASSWORD,
+    LIVE_SETTINGS_TYPE,
+    STARTING_PASSWORD_TYPE,
+    Secret,
+    run_program,
+)
 from .doubles.swarm import NODES, FakeSwarm, swarm_node
 
 SERVICE = "docker:index/service:Service"
@@ -138,9 +145,10 @@ def test_the_password_is_only_in_the_secrets_and_never_in_plain_text():
 
 def test_on_a_swarm_the_live_settings_stay_in_each_nodes_config():
     """Docker configs are mounted read-only (no CONFIG REWRITE): the stack's values go into them, and a
-    change updates the services, as before; there is no RedisLiveSettings."""
+    change updates the services, as before; there is no RedisLiveSettings, and no StartingPassword (the
+    secret holds the current password)."""
     deployment = deploy(dataclasses.replace(ARGS, swarm=placement(FakeSwarm()), node_timeout_ms=6000))
-    assert deployment.of_type(LIVE_SETTINGS_TYPE) == []
+    assert deployment.of_type(LIVE_SETTINGS_TYPE) == [] and deployment.of_type(STARTING_PASSWORD_TYPE) == []
     for config in deployment.of_type(CONFIG):
         assert ("cluster-node-timeout", "6000") in parse_directives(base64.b64decode(config.inputs["data"]).decode())
 

@@ -77,7 +77,12 @@ OUTPUT_KEYS = ("nodeIds", "live", "healthy", "problems")
 
 def reachability_problems(spec: FormationSpec) -> List[str]:
     """Nodes that do not answer; raises at once when one's container was removed behind Pulumi's back."""
-    unreachable = {o.name: o.error for o in observe(spec) if not o.reachable}
+    return unreachable_problems(spec, {o.name: o.error or "" for o in observe(spec) if not o.reachable})
+
+
+def unreachable_problems(spec: FormationSpec, unreachable: Mapping[str, str]) -> List[str]:
+    """`unreachable`: node -> why it did not answer, as problems; raises at once when one's container was
+    removed behind Pulumi's back."""
     removed = missing_containers({n: spec.containers[n] for n in unreachable if n in spec.containers})
     if removed:
         # No wait brings back a container removed by hand: say so now, not at the timeout.

@@ -5,7 +5,9 @@ them and hands back what it registered (a Deployment).
 ProjectMocks answers like a small Docker engine: a network records its subnet, a container gets the
 address the engine would give it (the static IP asked for, else a fixed host offset by the container's
 name) and a random host port from 32768 when none is fixed, so tests can assert concrete values; the
-dynamic resources answer as their providers would (a generated password, a healthy formation).
+dynamic resources answer as their providers would (a generated password, a healthy formation). `kept`
+stands for the state of an earlier `up`: the outputs the engine keeps for a resource whatever its inputs
+say now (as `ignore_changes` does).
 """
 
 import hashlib
@@ -32,6 +34,7 @@ PASSWORD_TYPE = "pulumi-python:dynamic/random:GeneratedPassword"
 FORMATION_TYPE = "pulumi-python:dynamic/redis:Formation"
 SLOT_SEED_TYPE = "pulumi-python:dynamic/redis:SlotSeed"
 LIVE_SETTINGS_TYPE = "pulumi-python:dynamic/redis:LiveSettings"
+STARTING_PASSWORD_TYPE = "pulumi-python:dynamic/redis:StartingPassword"
 
 GENERATED_PASSWORD = "generated-password"
 # Registrations arrive in no fixed order, so the fake engine's dynamic addresses and ports go by
@@ -64,7 +67,8 @@ def fake_id(name: str) -> str:
 class ProjectMocks(Mocks):
     """Answers every registration of the project's resources, and the getNetwork lookup of docker0."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: Optional[Dict[str, Dict[str, Any]]] = None) -> None:
+        self.kept = kept or {}  # resource name -> outputs an earlier `up` left in the state
         # docker0, and a `mynet` made outside the program for components tested on their own.
         self.subnets: Dict[str, ipaddress.IPv4Network] = {
             "bridge": ipaddress.IPv4Network(DOCKER0_SUBNET),
@@ -87,6 +91,8 @@ class ProjectMocks(Mocks):
         raise AssertionError(f"the program made a call the fake engine does not know: {args.token} {args.args}")
 
     def new_resource(self, args: MockResourceArgs) -> Tuple[Optional[str], dict]:
+        if args.name in self.kept:
+            return fake_id(args.name), {**args.inputs, **self.kept[args.name]}
         inputs = dict(args.inputs)
         if args.typ == IMAGE_TYPE:
             image_id = "sha256:" + fake_id(inputs["name"])
@@ -215,6 +221,7 @@ class Registered:
     aliases: List[Dict[str, Any]] = field(default_factory=list)  # alias specs: name, type, parentUrn, ...
     delete_before_replace: bool = False
     additional_secret_outputs: List[str] = field(default_factory=list)
+    ignore_changes: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -264,6 +271,7 @@ def _registered(urn: str, request: Any, monitor: RecordingMonitor) -> Registered
         aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
         delete_before_replace=request.deleteBeforeReplace,
         additional_secret_outputs=list(request.additionalSecretOutputs),
+        ignore_changes=list(request.ignoreChanges),
     )
 
 
@@ -272,13 +280,22 @@ E = TypeVar("E", bound=BaseException)
 
 @overload
 def run_program(
-    program: Callable[[], Any], config: Optional[Dict[str, Any]] = None, stack: str = "test", expect: None = None
+    program: Callable[[], Any],
+    config: Optional[Dict[str, Any]] = None,
+    stack: str = "test",
+    expect: None = None,
+    kept: Optional[Dict[str, Dict[str, Any]]] = None,
 ) -> Tuple[Deployment, None]: ...
 
 
 @overload
 def run_program(
-    program: Callable[[], Any], config: Optional[Dict[str, Any]] = None, stack: str = "test", *, expect: Type[E]
+    program: Callable[[], Any],
+    config: Optional[Dict[str, Any]] = None,
+    stack: str = "test",
+    *,
+    expect: Type[E],
+    kept: Optional[Dict[str, Dict[str, Any]]] = None,
 ) -> Tuple[Deployment, E]: ...
 
 
@@ -287,14 +304,16 @@ def run_program(
     config: Optional[Dict[str, Any]] = None,
     stack: str = "test",
     expect: Optional[Type[BaseException]] = None,
+    kept: Optional[Dict[str, Dict[str, Any]]] = None,
 ) -> Tuple[Deployment, Optional[BaseException]]:
     """Run `program` under ProjectMocks with `config` in the stack `stack` (what pulumi.get_stack() says).
 
     Waits for every registration, every stack output and whatever the program returns (an Output whose
     apply holds assertions, as in Pulumi's testing examples). With `expect`, the program must raise that
     exception type; it is returned with what was registered (which must then be nothing, for bad input).
+    `kept`: resource name -> outputs the state of an earlier `up` holds (see ProjectMocks).
     """
-    mocks = ProjectMocks()
+    mocks = ProjectMocks(kept)
     monitor = RecordingMonitor(mocks)
     runtime_settings.ROOT.set(None)  # a fresh Stack resource for each run, so outputs don't leak
     pulumi.runtime.set_mocks(mocks, project="docker-networking", stack=stack, preview=False, monitor=monitor)

@@ -1,0 +1,196 @@
+"""RedisRollStep: one node of a formed cluster back in it, in its planned role, before the next node rolls.
+
+On a cluster that exists, each node's container depends on the previous node's step (cluster.py), so
+Pulumi replaces the containers one at a time. A step's inputs include its node's container id: a new
+container is an update, which
+- gives the node the stack's live settings (it starts from the uploaded file's starting values),
+- waits until the cluster is whole again (every node answers, cluster_state:ok everywhere, one slot map,
+  every replica in sync): the formation's own convergence, which also rejoins a node that lost its data,
+- and gives a planned master its role back: it came back as the replica of the node it handed over to on
+  `docker stop` (handover.py), and a coordinated CLUSTER FAILOVER makes it master again, without a write lost.
+
+Creating a step does nothing (a new cluster is formed by the formation, a new node reshards there); any
+other input change is the formation's or the live settings' to handle, so it is no update here.
+
+While the published ports roll, nodes not yet replaced answer on the old ports: every call first asks the
+engine where each node's client port is published now.
+"""
+
+import time
+from typing import Any, Dict, List, Mapping, Optional
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
+
+from components.engine.client import EngineClient, EngineError, EngineUnreachable, NotFound
+from components.errors import ConfigError
+from components.redis.formation.live_settings import apply_to_node
+from components.redis.formation.node_access import (
+    FormationSpec,
+    command,
+    observe,
+    observe_node,
+    observe_until,
+    retry,
+    wait_for,
+)
+from components.redis.formation.node_auth import STARTING_PASSWORD, NodeAuth
+from components.redis.formation.provider import RedisFormationArgs, converge, formation_inputs
+from components.redis.formation.state import health_problems
+from components.redis.live_settings import LiveSettings
+from components.redis.plan import MASTER, NodePlan
+from components.redis.settings import CLIENT_PORT
+from components.unknowns import is_unknown
+
+
+def published_port(attrs: Mapping[str, Any], internal: int = CLIENT_PORT) -> Optional[int]:
+    """The host port a container publishes `internal` on, as `docker inspect` reports it."""
+    bindings = ((attrs.get("NetworkSettings") or {}).get("Ports") or {}).get(f"{internal}/tcp") or []
+    return int(bindings[0]["HostPort"]) if bindings else None
+
+
+def live_endpoints(spec: FormationSpec) -> Dict[str, Dict[str, Any]]:
+    """The spec's endpoints, with each existing node's port as published now (the plan's otherwise)."""
+    endpoints = {name: dict(endpoint) for name, endpoint in spec.endpoints.items()}
+    try:
+        client = EngineClient()
+    except ConfigError:
+        return endpoints
+    with client:
+        for name in endpoints:
+            try:
+                port = published_port(client.container(name))
+            except (NotFound, EngineUnreachable, EngineError):
+                continue  # not there (yet): the wait for every node names it
+            if port is not None:
+                endpoints[name]["port"] = port
+    return endpoints
+
+
+def _with_endpoints(spec: FormationSpec, endpoints: Mapping[str, Mapping[str, Any]]) -> FormationSpec:
+    return FormationSpec(
+        cluster_name=spec.cluster_name,
+        plan=spec.plan,
+        endpoints=endpoints,
+        password=spec.password,
+        timeout_seconds=spec.timeout_seconds,
+        containers=spec.containers,
+    )
+
+
+def _role_problems(spec: FormationSpec, node: NodePlan) -> List[str]:
+    observations = observe(spec)
+    problems = health_problems(observations, len(spec.plan.masters), spec.plan.replicas_per_master, True)
+    me = next((o.myself for o in observations if o.name == node.name and o.myself), None)
+    if me is None or not me.is_master:
+        problems.append(f"{node.name} is not a master yet")
+    return problems
+
+
+def take_back(spec: FormationSpec, node: NodePlan, deadline: float) -> bool:
+    """A planned master that came back as a replica becomes master again; True if it had to."""
+    me = next((o.myself for o in observe(spec) if o.name == node.name and o.myself), None)
+    if node.role != MASTER or me is None or me.is_master:
+        return False
+    # Coordinated: its master stops accepting writes until this node has them all, then they swap.
+    retry(f"{node.name} to take its role back", lambda: command(spec, node.name, "CLUSTER", "FAILOVER"), deadline, spec)
+    wait_for(f"{node.name} to be master again in a whole cluster", lambda: _role_problems(spec, node), deadline, spec)
+    return True
+
+
+def rejoin(news: Mapping[str, Any], olds: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """The node's new container back in the cluster, as planned; what was done, for the outputs.
+
+    The cluster still runs the password of the last update (`olds`): a changed one reaches every node after
+    the last step (RedisLiveSettings), so the new node gets the old one now, or its replication would break."""
+    current = {**news, "password": (olds or {}).get("password") or news.get("password")}
+    spec = FormationSpec.from_props(current)
+    spec = _with_endpoints(spec, live_endpoints(spec))
+    node = spec.plan.node(news["node"])
+    # apply_to_node waits for the node to answer; the live settings first, so it rejoins with them. It starts
+    # with the first password (its uploaded auth.conf): NodeAuth lets it in with that one.
+    auth = NodeAuth.from_props(news, olds)
+    applied = apply_to_node(spec, node.name, dict(news["settings"]), time.monotonic() + spec.timeout_seconds, auth)
+    converge(spec)
+    took_back = take_back(spec, node, time.monotonic() + spec.timeout_seconds)
+    return {"settingsApplied": sorted(applied), "tookBack": took_back}
+
+
+def was_a_member(props: Mapping[str, Any]) -> bool:
+    """Whether the node, once it answers, knows other nodes: a container replaced on a formed cluster (its
+    volume keeps nodes.conf), for instance by the first `up` of a stack made before roll steps existed. A new
+    node knows only itself: the formation makes it a member."""
+    spec = FormationSpec.from_props(props)
+    spec = _with_endpoints(spec, live_endpoints(spec))
+    name = props["node"]
+    observed = observe_until(
+        f"{name} to answer",
+        lambda: [observe_node(spec, name)],
+        lambda look: [o.error for o in look if o.error],
+        time.monotonic() + spec.timeout_seconds,
+        spec,
+    )
+    return len(observed[0].entries) > 1
+
+
+class RedisRollStepProvider(ResourceProvider):
+    """Holds no state: everything comes from the resource's properties on every call."""
+
+    def create(self, props: Dict[str, Any]) -> CreateResult:
+        done = rejoin(props) if props.get("roll") and was_a_member(props) else _NOTHING_DONE
+        return CreateResult(id_=f"{props['clusterName']}-{props['node']}-roll", outs={**props, **done})
+
+    def diff(self, _id: str, olds: Dict[str, Any], news: Dict[str, Any]) -> DiffResult:
+        containers, node = news.get("containers"), news.get("node")
+        # In preview a container being replaced has no id yet: its map, or its entry, is unknown.
+        replaced = (
+            is_unknown(containers)
+            or not isinstance(containers, dict)
+            or is_unknown(containers.get(node))
+            or (olds.get("containers") or {}).get(node) != containers.get(node)
+        )
+        return DiffResult(changes=replaced, replaces=[], delete_before_replace=False)
+
+    def update(self, _id: str, olds: Dict[str, Any], news: Dict[str, Any]) -> UpdateResult:
+        return UpdateResult(outs={**news, **rejoin(news, olds)})
+
+    def delete(self, _id: str, props: Dict[str, Any]) -> None:
+        pass  # the node's container goes with it, or another step follows
+
+
+_NOTHING_DONE: Dict[str, Any] = {"settingsApplied": [], "tookBack": False}
+
+
+class RedisRollStep(Resource, module="redis", name="RollStep"):
+    """Outputs: settingsApplied (the live settings the new container needed), tookBack (whether a planned
+    master took its role back)."""
+
+    def __init__(
+        self,
+        name: str,
+        formation: RedisFormationArgs,
+        node: str,
+        settings: LiveSettings,
+        roll: bool,
+        starting_password: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        """`roll`: the cluster exists (its containers are chained), so a step created now may be of a
+        container that replaced a member's: one whose node knows others is rejoined as on an update."""
+        props = {
+            **formation_inputs(formation),
+            "node": node,
+            "roll": roll,
+            STARTING_PASSWORD: pulumi.Output.secret(starting_password),
+            "settings": settings.values(),
+            **{key: None for key in _NOTHING_DONE},
+        }
+        timeout = f"{formation.timeout_seconds * 2 + 60}s"
+        opts = pulumi.ResourceOptions.merge(
+            opts,
+            pulumi.ResourceOptions(
+                additional_secret_outputs=["password", STARTING_PASSWORD],
+                custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout),
+            ),
+        )
+        super().__init__(RedisRollStepProvider(), name, props, opts)
