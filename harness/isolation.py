@@ -169,6 +169,11 @@ class RunIsolation:
     def _block_is_free(self, block: range, unavailable: Set[int]) -> bool:
         return not unavailable.intersection(block) and all(self.probe_port(port) for port in block[1:])
 
+    def redis_ports(self, purpose: str) -> Dict[str, int]:
+        """A Redis Cluster's `basePort` and `busBasePort`: two blocks taken for `purpose` (the stack's
+        name for its own ports; another purpose gives the same stack a second range to move to)."""
+        return {"basePort": self.port_base(purpose), "busBasePort": self.port_base(f"{purpose}-bus")}
+
     def stack_config(self, stack: str, scenario: str) -> Dict[str, Any]:
         """The settings that put a shipped stack beside a person's: this run's prefix, and for the stacks
         with a network or fixed ports of their own a subnet and port blocks taken for `stack`. The
@@ -179,11 +184,7 @@ class RunIsolation:
             # The tutorial gives mynet's gateway; without it the engine would not report one.
             config["mynet"] = {"network": {"subnet": str(subnet), "gateway": str(subnet.network_address + 1)}}
         elif scenario == REDIS_SETTING:
-            config[REDIS_SETTING] = {
-                "network": {"subnet": str(self.subnet(stack))},
-                "basePort": self.port_base(stack),
-                "busBasePort": self.port_base(f"{stack}-bus"),
-            }
+            config[REDIS_SETTING] = {"network": {"subnet": str(self.subnet(stack))}, **self.redis_ports(stack)}
         elif scenario == "modes":
             # tomcat-host listens on the host itself: a port nothing else holds, not the tutorial's 8080.
             config["modes"] = {"hostPort": self.port_base(stack, 1) + 1}

@@ -2,6 +2,8 @@
 the other, on an isolated copy of it (prefix soak-xxxxxx-, its own subnet and ports), under load with and
 without WAIT 1. STACK=swarm deploys on the local Swarm (started when it is not up: root) and runs
 swarm-host-stopped; the events of one engine (a container stopped, killed, ...) do not run there.
+`--reach announced` (the redis stack): the load reaches the nodes at the addresses they announce, not
+at their published ports; ports-rolled runs only so.
 
 Prints first what it ran on (harness/toolchain.py), then a table per event and mode, and the targets it
 missed (exit status 1 then). `--json`: one JSON object per event and mode on stdout, the rest on stderr.
@@ -24,11 +26,15 @@ from soak.load import LoadSettings
 from soak.report import EventReport, merge, table
 from soak.runner import SoakSettings, run_event
 from soak.stack import SoakStack
-from soak.stack_target import OneEngine, StackTarget
+from soak.stack_target import PUBLISHED, REACHES, OneEngine, StackTarget
 from soak.swarm_target import on_local_swarm
 from soak.targets import misses
 
-TARGETS: Dict[str, Callable[[], StackTarget]] = {"redis": OneEngine, "swarm": on_local_swarm}
+# The target of each stack, given the command's arguments (--reach).
+TARGETS: Dict[str, Callable[[argparse.Namespace], StackTarget]] = {
+    "redis": lambda args: OneEngine(reach=args.reach),
+    "swarm": lambda args: on_local_swarm(),
+}
 
 
 def parse(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -42,15 +48,25 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--before", type=float, default=5.0, help="seconds of load before each event")
     parser.add_argument("--after", type=float, default=5.0, help="seconds of load once the cluster is whole")
     parser.add_argument("--image", default=LOCAL_IMAGES["redisImage"])
+    parser.add_argument(
+        "--reach",
+        default=PUBLISHED,
+        choices=REACHES,
+        help="how the load reaches the nodes on the redis stack: their published ports, or the addresses they "
+        "announce (container IPs; ports-rolled needs it). The swarm stack's nodes are published where they announce",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per event and mode on stdout")
     return parser.parse_args(argv)
 
 
 def soak(args: argparse.Namespace, target: StackTarget, toolchain: str, say) -> List[EventReport]:
     settings = SoakSettings(load=LoadSettings(rate=args.rate), before_s=args.before, after_s=args.after)
-    events = events_for(args.events, target.stack, os.geteuid() == 0, say)
+    events = events_for(args.events, target.stack, os.geteuid() == 0, target.reach, say)
     isolation = RunIsolation.new("soak")
-    say(f"run {isolation.prefix}: the {args.stack} stack, {len(events)} events x {args.rounds} rounds")
+    say(
+        f"run {isolation.prefix}: the {args.stack} stack, {len(events)} events x {args.rounds} rounds, "
+        f"the nodes reached at their {target.reach} addresses"
+    )
     reports: List[EventReport] = []
     try:
         with tempfile.TemporaryDirectory(prefix="docker-networking-soak-") as tmp:
@@ -76,7 +92,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(line, file=progress, flush=True)
 
     try:
-        target = TARGETS[args.stack]()  # the Swarm is started here when it is not up
+        target = TARGETS[args.stack](args)  # the Swarm is started here when it is not up
     except (SwarmUnavailable, SwarmScriptError) as error:
         say(f"soak: {error}")
         return 2

@@ -7,21 +7,23 @@ import json
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, TypeVar
 
 import docker
 
 from bench.redis_up import pulumi_cli
 from components.engine.docker_api import docker_client
+from components.redis.settings import IMAGE_SETTING, RedisClusterArgs
 from components.redis.settings import SETTING as REDIS_SETTING
-from components.redis.settings import RedisClusterArgs
 from components.settings import setting_name
 from harness.isolation import RunIsolation
-from harness.project_copy import make_project_copy
+from harness.project_copy import LOCAL_IMAGES, make_project_copy
+from soak.replaced import Container
 from soak.stack_target import OneEngine, StackTarget
 from tests.integration.redis_checks import RedisView, wait_until
 
 HEAL_TIMEOUT_S = 180
+T = TypeVar("T")
 
 
 def config_paths(config: Mapping[str, Any], prefix: str = "") -> Iterator[Tuple[str, str]]:
@@ -39,13 +41,17 @@ class SoakStack:
     env: Dict[str, str]
     name: str  # the Pulumi stack
     prefix: str  # the run's prefix: every node is <prefix>redis-N
-    # The stack's whole `redis` setting (the run's subnet and ports among it): a shape change writes it
-    # whole, since `config set --path redis.masters` on a value set as JSON would replace it.
+    # The stack's whole `redis` setting (the run's subnet and ports among it): a change (the shape, the
+    # node timeout, the ports) writes it whole, since `config set --path redis.masters` on a value set as
+    # JSON would replace it.
     redis: Mapping[str, Any]
     masters: int = 3
     replicas: int = 1
     node_timeout_s: float = RedisClusterArgs().node_timeout_ms / 1000
     target: StackTarget = field(default_factory=OneEngine)
+    image: str = LOCAL_IMAGES["redisImage"]  # the stack's redisImage now
+    # The run's, for a second port range (ports-rolled); None where the stack came without it.
+    isolation: Optional[RunIsolation] = None
 
     @classmethod
     def in_copy(cls, workdir: Path, isolation: RunIsolation, image: str, target: StackTarget) -> "SoakStack":
@@ -61,6 +67,8 @@ class SoakStack:
             prefix=isolation.prefix,
             redis=settings[REDIS_SETTING],
             target=target,
+            image=image,
+            isolation=isolation,
         )
         stack.cli("stack", "init", name)
         pairs = [arg for path, value in config_paths(settings) for arg in ("--plaintext", f"{path}={value}")]
@@ -76,10 +84,18 @@ class SoakStack:
     def destroy(self) -> None:
         self.cli("destroy", "--yes", "-s", self.name)
 
-    def set_shape(self, masters: int, replicas: int) -> None:
-        self.redis = {**self.redis, "masters": masters, "replicasPerMaster": replicas}
+    def set_redis(self, **changes: Any) -> None:
+        """The stack's whole `redis` setting with `changes`, written as JSON (see `redis`)."""
+        self.redis = {**self.redis, **changes}
         self.cli("config", "set", "-s", self.name, setting_name(REDIS_SETTING), json.dumps(self.redis))
+
+    def set_shape(self, masters: int, replicas: int) -> None:
+        self.set_redis(masters=masters, replicasPerMaster=replicas)
         self.masters, self.replicas = masters, replicas
+
+    def set_image(self, image: str) -> None:
+        self.cli("config", "set", "-s", self.name, setting_name(IMAGE_SETTING), image)
+        self.image = image
 
     def view(self) -> RedisView:
         outputs = json.loads(self.cli("stack", "output", "-s", self.name, "--json", "--show-secrets"))
@@ -110,17 +126,26 @@ class SoakStack:
         return name
 
     def running(self, name: str) -> bool:
-        found: List[bool] = []
-        with_engine(lambda client: found.append(client.containers.get(self._own(name)).status == "running"))
-        return found[0]
+        return with_engine(lambda client: client.containers.get(self._own(name)).status == "running")
+
+    def containers(self, view: RedisView) -> Dict[str, Container]:
+        """Each node's container: its ID, its image's, when it was created."""
+
+        def read(client: docker.DockerClient) -> Dict[str, Container]:
+            found = {}
+            for name in self.container_names(view):
+                attrs = client.containers.get(name).attrs
+                found[name] = Container(id=attrs["Id"], image=attrs["Image"], created=attrs["Created"])
+            return found
+
+        return with_engine(read)
 
     def cut_off(self, name: str, peer_ip: str, cut: bool) -> None:
         """Drop (or again accept) what `peer_ip` sends to the container `name`: a one-way partition, in that
         container's own network namespace only (nsenter + iptables; root)."""
-        pids: List[int] = []
-        with_engine(lambda client: pids.append(client.containers.get(self._own(name)).attrs["State"]["Pid"]))
+        pid = with_engine(lambda client: client.containers.get(self._own(name)).attrs["State"]["Pid"])
         rule = ["INPUT", "-s", peer_ip, "-j", "DROP"]
-        command = ["nsenter", "-t", str(pids[0]), "-n", "iptables", "-I" if cut else "-D", *rule]
+        command = ["nsenter", "-t", str(pid), "-n", "iptables", "-I" if cut else "-D", *rule]
         subprocess.run(command, check=True, capture_output=True, text=True)
 
     def engine(self, action: str, name: str) -> None:
@@ -137,9 +162,10 @@ _ACTIONS = {
 }
 
 
-def with_engine(action: Any) -> None:
+def with_engine(action: Callable[[docker.DockerClient], T]) -> T:
+    """What `action` returns, on a client of the engine the stack deploys on (DOCKER_HOST)."""
     client: docker.DockerClient = docker_client()
     try:
-        action(client)
+        return action(client)
     finally:
         client.close()

@@ -8,15 +8,25 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Protocol, Tuple
 
 from harness.cleanup import remove_run_objects, summary
+from soak.rolled_image import remove_rolled_images
 from tests.integration.redis_checks import RedisView
 
 AddressMap = Mapping[Tuple[str, int], Tuple[str, int]]
+# How the load reaches the nodes (`make soak ARGS="--reach ..."`): where the stack publishes them, as an
+# application on the engine's host does through the addressMap, or where they announce themselves.
+PUBLISHED, ANNOUNCED = "published", "announced"
+REACHES = (PUBLISHED, ANNOUNCED)
 
 
 class StackTarget(Protocol):
     @property
     def stack(self) -> str:
         """The shipped stack the soak copies (`make soak STACK=...`), which names its scenario."""
+        ...
+
+    @property
+    def reach(self) -> str:
+        """How the load reaches the nodes: PUBLISHED or ANNOUNCED."""
         ...
 
     def settings(self) -> Dict[str, Any]:
@@ -42,9 +52,20 @@ class StackTarget(Protocol):
 
 @dataclass(frozen=True)
 class OneEngine:
-    """The `redis` stack: containers on one engine, on the run's subnet, published on loopback."""
+    """The `redis` stack: containers on one engine, on the run's subnet, published on loopback.
+
+    `reach`: PUBLISHED, the load reaches each node at its loopback port (the addressMap); ANNOUNCED, at
+    the address it announces, its container IP on the run's bridge: the engine's host routes there (the
+    soak runs in Docker 29's network namespace with ENGINE=29), and a change of the published ports
+    leaves it as it is. The soak's own checks ask each node on its published port, read anew after
+    every `up`."""
 
     stack: str = "redis"
+    reach: str = PUBLISHED
+
+    def __post_init__(self) -> None:
+        if self.reach not in REACHES:
+            raise ValueError(f"reach {self.reach!r}: use one of {', '.join(REACHES)}")
 
     def settings(self) -> Dict[str, Any]:
         return {}
@@ -53,6 +74,8 @@ class OneEngine:
         return {}
 
     def view(self, password: str, nodes: Mapping[str, Mapping[str, Any]], address_map: AddressMap) -> RedisView:
+        if self.reach == ANNOUNCED:
+            address_map = {announced: announced for announced in address_map}
         return RedisView(password=password, nodes=nodes, address_map=address_map)
 
     def misplaced(self, nodes: Mapping[str, Mapping[str, Any]], redis: Mapping[str, Any]) -> List[str]:
@@ -60,4 +83,6 @@ class OneEngine:
         return [name for name, node in nodes.items() if ipaddress.ip_address(node["ip"]) not in subnet]
 
     def remove_leftovers(self, prefix: str) -> str:
-        return summary(remove_run_objects(prefix), prefix)
+        removed = summary(remove_run_objects(prefix), prefix)  # the containers first: then no one uses it
+        rolled = remove_rolled_images(prefix)  # image-rolled's image, when the event stopped half-way
+        return removed + (f", and the image {', '.join(rolled)}" if rolled else "")

@@ -11,7 +11,7 @@ import docker
 from harness.cleanup import is_run_object, remove_run_objects, summary
 from harness.isolation import DEFAULT_PORT_COUNT
 from harness.local_swarm import LocalSwarm, ensure_up
-from soak.stack_target import AddressMap
+from soak.stack_target import ANNOUNCED, AddressMap
 from tests.integration.swarm_redis_view import SwarmRedisView
 
 # What pulumi destroy removes from the manager; removed here only if a failed run left it.
@@ -22,6 +22,7 @@ SWARM_KINDS = ("services", "configs", "secrets")  # services first: they use the
 class OnSwarm:
     swarm: LocalSwarm
     stack: str = "swarm"
+    reach: str = ANNOUNCED  # each node is published where it announces itself: --reach changes nothing
 
     def settings(self) -> Dict[str, Any]:
         # With every node's engine known, the data volumes are the stack's (destroyed with it).

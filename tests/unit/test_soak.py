@@ -326,14 +326,14 @@ def test_each_target_finds_the_nodes_the_run_did_not_place():
 
 def test_each_stack_runs_its_own_events_and_says_which_it_leaves_out():
     said: List[str] = []
-    on_swarm = events_for("", "swarm", root=True, say=said.append)
+    on_swarm = events_for("", "swarm", root=True, reach="announced", say=said.append)
     assert [event.name for event in on_swarm] == ["swarm-host-stopped"]
     assert said and "master-stopped" in said[0] and "swarm-host-stopped" not in said[0]
-    on_redis = [event.name for event in events_for("", "redis", root=False, say=said.append)]
+    on_redis = [event.name for event in events_for("", "redis", root=False, reach="published", say=said.append)]
     assert "swarm-host-stopped" not in on_redis and "master-killed-replica-behind" not in on_redis
     assert "master-killed" in on_redis
     said.clear()
-    assert events_for("master-stopped,swarm-host-stopped", "swarm", True, said.append) == [
+    assert events_for("master-stopped,swarm-host-stopped", "swarm", True, "announced", said.append) == [
         BY_NAME["swarm-host-stopped"]
     ]
     assert said == ["not on the swarm stack (another stack's events): master-stopped"]
@@ -347,3 +347,222 @@ def test_a_stopped_swarm_host_keeps_every_write_with_wait_within_redis_failure_d
         "swarm-host-stopped with WAIT 1: 1 of 100 acknowledged writes lost",
         "swarm-host-stopped without WAIT: window 10.60s > 1.5 x node timeout + 3 s (10.5s)",
     ]
+
+
+# --- issue 22: the day-2 events, the reach, the absolute window ----------------------------------------
+
+DAY_TWO = ("setting-changed", "image-rolled", "ports-rolled")
+
+
+def test_the_day_two_events_run_on_the_redis_stack_and_the_port_change_only_with_announced_reach():
+    said: List[str] = []
+    published_reach = [event.name for event in events_for("", "redis", root=True, reach="published", say=said.append)]
+    assert "setting-changed" in published_reach and "image-rolled" in published_reach
+    assert "ports-rolled" not in published_reach
+    assert said == [
+        "not on the redis stack (another stack's events): swarm-host-stopped",
+        "ports-rolled: left out, it needs --reach announced: its nodes' published ports change, which cut off a "
+        "client that reaches them there",
+    ]
+    said.clear()
+    announced = events_for(",".join(DAY_TWO), "redis", root=False, reach="announced", say=said.append)
+    assert [event.name for event in announced] == list(DAY_TWO) and said == []
+    # On the Swarm they are another stack's events, whatever the reach.
+    assert events_for(",".join(DAY_TWO), "swarm", root=True, reach="announced", say=said.append) == []
+    assert all(BY_NAME[name].stacks == ("redis",) for name in DAY_TWO)
+
+
+def test_the_soak_command_takes_the_reach_for_the_redis_stack():
+    from soak.__main__ import TARGETS, parse
+
+    assert parse([]).reach == "published"
+    assert TARGETS["redis"](parse(["--reach", "announced"])) == OneEngine(reach="announced")
+    with pytest.raises(SystemExit):
+        parse(["--reach", "direct"])
+    with pytest.raises(ValueError, match="reach 'direct'"):
+        OneEngine(reach="direct")
+    assert OnSwarm(SWARM).reach == "announced"  # published where it announces: nothing to choose
+
+
+def test_with_announced_reach_the_load_starts_from_and_stays_on_the_container_addresses():
+    address_map = {("10.200.1.12", 6379): ("127.0.0.1", 20012), ("10.200.1.11", 6379): ("127.0.0.1", 20011)}
+    nodes = {"r-1": {"ip": "10.200.1.11", "hostPort": 20011}}
+    announced = OneEngine(reach="announced").view("p", nodes, address_map)
+    assert announced.address_map == {
+        ("10.200.1.11", 6379): ("10.200.1.11", 6379),
+        ("10.200.1.12", 6379): ("10.200.1.12", 6379),
+    }
+    assert published(announced) == [("10.200.1.11", 6379), ("10.200.1.12", 6379)]
+    assert OneEngine().view("p", nodes, address_map).address_map == address_map  # published: as the stack says
+
+
+def test_a_day_two_change_may_wait_1_s_at_most_in_the_modes_it_names_and_lose_nothing():
+    from soak.targets import DAY_TWO_WINDOW_S
+
+    assert DAY_TWO_WINDOW_S == 1.0
+    expected = {name: EXPECTED[name] for name in DAY_TWO}
+    assert misses([report(name, window_s=1.0) for name in DAY_TWO], expected) == []
+    # A roll's replica replaced: no WAIT 1 for its master until the new one synced, measured only.
+    assert misses([report("image-rolled", wait=True, window_s=6.0)], expected) == []
+    assert misses([report("ports-rolled", wait=True, window_s=6.0)], expected) == []
+    found = misses(
+        [
+            report("setting-changed", wait=True, window_s=1.2),  # a live setting: both modes bounded
+            report("setting-changed", window_s=1.01),
+            report("image-rolled", window_s=1.5),
+            report("ports-rolled", wait=True, lost=1),
+            report("ports-rolled", lost=2),
+        ],
+        expected,
+    )
+    assert found == [
+        "setting-changed with WAIT 1: window 1.20s > 1 s",
+        "setting-changed without WAIT: window 1.01s > 1 s",
+        "image-rolled without WAIT: window 1.50s > 1 s",
+        "ports-rolled with WAIT 1: 1 of 100 acknowledged writes lost",
+        "ports-rolled without WAIT: 2 of 100 acknowledged writes lost",
+    ]
+
+
+def test_an_absolute_window_does_not_depend_on_the_node_timeout_and_adds_to_a_relative_one():
+    both = Expectation(no_loss_when_wait=(), window=ANNOUNCED_FAILOVER, max_window_s=2.0)
+    assert both.window_limit(5.0) == 7.0
+    assert misses([report(window_s=1.9)], {"master-stopped": both}) == []
+    assert misses([report(window_s=7.5)], {"master-stopped": both}) == [
+        "master-stopped without WAIT: window 7.50s > 1 x node timeout + 2 s (7.0s)",
+        "master-stopped without WAIT: window 7.50s > 2 s",
+    ]
+
+
+@pytest.mark.parametrize(
+    "image, tag",
+    [
+        ("docker-networking/redis:local", "docker-networking/redis:soak-0a1b2c-rolled"),
+        ("redis:7.4", "redis:soak-0a1b2c-rolled"),
+        ("redis", "redis:soak-0a1b2c-rolled"),
+        ("localhost:5000/team/redis:7", "localhost:5000/team/redis:soak-0a1b2c-rolled"),
+        ("localhost:5000/redis", "localhost:5000/redis:soak-0a1b2c-rolled"),
+        ("redis:7.4@sha256:" + "a" * 64, "redis:soak-0a1b2c-rolled"),
+    ],
+)
+def test_the_rolled_image_is_a_tag_of_the_run_in_the_images_repository(image, tag):
+    from components.images.names import validate_image_name
+    from soak.rolled_image import rolled_tag
+
+    assert rolled_tag(image, "soak-0a1b2c-") == tag
+    assert validate_image_name("docker-networking:redisImage", tag) == tag  # the stack takes it
+
+
+class FakeImages:
+    def __init__(self) -> None:
+        self.ids = {"docker-networking/redis:local": "sha256:original"}
+
+    def get(self, reference: str):
+        return type("Image", (), {"id": self.ids[reference]})()
+
+
+class FakeSource:
+    def __init__(self, images: FakeImages) -> None:
+        self.images, self.removed = images, False
+        self.committed: Dict[str, str] = {}
+
+    def commit(self, repository: str, tag: str, changes: str) -> None:
+        self.committed = {"repository": repository, "tag": tag, "changes": changes}
+        self.images.ids[f"{repository}:{tag}"] = "sha256:rolled"
+
+    def remove(self, force: bool = False) -> None:
+        self.removed = force
+
+
+class FakeContainers:
+    def __init__(self, images: FakeImages) -> None:
+        self.images = images
+        self.created: List[tuple] = []
+
+    def create(self, image: str, name: str, labels: Dict[str, str]) -> FakeSource:
+        source = FakeSource(self.images)
+        self.created.append((image, name, labels, source))
+        return source
+
+
+def test_the_rolled_image_is_committed_with_the_runs_label_from_a_container_that_never_started_and_goes():
+    from soak.rolled_image import ROLL_LABEL, make_rolled_image
+
+    images = FakeImages()
+    client = type("Client", (), {"images": images, "containers": FakeContainers(images)})()
+    assert make_rolled_image(client, "docker-networking/redis:local", "soak-0a1b2c-") == (
+        "docker-networking/redis:soak-0a1b2c-rolled"
+    )
+    [(image, name, labels, source)] = client.containers.created
+    assert (image, name) == ("docker-networking/redis:local", "soak-0a1b2c-roll-source")
+    assert labels["io.docker-networking.name-prefix"] == "soak-0a1b2c-"  # the run's cleanup finds it
+    assert source.committed == {
+        "repository": "docker-networking/redis",
+        "tag": "soak-0a1b2c-rolled",
+        "changes": f"LABEL {ROLL_LABEL}=soak-0a1b2c-",
+    }
+    assert source.removed is True
+    # Two tags of one image ID would roll nothing: refused.
+    images.ids["docker-networking/redis:local"] = "sha256:rolled"
+    with pytest.raises(RuntimeError, match="pulumi up would replace no container"):
+        make_rolled_image(client, "docker-networking/redis:local", "soak-0a1b2c-")
+
+
+def test_only_a_runs_own_rolled_images_are_removed():
+    from soak.rolled_image import remove_rolled_images
+
+    with pytest.raises(ValueError, match="not a run's prefix"):
+        remove_rolled_images("dev-")
+
+
+def test_the_second_port_range_is_taken_as_the_runs_own_and_apart_from_it():
+    import random
+
+    from harness.isolation import DEFAULT_PORT_COUNT, RunIsolation
+
+    from .doubles.inventory import FakeInventory
+
+    run = RunIsolation(
+        prefix="soak-0a1b2c-",
+        inventory=FakeInventory(),
+        probe_port=lambda port: True,
+        engine_ports=lambda: {20011},  # the engine publishes this one already
+        ephemeral_low=32768,
+        rng=random.Random(3),
+    )
+    own = run.stack_config("redis", "redis")["redis"]
+    own = {key: own[key] for key in ("basePort", "busBasePort")}
+    assert run.redis_ports("redis") == own  # the stack's own ports are taken the same way
+    moved = run.redis_ports("redis-rolled")
+    assert moved == run.redis_ports("redis-rolled")  # the same for every round
+    blocks = [range(base, base + DEFAULT_PORT_COUNT + 1) for base in (*own.values(), *moved.values())]
+    assert len({port for block in blocks for port in block}) == 4 * (DEFAULT_PORT_COUNT + 1)  # no overlap
+    assert all(20011 not in block for block in blocks)
+
+
+def test_which_containers_an_up_replaced_and_in_what_order():
+    from soak.replaced import Container, instant, kept, replaced
+
+    before = {
+        n: Container(id=f"old-{n}", image="sha256:a", created="2026-12-02T10:00:00Z") for n in ("r-1", "r-2", "r-3")
+    }
+    after = {
+        "r-1": Container(id="new-1", image="sha256:b", created="2026-12-02T10:00:05.1Z"),  # trailing zeros dropped
+        "r-2": before["r-2"],
+        "r-3": Container(id="new-3", image="sha256:b", created="2026-12-02T10:00:05.05Z"),
+    }
+    assert instant("2026-12-02T10:00:05.1Z") > instant("2026-12-02T10:00:05.05Z")
+    assert replaced(before, after) == ["r-3", "r-1"] and kept(before, after) == ["r-2"]
+    assert replaced(before, before) == [] and kept(before, before) == ["r-1", "r-2", "r-3"]
+
+
+def test_the_nodes_published_outside_the_ports_asked_for_are_named():
+    from soak.day_two import ports_off
+
+    ports = {"basePort": 20100, "busBasePort": 20200}
+    nodes = {
+        "r-1": {"hostPort": 20101, "busHostPort": 20201},
+        "r-2": {"hostPort": 20012, "busHostPort": 20202},  # still on the old range
+        "r-3": {"hostPort": 20103, "busHostPort": 20100},
+    }
+    assert ports_off(nodes, ports) == ["r-2", "r-3"]
