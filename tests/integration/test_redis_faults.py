@@ -22,8 +22,10 @@ import pytest
 from pulumi import automation as auto
 
 from harness.isolation import RunIsolation
+from soak.rolled_image import make_rolled_image, remove_rolled_images
 from tests.conftest import skip_or_fail
 from tests.integration import cli_interrupt, engine
+from tests.integration.conftest import TEST_IMAGES
 from tests.integration.redis_checks import (
     RedisView,
     changes,
@@ -372,6 +374,26 @@ def test_bad_settings_fail_at_preview_naming_the_setting_and_leave_the_deploymen
     print(f"TIMING {len(cases)} bad previews: {time.monotonic() - started:.1f}s")
     with _config_set(faults, "redis", {"masters": 2}), pytest.raises(auto.errors.CommandError):
         faults.stack.up()  # `up` refuses too, before touching anything
+    assert faults.container_ids() == ids_before
+    assert changes(faults.stack.preview()) == {}
+    faults.assert_whole()
+
+
+def test_a_roll_together_with_a_reshape_is_refused_at_preview_with_a_safe_order(faults):
+    """A new image rolls the containers one at a time; with replicas 1 -> 0 in the same update, a master
+    could be replaced while its only replica is retired: refused before anything is touched."""
+    ids_before = faults.container_ids()
+    with engine.client() as client:
+        rolled = make_rolled_image(client, TEST_IMAGES["redisImage"], faults.run.prefix)
+    try:
+        with _config_set(faults, "redisImage", rolled), _config_set(faults, "redis", {"replicasPerMaster": 0}):
+            for attempt in (faults.stack.preview, faults.stack.up):
+                with pytest.raises(auto.errors.CommandError) as failure:
+                    attempt()
+                message = str(failure.value)
+                assert "3x1 -> 3x0" in message and "Safe order: 1)" in message and "image" in message, message
+    finally:
+        remove_rolled_images(faults.run.prefix)
     assert faults.container_ids() == ids_before
     assert changes(faults.stack.preview()) == {}
     faults.assert_whole()

@@ -16,6 +16,7 @@ While the published ports roll, nodes not yet replaced answer on the old ports: 
 engine where each node's client port is published now.
 """
 
+import dataclasses
 import time
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -29,14 +30,12 @@ from components.redis.formation.node_access import (
     FormationSpec,
     command,
     observe,
-    observe_node,
-    observe_until,
     retry,
     wait_for,
 )
-from components.redis.formation.node_auth import STARTING_PASSWORD, NodeAuth
+from components.redis.formation.node_auth import STARTING_PASSWORD, NodeAuth, login
 from components.redis.formation.provider import RedisFormationArgs, converge, formation_inputs
-from components.redis.formation.state import health_problems
+from components.redis.formation.state import health_problems, parse_cluster_nodes
 from components.redis.live_settings import LiveSettings
 from components.redis.plan import MASTER, NodePlan
 from components.redis.settings import CLIENT_PORT
@@ -67,17 +66,6 @@ def live_endpoints(spec: FormationSpec) -> Dict[str, Dict[str, Any]]:
     return endpoints
 
 
-def _with_endpoints(spec: FormationSpec, endpoints: Mapping[str, Mapping[str, Any]]) -> FormationSpec:
-    return FormationSpec(
-        cluster_name=spec.cluster_name,
-        plan=spec.plan,
-        endpoints=endpoints,
-        password=spec.password,
-        timeout_seconds=spec.timeout_seconds,
-        containers=spec.containers,
-    )
-
-
 def _role_problems(spec: FormationSpec, node: NodePlan) -> List[str]:
     observations = observe(spec)
     problems = health_problems(observations, len(spec.plan.masters), spec.plan.replicas_per_master, True)
@@ -98,18 +86,44 @@ def take_back(spec: FormationSpec, node: NodePlan, deadline: float) -> bool:
     return True
 
 
+def running_password(spec: FormationSpec, node: str, auth: NodeAuth, deadline: float) -> str:
+    """The password the rest of the cluster runs now: the stack's, unless this update changed it (the live
+    settings reach every node only after the last step), then the one before, or the first. Asked of a peer
+    of `node`, since `node` itself starts with the first one (its uploaded auth.conf)."""
+    import redis
+
+    peers = [other.name for other in spec.plan.nodes if other.name != node]
+    candidates = [spec.password, *auth.fallbacks(spec.password)]
+
+    def accepted() -> str:
+        for password in candidates:
+            for peer in peers:
+                try:
+                    login(dataclasses.replace(spec, password=password), peer).close()
+                    return password
+                except redis.AuthenticationError:
+                    break  # the next password
+                except redis.RedisError:
+                    continue  # that peer does not answer: another one
+        raise redis.ConnectionError("no peer answered")
+
+    return retry(f"a peer of {node} to answer", accepted, deadline, spec)
+
+
 def rejoin(news: Mapping[str, Any], olds: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     """The node's new container back in the cluster, as planned; what was done, for the outputs.
 
-    The cluster still runs the password of the last update (`olds`): a changed one reaches every node after
-    the last step (RedisLiveSettings), so the new node gets the old one now, or its replication would break."""
-    current = {**news, "password": (olds or {}).get("password") or news.get("password")}
-    spec = FormationSpec.from_props(current)
-    spec = _with_endpoints(spec, live_endpoints(spec))
+    It rejoins with the password the rest of the cluster runs: a password changed in the same update reaches
+    every node after the last step (RedisLiveSettings), or the new node's replication would break now."""
+    spec = FormationSpec.from_props(news)
+    spec = dataclasses.replace(spec, endpoints=live_endpoints(spec))
     node = spec.plan.node(news["node"])
+    auth = NodeAuth.from_props(news, olds)
+    spec = dataclasses.replace(
+        spec, password=running_password(spec, node.name, auth, time.monotonic() + spec.timeout_seconds)
+    )
     # apply_to_node waits for the node to answer; the live settings first, so it rejoins with them. It starts
     # with the first password (its uploaded auth.conf): NodeAuth lets it in with that one.
-    auth = NodeAuth.from_props(news, olds)
     applied = apply_to_node(spec, node.name, dict(news["settings"]), time.monotonic() + spec.timeout_seconds, auth)
     converge(spec)
     took_back = take_back(spec, node, time.monotonic() + spec.timeout_seconds)
@@ -119,18 +133,19 @@ def rejoin(news: Mapping[str, Any], olds: Optional[Mapping[str, Any]] = None) ->
 def was_a_member(props: Mapping[str, Any]) -> bool:
     """Whether the node, once it answers, knows other nodes: a container replaced on a formed cluster (its
     volume keeps nodes.conf), for instance by the first `up` of a stack made before roll steps existed. A new
-    node knows only itself: the formation makes it a member."""
+    node knows only itself: the formation makes it a member. It may still run the first password."""
     spec = FormationSpec.from_props(props)
-    spec = _with_endpoints(spec, live_endpoints(spec))
-    name = props["node"]
-    observed = observe_until(
-        f"{name} to answer",
-        lambda: [observe_node(spec, name)],
-        lambda look: [o.error for o in look if o.error],
-        time.monotonic() + spec.timeout_seconds,
-        spec,
-    )
-    return len(observed[0].entries) > 1
+    spec = dataclasses.replace(spec, endpoints=live_endpoints(spec))
+    name, auth = props["node"], NodeAuth.from_props(props)
+
+    def known_nodes() -> int:
+        connection = login(spec, name, auth)
+        try:
+            return len(parse_cluster_nodes(connection.execute_command("CLUSTER", "NODES")))
+        finally:
+            connection.close()
+
+    return retry(f"{name} to answer", known_nodes, time.monotonic() + spec.timeout_seconds, spec) > 1
 
 
 class RedisRollStepProvider(ResourceProvider):
