@@ -35,6 +35,7 @@ from components.redis.formation.node_auth import (
     login,
     login_problems,
     refused,
+    secret_options,
 )
 from components.redis.formation.provider import RedisFormationArgs, formation_inputs
 from components.redis.live_settings import (
@@ -220,12 +221,5 @@ class RedisLiveSettings(Resource, module="redis", name="LiveSettings"):
             STARTING_PASSWORD: pulumi.Output.secret(args.starting_password),
             "drift": None,
         }
-        timeout = f"{args.formation.timeout_seconds + 60}s"
-        opts = pulumi.ResourceOptions.merge(
-            opts,
-            pulumi.ResourceOptions(
-                additional_secret_outputs=["password", STARTING_PASSWORD],
-                custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout),
-            ),
-        )
+        opts = secret_options(opts, args.formation.timeout_seconds + 60)
         super().__init__(RedisLiveSettingsProvider(), name, props, opts)

@@ -37,6 +37,21 @@ class NodeAuth:
 NO_FALLBACK = NodeAuth()  # the stack's password only
 
 
+def secret_options(opts: Optional[Any], timeout_seconds: float) -> Any:
+    """The options of a resource that logs into the nodes: both passwords secret in its outputs too, and
+    create and update bounded by `timeout_seconds`."""
+    import pulumi
+
+    timeout = f"{timeout_seconds:.0f}s"
+    return pulumi.ResourceOptions.merge(
+        opts,
+        pulumi.ResourceOptions(
+            additional_secret_outputs=["password", STARTING_PASSWORD],
+            custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout),
+        ),
+    )
+
+
 def login(spec: FormationSpec, name: str, auth: NodeAuth = NO_FALLBACK, timeout: float = PROBE_TIMEOUT_SECONDS) -> Any:
     """A client of node `name` that has answered PING, logged in with the stack's password or, when the node
     refuses that (redis.AuthenticationError: WRONGPASS, NOAUTH), with the next of `auth.fallbacks`. It stays

@@ -9,8 +9,11 @@ container is an update, which
 - and gives a planned master its role back: it came back as the replica of the node it handed over to on
   `docker stop` (handover.py), and a coordinated CLUSTER FAILOVER makes it master again, without a write lost.
 
-Creating a step does nothing (a new cluster is formed by the formation, a new node reshards there); any
-other input change is the formation's or the live settings' to handle, so it is no update here.
+Creating a step does nothing for a new node (the formation forms a new cluster and reshards a grown one);
+on a cluster that exists, a step created for a node that already knows others (a container replaced by
+the first `up` of a stack made before roll steps existed) rejoins it as an update does. Any other input
+change is the formation's or the live settings' to handle, so it is no update here. A node rejoins with
+the password its peers run: one changed in the same `up` reaches every node after the last step.
 
 While the published ports roll, nodes not yet replaced answer on the old ports: every call first asks the
 engine where each node's client port is published now.
@@ -33,7 +36,7 @@ from components.redis.formation.node_access import (
     retry,
     wait_for,
 )
-from components.redis.formation.node_auth import STARTING_PASSWORD, NodeAuth, login
+from components.redis.formation.node_auth import STARTING_PASSWORD, NodeAuth, login, secret_options
 from components.redis.formation.provider import RedisFormationArgs, converge, formation_inputs
 from components.redis.formation.state import health_problems, parse_cluster_nodes
 from components.redis.live_settings import LiveSettings
@@ -200,12 +203,6 @@ class RedisRollStep(Resource, module="redis", name="RollStep"):
             "settings": settings.values(),
             **{key: None for key in _NOTHING_DONE},
         }
-        timeout = f"{formation.timeout_seconds * 2 + 60}s"
-        opts = pulumi.ResourceOptions.merge(
-            opts,
-            pulumi.ResourceOptions(
-                additional_secret_outputs=["password", STARTING_PASSWORD],
-                custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout),
-            ),
-        )
+        # A rejoin, then maybe a take-back: two waits bounded by the formation's timeout.
+        opts = secret_options(opts, formation.timeout_seconds * 2 + 60)
         super().__init__(RedisRollStepProvider(), name, props, opts)
