@@ -240,7 +240,6 @@ class RedisCluster(pulumi.ComponentResource):
         """Every node a container on this engine, on the cluster's bridge network."""
         build_dir = args.build_dir if args.build_dir is not None else build_dir_for(stack) / name
         self.network = BridgeNetwork(f"{name}-network", _network_args(args, inventory), child)
-        node_image = image(f"{name}-image", args.image, keep_locally=args.keep_image, opts=child)
         self.node_components: Dict[str, RedisNode] = {}
         self.roll_steps: Dict[str, RedisRollStep] = {}
         self.starting_password = self._starting_password(name)
@@ -255,6 +254,16 @@ class RedisCluster(pulumi.ComponentResource):
         # one does not: masters first, each replica's container after its master's (Redis keeps a new master
         # at cluster_state:fail for its first 2 s, and that wait then overlaps the replicas' start).
         rolls = own_network_exists(inventory, args.network_name, stack)
+        # On a formed cluster the image waits for the roll plan's check too: `pulumi up --skip-preview` of a
+        # change it refuses must not have replaced the image by then.
+        node_image = image(
+            f"{name}-image",
+            args.image,
+            keep_locally=args.keep_image,
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[self.roll_plan] if rolls else [])
+            ),
+        )
         order = roll_order(self.plan) if rolls else self.plan.masters + self.plan.replicas
         previous: List[pulumi.Resource] = [self.roll_plan]
         for node in order:

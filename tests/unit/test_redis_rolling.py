@@ -161,3 +161,13 @@ def test_the_roll_plan_says_what_each_container_is_made_of(tmp_path: Path, exist
     assert set(inputs["nodes"]) == {node.name for node in cluster.plan.nodes}
     first = inputs["nodes"]["redis-1"]
     assert first["ports"] == "127.0.0.1:6371,16371" and first["image"] == RedisClusterArgs().image
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "formed"])
+def test_on_a_formed_cluster_the_image_waits_for_the_roll_plans_check(tmp_path: Path, existing: bool):
+    """`pulumi up --skip-preview` of a refused roll must stop before the image is replaced; a first `up`
+    must not wait for it."""
+    deployment, _ = deploy(tmp_path, existing=existing)
+    plan = deployment.named("redis-roll-plan", ROLL_PLAN_TYPE).urn
+    waits = plan in deployment.named("redis-image", "remoteImage:RemoteImage").dependencies
+    assert waits is existing, f"the image {'does not wait' if existing else 'waits'} for the roll plan"
