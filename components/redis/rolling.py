@@ -19,7 +19,6 @@ from components.redis.plan import ClusterPlan, NodePlan
 
 # What a container is made of, per node, as the RollPlan's inputs: a changed value replaces it.
 FINGERPRINT_KEYS = ("image", "ports", "ip", "config", "run", "restart")
-SHAPE_SETTINGS = ("masters", "replicasPerMaster")
 
 
 def roll_order(plan: ClusterPlan) -> List[NodePlan]:

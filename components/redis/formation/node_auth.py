@@ -8,7 +8,7 @@ those; `login` tries the stack's password first, then them. Never a password in 
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from components.redis.formation.node_access import PROBE_TIMEOUT_SECONDS, FormationError, FormationSpec, client
 from components.redis.formation.provider import unreachable_problems
@@ -57,15 +57,22 @@ def login(spec: FormationSpec, name: str, auth: NodeAuth = NO_FALLBACK, timeout:
     refuses that (redis.AuthenticationError: WRONGPASS, NOAUTH), with the next of `auth.fallbacks`. It stays
     logged in when the node's password then changes. Raises redis.RedisError if the node does not answer or
     refuses them all."""
+    return logged_in(spec, name, auth, timeout)[0]
+
+
+def logged_in(
+    spec: FormationSpec, name: str, auth: NodeAuth = NO_FALLBACK, timeout: float = PROBE_TIMEOUT_SECONDS
+) -> Tuple[Any, str]:
+    """login's client, and the password the node took."""
     import redis
 
     *first, last = [spec.password, *auth.fallbacks(spec.password)]
     for password in first:
         try:
-            return _pinged(client(dataclasses.replace(spec, password=password), name, timeout))
+            return _pinged(client(dataclasses.replace(spec, password=password), name, timeout)), password
         except redis.AuthenticationError:
             pass  # the next one
-    return _pinged(client(dataclasses.replace(spec, password=last), name, timeout))
+    return _pinged(client(dataclasses.replace(spec, password=last), name, timeout)), last
 
 
 def _pinged(connection: Any) -> Any:

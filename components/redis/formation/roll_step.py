@@ -36,7 +36,7 @@ from components.redis.formation.node_access import (
     retry,
     wait_for,
 )
-from components.redis.formation.node_auth import STARTING_PASSWORD, NodeAuth, login, secret_options
+from components.redis.formation.node_auth import STARTING_PASSWORD, NodeAuth, logged_in, login, secret_options
 from components.redis.formation.provider import RedisFormationArgs, converge, formation_inputs
 from components.redis.formation.state import health_problems, parse_cluster_nodes
 from components.redis.live_settings import LiveSettings
@@ -96,19 +96,16 @@ def running_password(spec: FormationSpec, node: str, auth: NodeAuth, deadline: f
     import redis
 
     peers = [other.name for other in spec.plan.nodes if other.name != node]
-    candidates = [spec.password, *auth.fallbacks(spec.password)]
 
     def accepted() -> str:
-        for password in candidates:
-            for peer in peers:
-                try:
-                    login(dataclasses.replace(spec, password=password), peer).close()
-                    return password
-                except redis.AuthenticationError:
-                    break  # the next password
-                except redis.RedisError:
-                    continue  # that peer does not answer: another one
-        raise redis.ConnectionError("no peer answered")
+        for peer in peers:
+            try:
+                connection, password = logged_in(spec, peer, auth)
+            except redis.RedisError:
+                continue  # not answering, or refusing every password: another peer
+            connection.close()
+            return password
+        raise redis.ConnectionError("no peer answered with a password of this stack")
 
     return retry(f"a peer of {node} to answer", accepted, deadline, spec)
 
