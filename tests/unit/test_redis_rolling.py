@@ -4,15 +4,18 @@ containers a formed cluster's program registers (under Pulumi mocks)."""
 import dataclasses
 import ipaddress
 from pathlib import Path
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
 from components.engine.inventory import EngineNetwork
 from components.labels import PROJECT_LABEL, PROJECT_VALUE, STACK_LABEL
 from components.redis.cluster import RedisCluster
+from components.redis.formation import roll_step
+from components.redis.formation.node_access import FormationError, FormationSpec
 from components.redis.formation.roll_plan import RedisRollPlanProvider
-from components.redis.formation.roll_step import RedisRollStepProvider, published_port
+from components.redis.formation.roll_step import RedisRollStepProvider, bus_problems, published_port
+from components.redis.formation.state import NodeObservation, parse_cluster_nodes
 from components.redis.plan import plan_cluster
 from components.redis.rolling import node_fingerprint, roll_change, roll_order, roll_plan_inputs, unsafe_roll
 from components.redis.settings import RedisClusterArgs
@@ -101,6 +104,88 @@ def test_a_roll_step_is_updated_only_when_its_container_is_new():
     assert not diff("id", step_props("a"), step_props("a", settings="6000", topology="other")).changes
     assert diff("id", step_props("a"), step_props("b")).changes
     assert diff("id", step_props("a"), step_props(None)).changes, "an id not known in preview is a new container"
+
+
+def test_a_roll_step_left_with_a_take_back_pending_is_updated_again():
+    diff = RedisRollStepProvider().diff
+    assert diff("id", {**step_props("a"), "takeBackPending": True}, step_props("a")).changes
+    assert not diff("id", {**step_props("a"), "takeBackPending": False}, step_props("a")).changes
+
+
+def seen(name: str, cluster_nodes: str) -> NodeObservation:
+    return NodeObservation(name=name, entries=tuple(parse_cluster_nodes(cluster_nodes)))
+
+
+def test_a_peer_with_a_ping_unanswered_or_a_link_down_cannot_reach_the_node_yet():
+    me = seen("redis-1", "a1 10.38.0.11:6379@16379 myself,slave b2 0 0 1 connected\n")
+
+    def peer(ping: int, link: str) -> NodeObservation:  # redis-2's line about redis-1: ping sent, link
+        return seen("redis-2", f"a1 10.38.0.11:6379@16379 slave b2 {ping} 0 1 {link}\n")
+
+    assert bus_problems([me, peer(0, "connected")], "redis-1") == []
+    assert bus_problems([me, peer(1700000000123, "connected")], "redis-1") == [
+        "redis-2 cannot reach redis-1 over the cluster bus yet"
+    ]
+    assert bus_problems([me, peer(0, "disconnected")], "redis-1") != []
+    assert bus_problems([NodeObservation(name="redis-1", error="refused")], "redis-1") == ["redis-1 does not answer"]
+
+
+def test_the_take_back_asks_again_when_redis_gives_a_failover_up(monkeypatch: pytest.MonkeyPatch):
+    """Redis drops a coordinated failover it could not finish in 5 s without a word: the step asks again."""
+    plan = plan_cluster("redis", RedisClusterArgs())
+    spec = FormationSpec(cluster_name="redis", plan=plan, endpoints={}, password="", timeout_seconds=60)
+    asked: List[float] = []
+    clock = {"now": 0.0}
+    monkeypatch.setattr(roll_step.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(roll_step, "bus_problems", lambda *_: [])
+    monkeypatch.setattr(roll_step, "wait_for", _fake_wait(clock))
+    monkeypatch.setattr(roll_step, "retry", lambda _what, action, *_: action())
+    monkeypatch.setattr(roll_step, "command", lambda *args: asked.append(clock["now"]))
+    # Still a replica after two failovers, master after the third.
+    monkeypatch.setattr(roll_step, "_role_problems", lambda *_: [] if len(asked) >= 3 else ["not a master yet"])
+    monkeypatch.setattr(roll_step, "observe", _replica_until(asked, 3))
+    assert roll_step.take_back(spec, plan.node("redis-1"), deadline=60) == roll_step.TAKEN_BACK
+    assert len(asked) == 3 and asked[1] - asked[0] > roll_step.MANUAL_FAILOVER_SECONDS, asked
+
+
+def test_a_take_back_not_done_in_time_in_a_whole_cluster_is_left_pending(monkeypatch: pytest.MonkeyPatch):
+    plan = plan_cluster("redis", RedisClusterArgs())
+    spec = FormationSpec(cluster_name="redis", plan=plan, endpoints={}, password="", timeout_seconds=20)
+    clock = {"now": 0.0}
+    monkeypatch.setattr(roll_step.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(roll_step, "observe", _replica_until([], 1))
+    monkeypatch.setattr(roll_step, "bus_problems", lambda *_: [])
+    monkeypatch.setattr(roll_step, "wait_for", _fake_wait(clock))
+    monkeypatch.setattr(roll_step, "retry", lambda _what, action, *_: action())
+    monkeypatch.setattr(roll_step, "command", lambda *args: None)
+    monkeypatch.setattr(roll_step, "_role_problems", lambda *_: ["not a master yet"])
+    monkeypatch.setattr(roll_step, "health_problems", lambda *_: [])
+    assert roll_step.take_back(spec, plan.node("redis-1"), deadline=20) == roll_step.PENDING
+    monkeypatch.setattr(roll_step, "health_problems", lambda *_: ["redis-5: cluster_state:fail"])
+    with pytest.raises(FormationError):
+        roll_step.take_back(spec, plan.node("redis-1"), deadline=40)
+
+
+def _fake_wait(clock: Dict[str, float]):
+    """wait_for on a clock that moves 1 s a poll, raising as the real one does at the deadline."""
+
+    def wait(what, check, deadline, spec):
+        while check():
+            if clock["now"] >= deadline:
+                raise FormationError(f"timed out waiting for {what}")
+            clock["now"] += 1
+
+    return wait
+
+
+def _replica_until(asked: List[float], failovers: int):
+    """observe(): redis-1 a replica until `failovers` failovers were asked for."""
+
+    def observe(_spec):
+        role = "master" if len(asked) >= failovers else "slave"
+        return [seen("redis-1", f"a1 10.38.0.11:6379@16379 myself,{role} - 0 0 1 connected\n")]
+
+    return observe
 
 
 def test_the_published_port_is_read_from_docker_inspect():

@@ -7,7 +7,9 @@ container is an update, which
 - waits until the cluster is whole again (every node answers, cluster_state:ok everywhere, one slot map,
   every replica in sync): the formation's own convergence, which also rejoins a node that lost its data,
 - and gives a planned master its role back: it came back as the replica of the node it handed over to on
-  `docker stop` (handover.py), and a coordinated CLUSTER FAILOVER makes it master again, without a write lost.
+  `docker stop` (handover.py), and a coordinated CLUSTER FAILOVER makes it master again, without a write lost
+  (asked again each time Redis gives one up; still a replica at the timeout, in a whole cluster, it is left
+  so with a warning, and the next `up` tries again).
 
 Creating a step does nothing for a new node (the formation forms a new cluster and reshards a grown one);
 on a cluster that exists, a step created for a node that already knows others (a container replaced by
@@ -20,8 +22,9 @@ engine where each node's client port is published now.
 """
 
 import dataclasses
+import sys
 import time
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
@@ -30,6 +33,7 @@ from components.engine.client import EngineClient, EngineError, EngineUnreachabl
 from components.errors import ConfigError
 from components.redis.formation.live_settings import apply_to_node
 from components.redis.formation.node_access import (
+    FormationError,
     FormationSpec,
     command,
     observe,
@@ -38,7 +42,7 @@ from components.redis.formation.node_access import (
 )
 from components.redis.formation.node_auth import STARTING_PASSWORD, NodeAuth, logged_in, login, secret_options
 from components.redis.formation.provider import RedisFormationArgs, converge, formation_inputs
-from components.redis.formation.state import health_problems, parse_cluster_nodes
+from components.redis.formation.state import NodeObservation, health_problems, parse_cluster_nodes
 from components.redis.live_settings import LiveSettings
 from components.redis.plan import MASTER, NodePlan
 from components.redis.settings import CLIENT_PORT
@@ -69,6 +73,13 @@ def live_endpoints(spec: FormationSpec) -> Dict[str, Dict[str, Any]]:
     return endpoints
 
 
+# What take_back did, in the step's outputs.
+NOT_NEEDED, TAKEN_BACK, PENDING = "not needed", "taken back", "pending"
+# Redis abandons a coordinated failover it could not finish within this long (CLUSTER_MF_TIMEOUT), and
+# says so only in its log: the node stays a replica until it is asked again.
+MANUAL_FAILOVER_SECONDS = 5.0
+
+
 def _role_problems(spec: FormationSpec, node: NodePlan) -> List[str]:
     observations = observe(spec)
     problems = health_problems(observations, len(spec.plan.masters), spec.plan.replicas_per_master, True)
@@ -78,15 +89,62 @@ def _role_problems(spec: FormationSpec, node: NodePlan) -> List[str]:
     return problems
 
 
-def take_back(spec: FormationSpec, node: NodePlan, deadline: float) -> bool:
-    """A planned master that came back as a replica becomes master again; True if it had to."""
+def bus_problems(observations: Sequence[NodeObservation], name: str) -> List[str]:
+    """Peers whose cluster-bus link to `name` is down or has a ping unanswered.
+
+    A coordinated failover needs them: the node's master sends it its replication offset, the other masters
+    send it their votes, each over its own link to the node. A container recreated at the same IP can be out
+    of their reach for a while: since Docker 28 it has a new MAC address, and until a peer's ARP entry for
+    that IP expires (up to about a minute) its packets go to the old one, while the node's own links work."""
+    me = next((o.myself for o in observations if o.name == name and o.myself), None)
+    if me is None:
+        return [f"{name} does not answer"]
+    return [
+        f"{o.name} cannot reach {name} over the cluster bus yet"
+        for o in observations
+        if o.reachable and o.name != name
+        for entry in o.entries
+        if entry.node_id == me.node_id and (entry.link_state != "connected" or entry.ping_sent)
+    ]
+
+
+def take_back(spec: FormationSpec, node: NodePlan, deadline: float) -> str:
+    """A planned master that came back as a replica becomes master again: TAKEN_BACK, or NOT_NEEDED.
+
+    PENDING when it is still a replica at the deadline in an otherwise whole cluster: nothing is lost and
+    the cluster serves with the two roles swapped, so the update goes on (the next nodes may roll) and the
+    step asks to be updated again by the next `up` (diff). Raises if the cluster is not whole."""
     me = next((o.myself for o in observe(spec) if o.name == node.name and o.myself), None)
     if node.role != MASTER or me is None or me.is_master:
-        return False
-    # Coordinated: its master stops accepting writes until this node has them all, then they swap.
-    retry(f"{node.name} to take its role back", lambda: command(spec, node.name, "CLUSTER", "FAILOVER"), deadline, spec)
-    wait_for(f"{node.name} to be master again in a whole cluster", lambda: _role_problems(spec, node), deadline, spec)
-    return True
+        return NOT_NEEDED
+    try:
+        while True:
+            wait_for(f"every peer to reach {node.name}", lambda: bus_problems(observe(spec), node.name), deadline, spec)
+            # Coordinated: its master stops accepting writes until this node has them all, then they swap.
+            retry(
+                f"{node.name} to take its role back",
+                lambda: command(spec, node.name, "CLUSTER", "FAILOVER"),
+                deadline,
+                spec,
+            )
+            attempt = min(deadline, time.monotonic() + MANUAL_FAILOVER_SECONDS + 1)
+            try:
+                wait_for(f"{node.name} to be master again", lambda: _role_problems(spec, node), attempt, spec)
+                return TAKEN_BACK
+            except FormationError:
+                if attempt >= deadline:
+                    raise
+                # Redis gave this failover up (a link dropped, a vote came late): the next one starts afresh.
+    except FormationError as error:
+        observations = observe(spec)
+        if health_problems(observations, len(spec.plan.masters), spec.plan.replicas_per_master, True):
+            raise
+        print(
+            f"warning: {node.name} is back in a whole cluster, but still a replica: {error}. Nothing is lost and "
+            "the cluster serves with two roles swapped; the next `pulumi up` tries to give it its role back.",
+            file=sys.stderr,
+        )
+        return PENDING
 
 
 def running_password(spec: FormationSpec, node: str, auth: NodeAuth, deadline: float) -> str:
@@ -126,8 +184,8 @@ def rejoin(news: Mapping[str, Any], olds: Optional[Mapping[str, Any]] = None) ->
     # with the first password (its uploaded auth.conf): NodeAuth lets it in with that one.
     applied = apply_to_node(spec, node.name, dict(news["settings"]), time.monotonic() + spec.timeout_seconds, auth)
     converge(spec)
-    took_back = take_back(spec, node, time.monotonic() + spec.timeout_seconds)
-    return {"settingsApplied": sorted(applied), "tookBack": took_back}
+    role = take_back(spec, node, time.monotonic() + spec.timeout_seconds)
+    return {"settingsApplied": sorted(applied), "tookBack": role == TAKEN_BACK, "takeBackPending": role == PENDING}
 
 
 def was_a_member(props: Mapping[str, Any]) -> bool:
@@ -164,7 +222,10 @@ class RedisRollStepProvider(ResourceProvider):
             or is_unknown(containers.get(node))
             or (olds.get("containers") or {}).get(node) != containers.get(node)
         )
-        return DiffResult(changes=replaced, replaces=[], delete_before_replace=False)
+        # A planned master left a replica by the last update: this `up` tries again (take_back).
+        return DiffResult(
+            changes=replaced or bool(olds.get("takeBackPending")), replaces=[], delete_before_replace=False
+        )
 
     def update(self, _id: str, olds: Dict[str, Any], news: Dict[str, Any]) -> UpdateResult:
         return UpdateResult(outs={**news, **rejoin(news, olds)})
@@ -173,12 +234,12 @@ class RedisRollStepProvider(ResourceProvider):
         pass  # the node's container goes with it, or another step follows
 
 
-_NOTHING_DONE: Dict[str, Any] = {"settingsApplied": [], "tookBack": False}
+_NOTHING_DONE: Dict[str, Any] = {"settingsApplied": [], "tookBack": False, "takeBackPending": False}
 
 
 class RedisRollStep(Resource, module="redis", name="RollStep"):
     """Outputs: settingsApplied (the live settings the new container needed), tookBack (whether a planned
-    master took its role back)."""
+    master took its role back), takeBackPending (it could not in time: the next `up` updates the step again)."""
 
     def __init__(
         self,

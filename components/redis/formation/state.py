@@ -20,6 +20,8 @@ class NodeEntry:
     master_id: Optional[str]
     link_state: str
     slots: Tuple[SlotRange, ...]
+    # When the reporting node last sent this one a ping still unanswered (ms since the epoch; 0: none is).
+    ping_sent: int = 0
     # Slots half-way through a move (an interrupted reshard): (slot, peer id); only on a node's own line.
     migrating: Tuple[Tuple[int, str], ...] = ()
     importing: Tuple[Tuple[int, str], ...] = ()
@@ -64,6 +66,7 @@ def parse_cluster_nodes(text: str) -> List[NodeEntry]:
                 flags=frozenset(parts[2].split(",")),
                 master_id=None if parts[3] == "-" else parts[3],
                 link_state=parts[7],
+                ping_sent=int(parts[4]) if parts[4].isdigit() else 0,
                 slots=tuple(slots),
                 migrating=tuple(migrating),
                 importing=tuple(importing),
