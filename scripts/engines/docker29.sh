@@ -11,12 +11,16 @@
 #                                            how the tests reach its published ports and container IPs
 #   scripts/engines/docker29.sh load-images [IMAGE...]
 #                                            copies images from the main engine (default: the local images)
-#   scripts/engines/docker29.sh status|stop|purge
+#   scripts/engines/docker29.sh status|stop|restart|purge
+#                                            restart = dockerd stopped and started again, as configured;
 #                                            purge = stop, then remove its data and state
 #   e.g.  scripts/engines/docker29.sh start && scripts/engines/docker29.sh load-images
 #         scripts/engines/docker29.sh run make test PYTEST_ARGS="tests/integration/test_mynet.py"
 # Settings read by start: DOCKER29_MIN_API_VERSION=1.44 (refuse older clients, as Docker 29.0 did; 29.8
 # accepts 1.40 and newer), DOCKER29_VETH=0 (no veth pair), DOCKER29_DNS=0 (no DNS relay).
+# Another engine of the same kind beside it (scripts/engines/private.sh): DOCKER29_NETNS, DOCKER29_STATE_DIR,
+# DOCKER29_RUN_DIR, DOCKER29_VETH_NET (its veth's /30 is NET.0), and DOCKER29_BIN_DIR with
+# DOCKER29_LABEL for binaries other than the ones built here (the machine's dockerd, say).
 #
 # Isolation: the engine runs in the network namespace dn-docker29 (loopback, and a veth pair to the host,
 # 10.199.29.1/30 here, .2 inside), so its docker0, bridges, iptables chains, published ports and its
@@ -54,7 +58,9 @@ RUNC_VERSION="v1.5.3"
 declare -A RECIPE=([moby]=1 [containerd]=2 [runc]=1)
 
 ENGINE_CACHE="$CACHE_DIR/engines/docker-$ENGINE_VERSION"
-ENGINE_BIN="$ENGINE_CACHE/bin"
+BUILT_BIN="$ENGINE_CACHE/bin"
+ENGINE_BIN="${DOCKER29_BIN_DIR:-$BUILT_BIN}"
+ENGINE_LABEL="${DOCKER29_LABEL:-Docker $ENGINE_VERSION}"
 BUILD_ROOT="$CACHE_DIR/build/engines/docker-$ENGINE_VERSION"
 
 # --- Where it runs --------------------------------------------------------------------------------------
@@ -67,19 +73,20 @@ PIDFILE="$RUN_DIR/docker29.pid"
 DAEMON_JSON="$STATE_DIR/daemon.json"
 ENGINE_LOG="$STATE_DIR/dockerd.log"
 DOCKER_HOST_URL="unix://$SOCKET"
-# The veth pair: host side in the host's namespace, peer inside. DOCKER29_VETH=0: loopback only.
-VETH_HOST="dn-docker29"
+# The veth pair: host side in the caller's namespace, peer inside. DOCKER29_VETH=0: loopback only.
+VETH_HOST="$NETNS"
 VETH_PEER="host0"
-VETH_HOST_ADDR="10.199.29.1/30"
-VETH_PEER_ADDR="10.199.29.2/30"
+VETH_NET="${DOCKER29_VETH_NET:-10.199.29}"
+VETH_HOST_ADDR="$VETH_NET.1/30"
+VETH_PEER_ADDR="$VETH_NET.2/30"
 # Containers' cgroups go under this parent (the main engine's go under /docker).
-CGROUP_PARENT="/dn-docker29"
+CGROUP_PARENT="/$NETNS"
 # The local images the tests deploy (scripts/images.sh builds them on the main engine), and that engine.
 DEFAULT_IMAGES=("$LOCAL_REDIS_IMAGE" "$LOCAL_TOMCAT_IMAGE")
 MAIN_DOCKER_HOST="${DOCKER29_SOURCE_HOST:-unix:///var/run/docker.sock}"
 
 usage() {
-  sed -n '2,19p' "$SELF" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,23p' "$SELF" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -95,7 +102,7 @@ is_built() {  # COMPONENT VERSION BINARY...
   local component="$1" version="$2"; shift 2
   [[ "$(cat "$ENGINE_CACHE/stamps/$component" 2>/dev/null)" == "$(stamp_of "$component" "$version")" ]] || return 1
   local binary
-  for binary in "$@"; do [[ -x "$ENGINE_BIN/$binary" ]] || return 1; done
+  for binary in "$@"; do [[ -x "$BUILT_BIN/$binary" ]] || return 1; done
 }
 
 # A throw-away module that requires MODULE@VERSION through the packages it builds: `go get` of the
@@ -132,8 +139,8 @@ go_build() {  # DIR OUTPUT PACKAGE GO-BUILD-FLAGS...
 
 install_built() {  # COMPONENT VERSION FILE...: moves the files from the build's out/ into bin/, then stamps
   local component="$1" version="$2" file; shift 2
-  mkdir -p "$ENGINE_BIN" "$ENGINE_CACHE/stamps"
-  for file in "$@"; do mv -f "$BUILD_ROOT/out/$file" "$ENGINE_BIN/$file"; done
+  mkdir -p "$BUILT_BIN" "$ENGINE_CACHE/stamps"
+  for file in "$@"; do mv -f "$BUILD_ROOT/out/$file" "$BUILT_BIN/$file"; done
   stamp_of "$component" "$version" > "$ENGINE_CACHE/stamps/$component"
 }
 
@@ -199,7 +206,7 @@ cmd_build() {
   if is_built moby "$MOBY_VERSION" dockerd docker-proxy \
      && is_built containerd "$CONTAINERD_VERSION" containerd containerd-shim-runc-v2 \
      && is_built runc "$RUNC_VERSION" runc; then
-    log "cached: $ENGINE_BIN (Docker $ENGINE_VERSION, containerd $CONTAINERD_VERSION, runc $RUNC_VERSION)"
+    log "cached: $BUILT_BIN (Docker $ENGINE_VERSION, containerd $CONTAINERD_VERSION, runc $RUNC_VERSION)"
     return 0
   fi
   command -v go >/dev/null || die "Go is needed to build Docker $ENGINE_VERSION: install Go 1.26 or newer" \
@@ -215,9 +222,9 @@ cmd_build() {
   build_runc
   build_containerd
   build_moby
-  echo "built from Go modules by scripts/engines/docker29.sh" > "$ENGINE_BIN/$BUILT_MARKER"
+  echo "built from Go modules by scripts/engines/docker29.sh" > "$BUILT_BIN/$BUILT_MARKER"
   flock -u 8
-  log "ready in $((SECONDS - started))s: $ENGINE_BIN"
+  log "ready in $((SECONDS - started))s: $BUILT_BIN"
 }
 
 # --- start / stop ---------------------------------------------------------------------------------------
@@ -281,7 +288,7 @@ ensure_dns_relay() {
   log "DNS: ${servers[*]} relayed into $NETNS (the machine's nameservers, as on the host)"
 }
 
-cmd_start() {  # [keep-config]: the restart stand-in starts the engine again as it was configured
+cmd_start() {  # [keep-config]: a restart starts the engine again as it was configured
   need_root start
   mkdir -p "$RUN_DIR"
   exec 9>"$RUN_DIR/docker29.lock"
@@ -295,7 +302,7 @@ cmd_start() {  # [keep-config]: the restart stand-in starts the engine again as 
     return 0
   fi
   [[ -z "$pid" ]] || die "dockerd (pid $pid) runs but does not answer at $SOCKET: see $ENGINE_LOG, or $0 stop"
-  cmd_build
+  [[ -n "${DOCKER29_BIN_DIR:-}" ]] || cmd_build
   ensure_netns
   [[ "${1:-}" == keep-config && -s "$DAEMON_JSON" ]] || write_daemon_json
   ensure_dns_relay
@@ -303,7 +310,7 @@ cmd_start() {  # [keep-config]: the restart stand-in starts the engine again as 
   local mounts
   mounts="$(sys_mounts)"
   [[ "$mounts" == *cgroup* ]] || die "no cgroup hierarchy is mounted below /sys/fs/cgroup here"
-  log "starting dockerd $ENGINE_VERSION in $NETNS (log: $ENGINE_LOG)"
+  log "starting $ENGINE_LABEL's dockerd in $NETNS (log: $ENGINE_LOG)"
   # setsid: the engine outlives the shell or test run that started it.
   DOCKER29_SYS_MOUNTS="$mounts" setsid nohup ip netns exec "$NETNS" "$SELF" _engine \
     >>"$ENGINE_LOG" 2>&1 </dev/null 8>&- 9>&- &
@@ -317,7 +324,7 @@ cmd_start() {  # [keep-config]: the restart stand-in starts the engine again as 
     sleep 1
   done
   tail -n 20 "$ENGINE_LOG" >&2 || true
-  die "dockerd $ENGINE_VERSION did not answer within 90 s (see $ENGINE_LOG)"
+  die "$ENGINE_LABEL's dockerd did not answer within 90 s (see $ENGINE_LOG)"
 }
 
 # Inside the namespace (started by cmd_start): the cgroup hierarchies, then dockerd with our binaries
@@ -334,7 +341,7 @@ cmd_stop() {
   mkdir -p "$RUN_DIR"
   exec 9>"$RUN_DIR/docker29.lock"
   flock 9
-  stop_dockerd "$PIDFILE" "Docker $ENGINE_VERSION"
+  stop_dockerd "$PIDFILE" "$ENGINE_LABEL"
   stop_leftovers "$NETNS" "$ENGINE_BIN"
   local dns
   dns="$(dns_relay_pid)"
@@ -346,6 +353,13 @@ cmd_stop() {
   if ip link show "$VETH_HOST" >/dev/null 2>&1; then ip link del "$VETH_HOST"; fi
   if ip netns list | grep -q "^$NETNS\b"; then ip netns del "$NETNS"; log "network namespace $NETNS removed"; fi
   rm -f "$SOCKET" "$PIDFILE"
+}
+
+# restart: dockerd stopped (SIGTERM: it stops the containers cleanly) and started again as it was.
+cmd_restart() {
+  need_root restart
+  stop_dockerd "$PIDFILE" "$ENGINE_LABEL"
+  cmd_start keep-config
 }
 
 cmd_purge() {
@@ -380,48 +394,19 @@ cmd_env() {
 # run: CMD inside the engine's network namespace, in a private mount namespace (`ip netns exec`):
 #  - 127.0.0.1 and the container IPs are the engine's (published ports, `docker run -p 127.0.0.1:...`);
 #  - /sys/class/net shows the engine's bridges and veths (tests compare them with the containers');
-#  - /var/run/docker.pid is Docker 29's pid file, and a `dockerd` first on PATH starts Docker 29 again:
-#    the engine-restart test restarts this engine, never the main one (it stops the dockerd whose pid
-#    /var/run/docker.pid holds, then runs `dockerd`). For that, /run is a tmpfs of this mount namespace
-#    holding a symlink per entry of the machine's /run (bind-mounted below STATE_DIR), and docker.pid a
-#    symlink to Docker 29's. Not a bind mount over /run/docker.pid: when the main engine restarts, it
-#    deletes and writes its pid file again, and deleting a file detaches the mounts on it in every other
-#    mount namespace (Linux >= 3.18): the test would then stop the main engine;
-#    That `dockerd` (scripts/engines/restart/dockerd) starts it from the machine's namespaces, through an
-#    anchor process that stays in them while CMD runs (pid 1's are closed to us in some sandboxes);
 #  - no route leaves the namespace: what needs the package registries (a first `make setup`) runs outside.
+# A test that restarts an engine restarts one of its own (scripts/engines/private.sh), never this one.
 cmd_run() {
   need_root run
   [[ $# -gt 0 ]] || die "usage: $0 run CMD [ARG...]"
-  [[ -n "$(engine_pid)" ]] || die "Docker $ENGINE_VERSION is not running: $0 start"
-  tail --pid=$$ -f /dev/null &   # the anchor: ends with this shell
-  local anchor=$! status=0
-  DOCKER29_SYS_MOUNTS="$(sys_mounts)" DOCKER29_MACHINE_NS_PID="$anchor" \
-    ip netns exec "$NETNS" "$SELF" _inside "$@" || status=$?
-  kill "$anchor" 2>/dev/null || true
-  return "$status"
-}
-
-private_run() {
-  local machine_run="$STATE_DIR/machine-run" entry
-  mkdir -p "$machine_run"
-  mount --rbind /run "$machine_run"
-  mount -t tmpfs -o mode=755 dn-docker29-run /run
-  for entry in "$machine_run"/* "$machine_run"/.[!.]*; do
-    [[ -e "$entry" || -L "$entry" ]] || continue
-    [[ "${entry##*/}" == docker.pid ]] || ln -s "$entry" "/run/${entry##*/}"
-  done
-  ln -s "$machine_run/${PIDFILE#/run/}" /run/docker.pid
+  [[ -n "$(engine_pid)" ]] || die "$ENGINE_LABEL is not running: $0 start"
+  DOCKER29_SYS_MOUNTS="$(sys_mounts)" ip netns exec "$NETNS" "$SELF" _inside "$@"
 }
 
 inside_main() {
   replay_sys_mounts "$DOCKER29_SYS_MOUNTS"
   unset DOCKER29_SYS_MOUNTS
-  [[ "$PIDFILE" == /run/* ]] || die "DOCKER29_RUN_DIR must be below /run for \`run\`"
-  private_run
   eval "$(cmd_env)"
-  PATH="$(dirname "$SELF")/restart:$PATH"
-  export PATH
   exec "$@"
 }
 
@@ -429,11 +414,11 @@ inside_main() {
 # creation time match what Docker 29 has is skipped. Docker 29 keeps images in containerd's store: the
 # IDs it shows are those of the manifests it wrote on load, not the main engine's config digests.
 cmd_load_images() {
-  engine_answers || die "Docker $ENGINE_VERSION does not answer at $SOCKET: $0 start"
+  engine_answers || die "$ENGINE_LABEL does not answer at $SOCKET: $0 start"
   local images=("$@") listed todo=()
   [[ ${#images[@]} -gt 0 ]] || images=("${DEFAULT_IMAGES[@]}")
   listed="$(images_to_copy "$MAIN_DOCKER_HOST" "$DOCKER_HOST_URL" "${images[@]}")"
-  [[ -n "$listed" ]] || { log "${images[*]}: already on Docker $ENGINE_VERSION"; return 0; }
+  [[ -n "$listed" ]] || { log "${images[*]}: already on $ENGINE_LABEL"; return 0; }
   mapfile -t todo <<<"$listed"
   local started=$SECONDS
   log "copying ${todo[*]} from the main engine"
@@ -443,7 +428,7 @@ cmd_load_images() {
 
 case "${1:-}" in
   build) cmd_build ;;
-  bin-dir) echo "$ENGINE_BIN" ;;
+  bin-dir) echo "$BUILT_BIN" ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
   purge) cmd_purge ;;
@@ -452,7 +437,7 @@ case "${1:-}" in
   run) shift; [[ "${1:-}" != -- ]] || shift; cmd_run "$@" ;;
   load-images) shift; cmd_load_images "$@" ;;
   _engine) engine_main ;;
-  _restart) mkdir -p "$STATE_DIR"; exec >>"$ENGINE_LOG" 2>&1; cmd_start keep-config ;;
+  restart) cmd_restart ;;
   _inside) shift; inside_main "$@" ;;
   _sys-mounts) shift; sys_mounts "$@" ;;
   *) usage ;;

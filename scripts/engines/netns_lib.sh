@@ -50,13 +50,17 @@ stop_dockerd() {  # PIDFILE WHAT
   log "$2: dockerd stopped after $((SECONDS - started))s"
 }
 
-# The processes still in NETNS that run binaries of BIN_DIR (shims, docker-proxy, containerd), ended.
+# The processes still in NETNS that run binaries of BIN_DIR (shims, docker-proxy, containerd), ended. An
+# engine run from the machine's binaries has them in several directories: then by name.
+ENGINE_BINARIES=" dockerd containerd containerd-shim-runc-v2 docker-proxy runc "
 stop_leftovers() {  # NETNS BIN_DIR
-  local round pid leftovers
+  local round pid exe leftovers
   for round in TERM KILL; do
     leftovers=()
     for pid in $(ip netns pids "$1" 2>/dev/null); do
-      [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$2"/* ]] && leftovers+=("$pid")
+      exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
+      [[ -n "$exe" ]] || continue
+      [[ "$exe" == "$2"/* || "$ENGINE_BINARIES" == *" ${exe##*/} "* ]] && leftovers+=("$pid")
     done
     [[ ${#leftovers[@]} -gt 0 ]] || return 0
     log "$1: stopping what its engine left running (SIG$round): pids ${leftovers[*]}"

@@ -1,19 +1,13 @@
 """Small helpers over docker-py for the integration tests."""
 
 import os
-import shutil
-import signal
-import subprocess
-import time
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 import docker
 
 from components.engine.docker_api import docker_client
 from components.labels import NAME_PREFIX_LABEL, PROJECT_LABEL, PROJECT_VALUE, STACK_LABEL
-from harness.isolation import carries_prefix
 
 
 @contextmanager
@@ -76,46 +70,6 @@ def all_project_objects(prefix: str) -> List[str]:
         return [f"{kind[:-1]}:{name}" for kind in KINDS for name in _names(engine, kind, run_filters(prefix))]
 
 
-# --- Restarting the engine itself (only the test that says so in its name does this) ---------------
-DOCKERD_PIDFILE = Path("/var/run/docker.pid")
-DOCKERD_LOG = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "docker-networking-iac" / "dockerd.log"
-
-
-def is_stack_container(labels: Optional[Dict[str, str]], stack: str, prefix: str) -> bool:
-    return carries_prefix(labels, prefix) and (labels or {}).get(STACK_LABEL) == stack
-
-
-def why_engine_cannot_restart(stack: str, prefix: str) -> Optional[str]:
-    """None when this run may stop and start dockerd; else why not. Restarting stops every container on
-    the engine, so it is only done when the engine runs nothing but the containers this run (`prefix`)
-    deployed for `stack` (a person's stack of the same name is another's), and only for a dockerd
-    started by hand the way scripts/engine.sh starts it (not one a service manager owns)."""
-    if os.geteuid() != 0:
-        return "starting dockerd needs root"
-    if not DOCKERD_PIDFILE.exists() or shutil.which("dockerd") is None:
-        return f"no dockerd pid file at {DOCKERD_PIDFILE}"
-    if Path("/run/systemd/system").exists():
-        return "dockerd belongs to systemd here; restart it with systemctl instead"
-    pid = int(DOCKERD_PIDFILE.read_text().strip())
-    socket = engine_socket()
-    if socket is None or not serves(pid, socket):
-        return (
-            f"the dockerd in {DOCKERD_PIDFILE} (pid {pid}) is not the engine DOCKER_HOST names "
-            f"({os.environ.get('DOCKER_HOST') or DEFAULT_SOCKET}); restarting it would stop another engine"
-        )
-    with client() as engine:
-        others = [
-            c["Names"][0].lstrip("/")
-            for c in engine.api.containers()  # no inspect: no race
-            if not is_stack_container(c.get("Labels"), stack, prefix)
-        ]
-    if others:
-        return (
-            f"other containers are running on this engine ({', '.join(sorted(others)[:5])}); a restart would stop them"
-        )
-    return None
-
-
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 
 
@@ -123,49 +77,3 @@ def engine_socket() -> Optional[str]:
     """The Unix socket path of the engine the tests use (DOCKER_HOST, else the default); None for tcp://."""
     host = os.environ.get("DOCKER_HOST") or DEFAULT_SOCKET
     return host[len("unix://") :] if host.startswith("unix://") else None
-
-
-def serves(pid: int, socket_path: str) -> bool:
-    """Whether process `pid` holds the listening Unix socket bound at `socket_path` (from /proc: the socket's
-    inode in /proc/net/unix, among the process's open files)."""
-    wanted = os.path.realpath(socket_path)
-    inodes = set()
-    for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
-        fields = line.split()
-        if len(fields) >= 8 and os.path.realpath(fields[7]) == wanted:
-            inodes.add(fields[6])
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue  # closed meanwhile
-        if target.startswith("socket:[") and target[len("socket:[") : -1] in inodes:
-            return True
-    return False
-
-
-def engine_answers() -> bool:
-    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
-
-
-def restart_engine(timeout: float = 120.0) -> float:
-    """Stop dockerd (SIGTERM: it stops the containers cleanly) and start it again as scripts/engine.sh does;
-    returns the seconds until `docker info` answers again."""
-    started = time.monotonic()
-    pid = int(DOCKERD_PIDFILE.read_text().strip())
-    os.kill(pid, signal.SIGTERM)
-    while Path(f"/proc/{pid}").exists():
-        if time.monotonic() - started > timeout:
-            raise TimeoutError(f"dockerd (pid {pid}) did not stop within {timeout:.0f}s")
-        time.sleep(0.2)
-    DOCKERD_LOG.parent.mkdir(parents=True, exist_ok=True)
-    with open(DOCKERD_LOG, "ab") as log:
-        # Its own session, like `setsid nohup dockerd`: the engine outlives this test run.
-        subprocess.Popen(
-            ["dockerd"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    while not engine_answers():
-        if time.monotonic() - started > timeout:
-            raise TimeoutError(f"dockerd did not answer within {timeout:.0f}s (see {DOCKERD_LOG})")
-        time.sleep(0.5)
-    return time.monotonic() - started

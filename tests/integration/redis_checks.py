@@ -1,8 +1,8 @@
 """What the redis integration tests check on a deployed stack, shared by test_redis.py and test_redis_faults.py.
 
 A `RedisView` is built from the stack's outputs (password, nodes, addressMap) and reaches the nodes the
-way a person on this machine would: each node on its published loopback port, the cluster through
-redis-py's RedisCluster with `address_remap`. Traffic goes only to loopback.
+way a person on this machine would: each node on its published port (loopback, unless the stack binds
+another address), the cluster through redis-py's RedisCluster with `address_remap`.
 """
 
 import time
@@ -68,6 +68,7 @@ class RedisView:
     password: str
     nodes: Mapping[str, Mapping[str, Any]]  # the `nodes` output by name
     address_map: Mapping[Tuple[str, int], Tuple[str, int]]
+    host: str = "127.0.0.1"  # where the ports are published: the stack's bindAddress
 
     @classmethod
     def of(cls, stack: auto.Stack) -> "RedisView":
@@ -77,7 +78,10 @@ class RedisView:
             (ip, port), (host, host_port) = announced.split(":"), published.split(":")
             remap[(ip, int(port))] = (host, int(host_port))
         return cls(
-            password=outputs["password"].value, nodes={n["name"]: n for n in outputs["nodes"].value}, address_map=remap
+            password=outputs["password"].value,
+            nodes={n["name"]: n for n in outputs["nodes"].value},
+            address_map=remap,
+            host=next(iter(remap.values()))[0],
         )
 
     @property
@@ -86,7 +90,7 @@ class RedisView:
 
     def node(self, name: str) -> redis.Redis:
         return redis.Redis(
-            host="127.0.0.1",
+            host=self.host,
             port=self.nodes[name]["hostPort"],
             password=self.password,
             decode_responses=True,
@@ -124,7 +128,7 @@ class RedisView:
 
     def cluster(self) -> RedisCluster:
         # Every node as a way in: the client still starts when some node is down.
-        startup = [ClusterNode("127.0.0.1", node["hostPort"]) for node in self.nodes.values()]
+        startup = [ClusterNode(self.host, node["hostPort"]) for node in self.nodes.values()]
         return RedisCluster(
             startup_nodes=startup,
             password=self.password,
@@ -230,6 +234,21 @@ def missing_keys(view: RedisView, keys: Mapping[str, str]) -> List[str]:
         return [key for key, value in zip(names, values) if value != keys[key]]
     finally:
         client.close()
+
+
+def take_back(view: RedisView, name: str) -> List[str]:
+    """One step of giving a planned master its role back: what still keeps it a replica. Asks for Redis's
+    coordinated CLUSTER FAILOVER again whenever the last one had time to finish (Redis gives one up after 5 s)."""
+    if view.myself(name).is_master:
+        return []
+    now = time.monotonic()
+    if now - _failover_asked.get(name, 0.0) > 6:
+        _failover_asked[name] = now
+        view.ask(name, "CLUSTER", "FAILOVER")
+    return [f"{name} is still a replica"]
+
+
+_failover_asked: Dict[str, float] = {}
 
 
 def wait_until(what: str, check: Callable[[], Sequence[str]], timeout: float, poll: float = 0.5) -> float:

@@ -1,6 +1,6 @@
 """scripts/engines/docker29.sh without an engine: which mounts it replays inside the namespace, what `env`
-prints, that a cached build asks nothing of Go, that the restart stand-in only restarts Docker 29, and
-that the DNS relay hands queries and answers through."""
+prints, that a cached build asks nothing of Go, what the private engine (private.sh, on docker29.sh) runs,
+and that the DNS relay hands queries and answers through."""
 
 import importlib.util
 import socket
@@ -14,7 +14,6 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 SCRIPT = REPO_ROOT / "scripts" / "engines" / "docker29.sh"
-SHIM = REPO_ROOT / "scripts" / "engines" / "restart" / "dockerd"
 ENGINE_DIR = "docker-29.8.1"
 
 HYBRID = """\
@@ -131,16 +130,55 @@ def test_an_unknown_command_prints_the_usage(tmp_path: Path, args: List[str]):
     assert "docker29.sh start" in done.stderr
 
 
-def test_the_restart_stand_in_outside_run_starts_nothing(tmp_path: Path):
-    done = subprocess.run([str(SHIM)], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
-    assert done.returncode == 1
-    assert "use docker29.sh run" in done.stderr
+PRIVATE = REPO_ROOT / "scripts" / "engines" / "private.sh"
 
 
-def test_the_restart_stand_in_refuses_arguments_a_real_dockerd_would_take(tmp_path: Path):
-    done = subprocess.run([str(SHIM), "--data-root", "/var/lib/docker"], capture_output=True, text=True)
+def _private(
+    tmp_path: Path, *args: str, path: str, env: Optional[Dict[str, str]] = None
+) -> subprocess.CompletedProcess:
+    clean = {"PATH": path, "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"), **(env or {})}
+    return subprocess.run(["bash", str(PRIVATE), *args], capture_output=True, text=True, env=clean)
+
+
+def _path_without_dockerd(tmp_path: Path) -> str:
+    """A PATH with the machine's tools but no dockerd, wherever the machine keeps it."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for directory in ("/usr/bin", "/bin"):
+        for tool in Path(directory).iterdir():
+            if tool.name != "dockerd" and not (tools / tool.name).exists():
+                (tools / tool.name).symlink_to(tool)
+    return str(tools)
+
+
+def test_the_private_engine_without_a_command_prints_its_usage(tmp_path: Path):
+    done = _private(tmp_path, path="/usr/bin:/bin")
     assert done.returncode == 2
-    assert "only restarts Docker 29" in done.stderr
+    assert "private.sh start" in done.stderr and "private.sh restart" in done.stderr
+
+
+def test_the_private_engine_runs_the_machines_own_dockerd(tmp_path: Path):
+    """Outside Docker 29's namespace the engine under test is the machine's: a second one from its binaries."""
+    own = tmp_path / "opt" / "docker"
+    own.mkdir(parents=True)
+    (own / "dockerd").write_text("#!/bin/sh\necho 'Docker version 27.5.1, build 4c9b3b0'\n")
+    (own / "dockerd").chmod(0o755)
+    done = _private(tmp_path, "which", path=f"{own}:/usr/bin:/bin")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["DOCKER29_LABEL=a private Docker 27.5.1", f"DOCKER29_BIN_DIR={own}"]
+
+
+def test_the_private_engine_inside_docker_29s_namespace_is_docker_29(tmp_path: Path):
+    done = _private(tmp_path, "which", path="/usr/bin:/bin", env={"DOCKER29_NETNS": "dn-docker29"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "DOCKER29_LABEL=a private Docker 29.8.1"
+    assert done.stdout.splitlines()[1].endswith(f"/engines/{ENGINE_DIR}/bin")
+
+
+def test_the_private_engine_without_a_dockerd_on_path_says_so(tmp_path: Path):
+    done = _private(tmp_path, "start", path=_path_without_dockerd(tmp_path))
+    assert done.returncode == 1
+    assert "no dockerd on PATH" in done.stderr, done.stderr
 
 
 def _relay_module():
