@@ -10,11 +10,13 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
-PATH_PREPEND="" PULUMI_HOME_PRIVATE=""
-if [[ -r "$TOOLCHAIN_ENV" ]]; then
-  PATH_PREPEND="$(sed -n 's/^PATH_PREPEND=//p' "$TOOLCHAIN_ENV")"
-  PULUMI_HOME_PRIVATE="$(sed -n 's/^PULUMI_HOME=//p' "$TOOLCHAIN_ENV")"
-fi
+# Before the set-up there is no virtualenv and no decision on the CLI: exports printed now would leave
+# `pulumi` "command not found" in the next line. Nothing on stdout, so `eval` changes nothing.
+LOG_TAG=env
+[[ -r "$TOOLCHAIN_ENV" && -x "$PYTHON" ]] || die "the set-up has not run in this clone yet: run \`make setup\`" \
+  "(or \`make up STACK=redis\`, which runs it), then eval \"\$(make -s env)\" again"
+PATH_PREPEND="$(sed -n 's/^PATH_PREPEND=//p' "$TOOLCHAIN_ENV")"
+PULUMI_HOME_PRIVATE="$(sed -n 's/^PULUMI_HOME=//p' "$TOOLCHAIN_ENV")"
 echo "export PATH=\"${PATH_PREPEND:+$PATH_PREPEND:}$VENV/bin:\${PATH}\""
 echo "export PULUMI_BACKEND_URL=\"${PULUMI_BACKEND_URL:-file://$BACKEND_DIR}\""
 if [[ -z "${PULUMI_CONFIG_PASSPHRASE:-}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then

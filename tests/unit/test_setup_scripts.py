@@ -95,6 +95,22 @@ def test_an_engine_that_does_not_answer_at_docker_host_names_docker_host(tmp_pat
     assert "correct or unset DOCKER_HOST" in done.stderr
 
 
+def test_env_before_the_set_up_prints_no_exports_and_says_what_to_run(tmp_path: Path):
+    """In a fresh clone `eval "$(make -s env)"` must not leave `pulumi` "command not found" unexplained."""
+    clone = tmp_path / "clone" / "scripts"
+    clone.mkdir(parents=True)
+    for name in ("env.sh", "lib.sh"):
+        (clone / name).write_text((SCRIPTS / name).read_text())
+    done = subprocess.run(
+        ["bash", str(clone / "env.sh")],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert done.returncode != 0 and done.stdout == ""
+    assert "the set-up has not run in this clone yet: run `make setup`" in done.stderr, done.stderr
+
+
 def test_env_keeps_the_persons_backend_and_passphrase(tmp_path: Path):
     done = _run(
         "env.sh", tmp_path, [], env={"PULUMI_BACKEND_URL": "s3://my-state", "PULUMI_CONFIG_PASSPHRASE": "theirs"}
