@@ -5,6 +5,8 @@ SHELL := /bin/bash
 STACK ?= redis
 ARGS ?=
 PYTEST_ARGS ?=
+# make test: the parallel test workers (scripts/test.sh); they wait on the engine more than on the CPU.
+WORKERS ?= 4
 # ENGINE=29: the target on Docker 29.8.1, started beside the machine's engine (see below).
 ENGINE ?=
 # Every target runs with the environment `make -s env` prints (tools on PATH, backend, passphrase).
@@ -38,7 +40,7 @@ topology: setup
 	@$(WITH_ENV) .venv/bin/python -m topology $(STACK) $(ARGS)
 
 test: test-setup
-	@$(WITH_ENV) .venv/bin/python -m pytest $(PYTEST_ARGS)
+	@$(WITH_ENV) WORKERS=$(WORKERS) scripts/test.sh $(PYTEST_ARGS)
 
 bench: test-setup
 	@$(WITH_ENV) .venv/bin/python -m bench.redis_up $(ARGS)
@@ -57,7 +59,7 @@ else ifeq ($(ENGINE),29)
 up preview destroy topology test bench clean soak: test-setup
 	@scripts/engines/docker29.sh start >/dev/null && scripts/engines/docker29.sh load-images && \
 	  scripts/engines/docker29.sh run $(MAKE) --no-print-directory $@ ENGINE= STACK="$(STACK)" \
-	    ARGS="$(ARGS)" PYTEST_ARGS="$(PYTEST_ARGS)"
+	    ARGS="$(ARGS)" PYTEST_ARGS="$(PYTEST_ARGS)" WORKERS="$(WORKERS)"
 
 # For a shell on the host: `pulumi` and `docker` reach Docker 29 through its socket; its published ports
 # and container IPs are inside its namespace (scripts/engines/docker29.sh run CMD).

@@ -11,7 +11,7 @@ import re
 import secrets
 import socket
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, TypeVar
 
 from components.engine.client import EngineClient
 from components.engine.inventory import LiveInventory, NetworkInventory
@@ -32,6 +32,7 @@ PORT_STEP = 10  # bases end in 0, so node N's port ends in N, as the tutorial's 
 DEFAULT_PORT_COUNT = 32
 # Where /proc/sys/net/ipv4/ip_local_port_range cannot be read: Linux's default.
 DEFAULT_EPHEMERAL_LOW = 32768
+T = TypeVar("T")
 
 
 def run_prefix(kind: str) -> str:
@@ -98,10 +99,16 @@ class RunIsolation:
     engine_ports: Callable[[], Set[int]] = engine_published_ports
     ephemeral_low: int = field(default_factory=_ephemeral_low)
     rng: random.Random = field(default_factory=random.Random)
+    # (index, count): this run is one of `count` that run at once (parallel test workers): it takes only
+    # every count-th subnet and port base, so two of them never pick the same one in the same instant.
+    share: Tuple[int, int] = (0, 1)
     subnets: Dict[str, ipaddress.IPv4Network] = field(default_factory=dict)
     port_blocks: Dict[str, range] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        index, count = self.share
+        if not 0 <= index < count:
+            raise ValueError(f"share {self.share}: the index must be one of range({count})")
         if not RUN_PREFIX.fullmatch(self.prefix):
             raise ValueError(
                 f"{self.prefix!r} is not a run prefix (it-, bench- or soak-xxxxxx-): "
@@ -128,7 +135,7 @@ class RunIsolation:
         """A /24 no engine network, host route or other purpose of this run uses; the same for one purpose."""
         if purpose not in self.subnets:
             taken = self._taken_subnets()
-            candidates = list(SUBNET_POOL.subnets(new_prefix=RUN_SUBNET_PREFIX))
+            candidates = self._my_share(list(SUBNET_POOL.subnets(new_prefix=RUN_SUBNET_PREFIX)))
             self.rng.shuffle(candidates)  # two runs at once rarely pick the same one
             free = next((c for c in candidates if not any(c.overlaps(other) for other in taken)), None)
             if free is None:
@@ -138,6 +145,10 @@ class RunIsolation:
                 )
             self.subnets[purpose] = free
         return self.subnets[purpose]
+
+    def _my_share(self, candidates: List[T]) -> List[T]:
+        index, count = self.share
+        return candidates[index::count]
 
     def _taken_subnets(self) -> List[ipaddress.IPv4Network]:
         inventory = self.inventory if self.inventory is not None else LiveInventory()
@@ -150,7 +161,7 @@ class RunIsolation:
         port to any outgoing connection), apart from this run's other purposes; the same for one purpose."""
         if purpose not in self.port_blocks:
             highest_base = self.ephemeral_low - count - 1
-            bases = list(range(LOWEST_PORT, highest_base + 1, PORT_STEP))
+            bases = self._my_share(list(range(LOWEST_PORT, highest_base + 1, PORT_STEP)))
             if not bases:
                 raise RuntimeError(
                     f"no room for {count} ports between {LOWEST_PORT} and the ephemeral range "

@@ -8,7 +8,7 @@ DOCKER_NETWORKING_SKIP_INTEGRATION=1.
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import pytest
 
@@ -29,6 +29,14 @@ SWARM_TESTS = ("test_overlay.py", "test_swarm_redis.py", "test_soak_swarm.py")
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "integration: drives a real Docker engine through the Pulumi CLI")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    """Parallel workers (pytest-xdist, `--dist loadgroup`) take whole modules: a module's tests share the
+    stack it deployed, in file order. The Swarm's modules share one Swarm, so they go to one worker."""
+    for item in items:
+        group = "local-swarm" if item.path.name in SWARM_TESTS else item.path.stem
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def skipping_allowed() -> bool:

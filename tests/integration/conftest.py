@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterator, Mapping, Optional
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
 import docker
 import pytest
@@ -51,10 +51,19 @@ def toolchain_env() -> Dict[str, str]:
     return env
 
 
+def worker_share() -> Tuple[int, int]:
+    """Which of the parallel test workers this session is (pytest-xdist's gwN of N), else (0, 1)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return (0, 1)
+    return (int(worker[2:]), int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
+
+
 @pytest.fixture(scope="session")
 def run(toolchain_env: Dict[str, str]) -> RunIsolation:
-    """This session's prefix (it-xxxxxx-), subnets and port blocks; one for the whole session."""
-    isolation = RunIsolation.new("it")
+    """This session's prefix (it-xxxxxx-), subnets and port blocks; one for the whole session (a worker's,
+    when the tests run in parallel: each worker is a session of its own)."""
+    isolation = RunIsolation.new("it", share=worker_share())
     print(f"[integration] this run's engine objects are named {isolation.prefix}...")
     return isolation
 

@@ -25,7 +25,7 @@ from soak.stack import SoakStack
 from soak.stack_target import ANNOUNCED, OneEngine
 from soak.targets import misses
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.alone]
 
 STACK = "redis-soak"
 # Moderate: two clients at 30 writes/s each (and a read after each write) on 2 shared cores.

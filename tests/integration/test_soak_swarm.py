@@ -27,7 +27,7 @@ from soak.targets import misses
 from .swarm import ensure_swarm
 from .test_soak import SETTINGS
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.alone]
 
 EVENT = BY_NAME["swarm-host-stopped"]
 

@@ -5,7 +5,7 @@ The machine is replaced: a FakeInventory for engine networks and routes, and fak
 
 import ipaddress
 import random
-from typing import Any, Callable, Dict, Iterable, List, Optional, Set
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 import pytest
 
@@ -35,9 +35,11 @@ def isolation(
     engine_ports: Iterable[int] = (),
     ephemeral_low: int = EPHEMERAL_LOW,
     prefix: str = "it-0a1b2c-",
+    share: Tuple[int, int] = (0, 1),
 ) -> RunIsolation:
     return RunIsolation(
         prefix=prefix,
+        share=share,
         inventory=inventory or FakeInventory(),
         probe_port=free,
         engine_ports=lambda: set(engine_ports),
@@ -243,3 +245,13 @@ def test_each_redis_stack_gets_a_subnet_and_ports_the_planner_accepts():
     subnets = [ipaddress.IPv4Network(f"{plan.nodes[0].ip}/24", strict=False) for plan in plans.values()]
     assert subnets[0] != subnets[1] and all(subnet.subnet_of(SUBNET_POOL) for subnet in subnets)
     assert all(port < EPHEMERAL_LOW for port in ports[0] | ports[1])
+
+
+def test_parallel_workers_take_subnets_and_ports_from_shares_that_never_meet():
+    """Two workers of one test run choose at the same instant: each from its own share of the pool."""
+    workers = [isolation(free=lambda port: True, share=(index, 2)) for index in range(2)]
+    subnets = [{worker.subnet(f"stack-{n}") for n in range(20)} for worker in workers]
+    bases = [{worker.port_base(f"stack-{n}") for n in range(20)} for worker in workers]
+    assert not subnets[0] & subnets[1] and not bases[0] & bases[1]
+    with pytest.raises(ValueError, match="share"):
+        isolation(share=(2, 2))
