@@ -14,7 +14,7 @@ NOTHING_COLLECTED=5
 status=0
 for pass in parallel alone; do
   if [[ $pass == parallel ]]; then
-    .venv/bin/python -m pytest -n "$WORKERS" --dist loadgroup -m "not alone" "$@"
+    .venv/bin/python -m pytest -n "$WORKERS" -m "not alone" "$@"
   else
     .venv/bin/python -m pytest -m alone "$@"
   fi

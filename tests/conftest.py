@@ -8,7 +8,7 @@ DOCKER_NETWORKING_SKIP_INTEGRATION=1.
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -31,12 +31,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "integration: drives a real Docker engine through the Pulumi CLI")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
-    """Parallel workers (pytest-xdist, `--dist loadgroup`) take whole modules: a module's tests share the
-    stack it deployed, in file order. The Swarm's modules share one Swarm, so they go to one worker."""
-    for item in items:
-        group = "local-swarm" if item.path.name in SWARM_TESTS else item.path.stem
-        item.add_marker(pytest.mark.xdist_group(group))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Parallel workers (pytest-xdist, scripts/test.sh) take whole modules: a module's tests share the stack
+    it deployed, in file order. The Swarm's modules share one Swarm (one of them stops its hosts), so they go
+    to one worker, one after the other."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WholeModules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "the local Swarm" if Path(path).name in SWARM_TESTS else path
+
+    return WholeModules(config, log)
 
 
 def skipping_allowed() -> bool:

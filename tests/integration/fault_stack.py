@@ -66,6 +66,7 @@ class Faults:
         given its role back. A test that failed half-way thus does not fail the next one."""
         if not self.stack.outputs():
             self.up("restore: the stack deployed")
+            self.keys = {}  # a new cluster: what was written before is gone with the old one
         elif self.problems():
             self.up("restore: up --refresh", refresh=True)
         for name in self.swapped_roles():
