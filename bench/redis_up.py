@@ -33,8 +33,8 @@ from typing import Any, Callable, Dict, List, Optional, TypedDict
 
 from bench import tutorial_cluster
 from bench.engine_check import engine_check_seconds
-from components.redis.plan import ClusterPlan, plan_cluster
-from components.redis.settings import DEFAULT_NETWORK_NAME, RedisClusterArgs
+from components.redis.model.cluster_args import DEFAULT_NETWORK_NAME, RedisClusterArgs
+from components.redis.model.plan import ClusterPlan, plan_cluster
 from harness.cleanup import remove_run_objects
 from harness.isolation import RunIsolation
 from harness.project_copy import LOCAL_IMAGES, REPO_ROOT, make_project_copy, toolchain_env

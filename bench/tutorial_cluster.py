@@ -19,8 +19,14 @@ from typing import List, Mapping, Optional
 import redis
 
 from components.labels import project_labels
-from components.redis.config import CONFIG_DIR, SERVER_COMMAND, RedisNodeConfig, render_auth_config, render_node_config
-from components.redis.plan import ClusterPlan
+from components.redis.model.config import (
+    CONFIG_DIR,
+    SERVER_COMMAND,
+    RedisNodeConfig,
+    render_auth_config,
+    render_node_config,
+)
+from components.redis.model.plan import ClusterPlan
 
 LABELS = project_labels(stack="bench-tutorial", component="tutorial-commands")
 

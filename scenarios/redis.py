@@ -1,20 +1,16 @@
 """Scenario 4, the `redis` stack: a Redis Cluster on its own network, secure by default."""
 
 import dataclasses
+from typing import Union
 
 import pulumi
 from pulumi.runtime.config import is_config_secret
 
 from components.labels import name_prefix_labels
 from components.redis.cluster import RedisCluster
-from components.redis.settings import (
-    IMAGE_SETTING,
-    KEEP_IMAGES_SETTING,
-    PASSWORD_SETTING,
-    SETTING,
-    RedisClusterArgs,
-    args_from_config,
-)
+from components.redis.model.cluster_args import RedisClusterArgs
+from components.redis.settings import IMAGE_SETTING, KEEP_IMAGES_SETTING, PASSWORD_SETTING, SETTING, args_from_config
+from components.redis.swarm_cluster import SwarmRedisCluster
 
 from .config_values import name_prefix, optional_bool, setting_name, structured
 
@@ -50,7 +46,7 @@ def build(config: pulumi.Config) -> None:
     export_cluster(RedisCluster(name_prefix(config) + CLUSTER_NAME, redis_args(config)))
 
 
-def export_cluster(cluster: RedisCluster) -> None:
+def export_cluster(cluster: Union[RedisCluster, SwarmRedisCluster]) -> None:
     """The stack outputs of a Redis Cluster stack (redis, and swarm on a Swarm)."""
     if cluster.password is not None:
         pulumi.export("password", cluster.password)  # a secret: `pulumi stack output --show-secrets password`

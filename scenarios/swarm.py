@@ -1,6 +1,6 @@
-"""The `swarm` stack: the redis stack's Redis Cluster (the same RedisCluster component and settings,
-`docker-networking:redis`) with its nodes as services on a Docker Swarm's nodes, instead of containers
-on one engine. `docker-networking:swarm` says which nodes:
+"""The `swarm` stack: the redis stack's Redis Cluster (the same settings, `docker-networking:redis`) with its
+nodes as services on a Docker Swarm's nodes (SwarmRedisCluster, RedisCluster's counterpart), instead of
+containers on one engine. `docker-networking:swarm` says which nodes:
 
     nodes        hostnames of the Swarm nodes to run on; unset: every ready node, the manager first.
                  Masters go round-robin over them, then replicas, so that no master shares a node with
@@ -11,18 +11,13 @@ Every check runs before anything is created: the engine is a manager, the nodes 
 placement keeps each replica off its master's node, the subnet is free (docs/swarm.md).
 """
 
-import dataclasses
-from typing import Any, List, Mapping
+from typing import Any, List
 
 import pulumi
 
 from components.errors import ConfigError
-from components.redis.cluster import RedisCluster
-from components.redis.on_swarm import SwarmPlacement
+from components.redis.swarm_cluster import SwarmRedisCluster, SwarmRedisClusterArgs
 from components.settings import parse_str
-from components.swarm import facts as swarm_facts
-from components.swarm.checks import require_manager
-from components.swarm.facts import SwarmFacts
 
 from .config_values import name_prefix, reject_unknown_keys, require_mapping, setting_name, structured
 from .redis import CLUSTER_NAME, export_cluster, redis_args
@@ -31,45 +26,31 @@ SETTING = "swarm"
 KEYS = ("nodes", "nodeEngines")
 
 
-def _hostnames(setting: str, raw: Any, facts: SwarmFacts) -> List[str]:
-    if raw is None or raw == []:
-        ready = facts.ready_nodes()
-        return sorted(ready, key=lambda hostname: (hostname != facts.hostname, hostname))
+def _hostnames(setting: str, raw: Any) -> List[str]:
+    if raw is None:
+        return []
     if not isinstance(raw, list) or not all(isinstance(item, str) and item for item in raw):
         raise ConfigError(setting, f"{raw!r} is not a list of node hostnames", "write e.g. [dn-swarm1, dn-swarm2]")
-    if len(set(raw)) != len(raw):
-        raise ConfigError(setting, "a node is named twice", "name each Swarm node once")
     return list(raw)
 
 
-def placement(raw: Mapping[str, Any]) -> SwarmPlacement:
-    """Where the cluster runs, read from the live Swarm (components.swarm.facts)."""
+def swarm_args(config: pulumi.Config) -> SwarmRedisClusterArgs:
+    """The component's arguments from this stack's `redis` and `swarm` settings."""
     setting = setting_name(SETTING)
+    raw = structured(config, SETTING)
     reject_unknown_keys(setting, raw, KEYS)
     engines_setting = f"{setting}.nodeEngines"
-    hosts = {
+    engines = {
         str(hostname): parse_str(f"{engines_setting}.{hostname}", host)
         for hostname, host in require_mapping(engines_setting, raw.get("nodeEngines")).items()
     }
-    engines = {
-        hostname: swarm_facts.engine_client_for(f"{engines_setting}.{hostname}", host)
-        for hostname, host in hosts.items()
-    }
-    swarm = swarm_facts.default_swarm(engines)  # looked up now: unit tests replace it
-    facts = swarm.facts()
-    require_manager(facts)  # only a manager lists the nodes
-    nodes_setting = f"{setting}.nodes"
-    addresses = {node.hostname: node.address for node in facts.nodes}
-    hostnames = _hostnames(nodes_setting, raw.get("nodes"), facts)
-    return SwarmPlacement(
-        nodes={hostname: addresses.get(hostname, "") for hostname in hostnames},
-        facts=facts,
-        inventories=swarm.node_inventories(),
-        setting=nodes_setting,
-        engines={hostname: host for hostname, host in hosts.items() if hostname in hostnames},
+    return SwarmRedisClusterArgs(
+        cluster=redis_args(config),
+        nodes=_hostnames(f"{setting}.nodes", raw.get("nodes")),
+        node_engines=engines,
+        setting=setting,
     )
 
 
 def build(config: pulumi.Config) -> None:
-    args = dataclasses.replace(redis_args(config), swarm=placement(structured(config, SETTING)))
-    export_cluster(RedisCluster(name_prefix(config) + CLUSTER_NAME, args))
+    export_cluster(SwarmRedisCluster(name_prefix(config) + CLUSTER_NAME, swarm_args(config)))

@@ -18,7 +18,7 @@ from typing import Dict, List, Mapping, Sequence
 
 import docker
 
-from components.redis.live_settings import NODE_TIMEOUT
+from components.redis.model.live import NODE_TIMEOUT
 from harness.isolation import DEFAULT_PORT_COUNT
 from soak.replaced import Container, kept, replaced
 from soak.rolled_image import make_rolled_image

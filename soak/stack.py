@@ -13,7 +13,8 @@ import docker
 
 from bench.redis_up import pulumi_cli
 from components.engine.docker_api import docker_client
-from components.redis.settings import IMAGE_SETTING, RedisClusterArgs
+from components.redis.model.cluster_args import RedisClusterArgs
+from components.redis.settings import IMAGE_SETTING
 from components.redis.settings import SETTING as REDIS_SETTING
 from components.settings import setting_name
 from harness.isolation import RunIsolation

@@ -21,7 +21,7 @@ from requests.exceptions import RequestException
 
 from components.engine.docker_api import docker_client
 from components.engine.endpoint import Endpoint, EndpointError, resolve_endpoint
-from components.redis.settings import CLIENT_PORT
+from components.redis.model.cluster_args import CLIENT_PORT
 from harness.project_copy import REPO_ROOT, toolchain_env
 
 from .answers import INTERFACES_SCRIPT, EngineAnswers, EngineFacts, container_facts, host_link_facts, network_facts

@@ -7,8 +7,8 @@ picture and `pulumi stack output nodes` can never disagree on what a reply means
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Tuple
 
-from components.redis.formation.state import NodeObservation, live_roles, parse_cluster_nodes
-from components.redis.plan import REPLICA
+from components.redis.model.cluster_state import NodeObservation, live_roles, parse_cluster_nodes
+from components.redis.model.plan import REPLICA
 
 
 @dataclass(frozen=True)

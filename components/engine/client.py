@@ -1,9 +1,10 @@
 """The engine client of the project's own providers and checks, on docker-py.
 
-They make a handful of calls: list, inspect, create and remove networks, inspect and list containers,
-connect and disconnect them, and ask the engine's version. The engine is the one endpoint.py resolves
-(DOCKER_HOST, a Docker context, else the local socket), reached through docker-py: unix:// and tcp://
-(with TLS) by its own transports, ssh:// through the system's ssh client (ssh_transport.py).
+They make a handful of calls: list, inspect, create and remove networks, inspect, list and remove
+containers, connect and disconnect them, inspect and remove volumes, and ask the engine's version. The
+engine is the one endpoint.py resolves (DOCKER_HOST, a Docker context, else the local socket), reached
+through docker-py: unix:// and tcp:// (with TLS) by its own transports, ssh:// through the system's ssh
+client (ssh_transport.py).
 
 A client asks the engine nothing until its first call; docker-py is imported then (docker_api.py).
 Use it in a `with` block, which closes its connections (over ssh, its ssh process) when the provider
@@ -204,6 +205,16 @@ class EngineClient:
     def containers(self) -> List[Dict[str, Any]]:
         """The running containers, as `docker ps` lists them (Names, Ports, Labels, ...)."""
         return self._run(lambda api: api.containers())
+
+    def remove_container(self, name_or_id: str) -> None:
+        """Removed at once, running or not (`docker rm -f`): its processes get no stop signal to act on."""
+        self._run(lambda api: api.remove_container(name_or_id, force=True))
+
+    def volume(self, name: str) -> Dict[str, Any]:
+        return self._run(lambda api: api.inspect_volume(name))
+
+    def remove_volume(self, name: str) -> None:
+        self._run(lambda api: api.remove_volume(name))
 
     def connect(
         self, network: str, container: str, ipv4_address: Optional[str] = None, aliases: Sequence[str] = ()

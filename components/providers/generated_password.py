@@ -1,4 +1,4 @@
-"""Moved to components.redis.password; kept for stacks deployed before
+"""Moved to components.redis.resources.generated_password; kept for stacks deployed before
 (see components/providers/__init__.py)."""
 
-from components.redis.password import GeneratedPasswordProvider  # noqa: F401
+from components.redis.resources.generated_password import GeneratedPasswordProvider  # noqa: F401

@@ -1,4 +1,4 @@
-"""Moved to components.redis.formation.provider; kept for stacks deployed before
+"""Moved to components.redis.resources.formation; kept for stacks deployed before
 (see components/providers/__init__.py)."""
 
-from components.redis.formation.provider import RedisFormationProvider  # noqa: F401
+from components.redis.resources.formation import RedisFormationProvider  # noqa: F401

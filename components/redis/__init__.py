@@ -1,3 +1,20 @@
-"""The Redis Cluster: RedisCluster and RedisNode, the plan (addresses, ports, roles, slots), the settings,
-the rendered redis.conf, how to connect, and the generated password. How the cluster is formed, resharded
-and repaired is in formation/."""
+"""The Redis Cluster: RedisCluster (containers on one engine) and SwarmRedisCluster (services on a Swarm's
+nodes), over one core.
+
+- model/: pure: the args and their checks, the plan (addresses, ports, roles, slots), the rendered
+  redis.conf and run.sh, what is live and what rolls, the reshard plan, what a live cluster says of itself;
+- resources/: the dynamic resources that form, seed, reshard, repair and roll the cluster, and apply its live
+  settings, all reaching the nodes through resources/node_session.py;
+- cluster.py, swarm_cluster.py: the two components, each with its lifecycle in one method; cluster_parts.py
+  what they build alike; node.py and service_node.py one node of each;
+- settings.py: the `redis` stack setting, parsed into RedisClusterArgs;
+- formation/, password.py, starting_password.py: old module paths of the dynamic providers, for stacks
+  deployed before (see formation/__init__.py).
+"""
+
+from components.redis.cluster import RedisCluster
+from components.redis.model.cluster_args import RedisClusterArgs
+from components.redis.model.plan import ClusterPlan, NodePlan
+from components.redis.swarm_cluster import SwarmRedisCluster, SwarmRedisClusterArgs
+
+__all__ = ["ClusterPlan", "NodePlan", "RedisCluster", "RedisClusterArgs", "SwarmRedisCluster", "SwarmRedisClusterArgs"]

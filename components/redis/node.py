@@ -14,7 +14,8 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi_docker as docker
 
-from components.redis.config import (
+from components.redis.model.cluster_args import BUS_PORT, CLIENT_PORT
+from components.redis.model.config import (
     AUTH_PATH,
     CONFIG_PATH,
     DATA_DIR,
@@ -22,10 +23,9 @@ from components.redis.config import (
     render_auth_config,
     render_node_config,
 )
-from components.redis.handover import NODE_COMMAND, RUN_PATH, STOP_TIMEOUT_SECONDS, render_run_script
+from components.redis.model.plan import NodePlan
+from components.redis.model.run_script import NODE_COMMAND, RUN_PATH, STOP_TIMEOUT_SECONDS, render_run_script
 from components.redis.node_files import write_if_changed
-from components.redis.plan import NodePlan
-from components.redis.settings import BUS_PORT, CLIENT_PORT
 
 COMPONENT = "RedisNode"
 
@@ -43,6 +43,9 @@ class RedisNodeArgs:
     # A secret, the password auth.conf starts the node with (StartingPassword); None when authentication is off.
     password: Optional[pulumi.Output[str]]
     start_after: Sequence[pulumi.Resource] = ()  # what this container waits for: its master's, or a roll's step
+    # Removes the container and the volume when the whole cluster goes (RedisTeardown): then theirs is no
+    # delete of their own.
+    deleted_with: Optional[pulumi.Resource] = None
 
 
 class RedisNode(pulumi.ComponentResource):
@@ -58,6 +61,7 @@ class RedisNode(pulumi.ComponentResource):
             aliases=[pulumi.Alias(parent=opts.parent)],
             # Fixed names, IPs and ports: the old one must go before its successor.
             delete_before_replace=True,
+            deleted_with=args.deleted_with,
         )
         node = args.node
         labels = sorted(args.labels.items())

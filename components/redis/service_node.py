@@ -14,7 +14,7 @@ from typing import Mapping, Optional
 import pulumi
 import pulumi_docker as docker
 
-from components.redis.config import (
+from components.redis.model.config import (
     AUTH_PATH,
     CONFIG_PATH,
     DATA_DIR,
@@ -23,7 +23,7 @@ from components.redis.config import (
     render_auth_config,
     render_node_config,
 )
-from components.redis.plan import NodePlan
+from components.redis.model.plan import NodePlan
 from components.swarm.service import PinnedService, PinnedServiceArgs
 
 COMPONENT = "RedisServiceNode"

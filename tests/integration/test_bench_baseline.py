@@ -11,8 +11,8 @@ import redis
 
 from bench import tutorial_cluster
 from components.labels import STACK_LABEL
-from components.redis.plan import plan_cluster
-from components.redis.settings import RedisClusterArgs
+from components.redis.model.cluster_args import RedisClusterArgs
+from components.redis.model.plan import plan_cluster
 from harness.isolation import RunIsolation
 from tests.integration import engine
 from tests.integration.conftest import TEST_IMAGES

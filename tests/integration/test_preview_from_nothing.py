@@ -63,6 +63,7 @@ PLANNED = {
         "StartingPassword": ["{p}redis-starting-password"],
         "RollPlan": ["{p}redis-roll-plan"],
         "RollStep": [f"{{p}}redis-{n}-roll" for n in range(1, 7)],
+        "Teardown": ["{p}redis-teardown"],
         "Formation": ["{p}redis-formation"],
     },
 }

@@ -249,7 +249,7 @@ def test_destroy_leaves_no_container_network_or_volume(deployed, docker_client, 
     for kind in engine.KINDS:
         assert engine.labelled(kind, STACK, run.prefix) == [], kind
     # Nor anything of the run's names, labelled or not.
-    names = {c.name for c in docker_client.containers.list(all=True)}
+    names = {c.name for c in docker_client.containers.list(all=True, ignore_removed=True)}
     assert not names & set(nodes)
     assert run.name("redis") not in {n.name for n in docker_client.networks.list()}
     assert not {f"{node}-data" for node in nodes} & {v.name for v in docker_client.volumes.list()}

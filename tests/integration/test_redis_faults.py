@@ -47,6 +47,7 @@ SCENARIO = {"scenario": "redis"}  # the shipped redis defaults, with the run's p
 FORMATION = "redis-formation"  # the cluster's child of that name, as run.name gives it
 LIVE_SETTINGS = "redis-live-settings"
 ROLL_PLAN = "redis-roll-plan"
+TEARDOWN = "redis-teardown"
 RECOVERY_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "recover_interrupted.py"
 
 
@@ -297,9 +298,9 @@ def _resize(faults: Faults, settings: Mapping[str, Any], added: Set[str], remove
     print(f"preview of {settings}: {planned.steps}")
     assert planned.names("create") == added and planned.names("delete") == removed
     formation = faults.run.name(FORMATION)
-    # The live settings too: nodes added or removed (new container ids) get them applied again; and the roll
-    # plan records the new shape (no container rolls: nothing is replaced).
-    updated = {formation, faults.run.name(LIVE_SETTINGS), faults.run.name(ROLL_PLAN)}
+    # The live settings too: nodes added or removed (new container ids) get them applied again; the roll
+    # plan records the new shape (no container rolls: nothing is replaced); the teardown the nodes it removes.
+    updated = {formation, faults.run.name(LIVE_SETTINGS), faults.run.name(ROLL_PLAN), faults.run.name(TEARDOWN)}
     assert planned.names("update") == updated and not planned.names("replace")
     done = Recorded()
     result, _ = timed(f"scaling to {settings}: up", lambda: faults.stack.up(on_output=print, on_event=done))

@@ -23,12 +23,12 @@ from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from components.engine.docker_api import docker_client
 from components.labels import STACK_LABEL
 from components.redis.cluster import node_config
-from components.redis.config import AUTH_PATH, CONFIG_PATH, SERVER_COMMAND, render_auth_config, render_node_config
-from components.redis.formation.provider import FormationSpec, RedisFormationProvider, observe, reset_nodes
-from components.redis.formation.slot_seed import RedisSlotSeedProvider
-from components.redis.formation.state import health_problems
-from components.redis.plan import plan_cluster, slots_of
-from components.redis.settings import RedisClusterArgs
+from components.redis.model.cluster_args import RedisClusterArgs
+from components.redis.model.cluster_state import health_problems
+from components.redis.model.config import AUTH_PATH, CONFIG_PATH, SERVER_COMMAND, render_auth_config, render_node_config
+from components.redis.model.plan import plan_cluster, slots_of
+from components.redis.resources.formation import FormationSpec, RedisFormationProvider, observe, reset_nodes
+from components.redis.resources.slot_seed import RedisSlotSeedProvider
 from harness.isolation import RunIsolation
 from tests.conftest import skipping_allowed
 

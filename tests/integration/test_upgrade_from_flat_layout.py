@@ -16,17 +16,12 @@ that docker0's lookup was made under (look_up_default_bridge registers nothing).
 from the state; it never had an engine object, so nothing on the engine is touched.
 """
 
-import io
-import subprocess
-import tarfile
-from pathlib import Path
-from typing import AbstractSet, Any, Callable, Dict, Iterator, Set, Tuple
+from typing import AbstractSet, Dict, Iterator, Set, Tuple
 
 import pytest
-from pulumi import automation as auto
 
 from harness.project_copy import PROGRAM_FILES, REPO_ROOT, copy_program, make_project_copy
-from tests.integration import engine
+from tests.integration import engine, upgrade
 from tests.integration.conftest import ProjectWorkspace
 
 pytestmark = pytest.mark.integration
@@ -35,41 +30,22 @@ pytestmark = pytest.mark.integration
 FLAT_LAYOUT_COMMIT = "a4d45ee61bdbcdb60b3851501844153132151b61"
 STACKS = ("redis", "mynet")
 # Operations that create, delete or replace a resource; the update may do none of them, but for one:
-CHANGES = {"create", "delete", "replace", "create-replacement", "delete-replaced"}
 DROPPED = ("docker-networking:index:BridgeNetwork", "docker0")  # (type, name): its delete is expected
 CONTAINER = "docker:index/container:Container"
 # Per stack, the containers a later change replaces on purpose (the Redis nodes' run.sh), by tutorial name.
 REPLACED_ON_PURPOSE = {"redis": {f"redis-{n}" for n in range(1, 7)}, "mynet": set()}
-REPLACEMENT = {"replace", "create-replacement", "delete-replaced"}
 # Per stack, the resources a later change adds (the live settings of the Redis nodes and their starting
-# password, what makes a change of their containers roll), by tutorial name.
+# password, what makes a change of their containers roll, the teardown of the whole cluster), by tutorial name.
 CREATED_ON_PURPOSE = {
     "redis": {
         ("pulumi-python:dynamic/redis:LiveSettings", "redis-live-settings"),
         ("pulumi-python:dynamic/redis:StartingPassword", "redis-starting-password"),
         ("pulumi-python:dynamic/redis:RollPlan", "redis-roll-plan"),
         *{("pulumi-python:dynamic/redis:RollStep", f"redis-{n}-roll") for n in range(1, 7)},
+        ("pulumi-python:dynamic/redis:Teardown", "redis-teardown"),
     },
     "mynet": set(),
 }
-
-
-def _checkout(commit: str, into: Path) -> Path:
-    """The project's files at `commit`, from this clone's history."""
-    done = subprocess.run(["git", "-C", str(REPO_ROOT), "archive", commit], capture_output=True)
-    assert done.returncode == 0, (
-        f"commit {commit} is not in this clone's history ({done.stderr.decode().strip()}); "
-        "the upgrade test needs it: fetch the full history (git fetch --unshallow)"
-    )
-    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
-        archive.extractall(into)
-    return into
-
-
-def _containers(prefix: str, stack: str) -> Dict[str, str]:
-    with engine.client() as client:
-        listed = client.containers.list(all=True, filters=engine.run_filters(prefix, stack))
-        return {engine.named(c.name): engine.named(c.id) for c in listed}
 
 
 @pytest.fixture(scope="module")
@@ -79,32 +55,18 @@ def deployed_by_flat_layout(
     # The session's own stacks of these scenarios carry the same engine names: none may be up meanwhile.
     project.destroy_all()
     workdir = tmp_path_factory.mktemp("upgrade")
-    old = _checkout(FLAT_LAYOUT_COMMIT, workdir / "flat-layout")
+    old = upgrade.checkout(FLAT_LAYOUT_COMMIT, workdir / "flat-layout")
     root, env = make_project_copy(workdir, passphrase="upgrade-tests", source=old)
     workspace = ProjectWorkspace(root, env, run)
     before = {}
     try:
         for name in STACKS:
             workspace.stack(name).up(on_output=print)
-            before[name] = _containers(run.prefix, name)
+            before[name] = upgrade.containers(run.prefix, name)
         copy_program(REPO_ROOT, root, PROGRAM_FILES)  # the same stacks, settings and state; the new program
         yield workspace, before
     finally:
         workspace.destroy_all()
-
-
-def _operations(command: Callable[..., Any]) -> Tuple[Any, Dict[Tuple[str, str], Set[str]]]:
-    """Run a stack's preview or up; with its result, each resource's operations by (type, name), from the
-    engine's events."""
-    operations: Dict[Tuple[str, str], Set[str]] = {}
-
-    def record(event: auto.EngineEvent) -> None:
-        if event.resource_pre_event is not None:
-            step = event.resource_pre_event.metadata
-            resource = (step.type, step.urn.rsplit("::", 1)[-1])
-            operations.setdefault(resource, set()).add(getattr(step.op, "value", str(step.op)))
-
-    return command(on_event=record, on_output=print), operations
 
 
 def _unexpected(
@@ -114,30 +76,15 @@ def _unexpected(
 ) -> Dict[Tuple[str, str], Set[str]]:
     """The resources created, deleted or replaced, but for the dropped component's delete, the
     replacement of the containers named in `replaced` (engine names) and the creation of `created`."""
-    changed = {resource: ops & CHANGES for resource, ops in operations.items() if ops & CHANGES}
+    changed = {resource: ops & upgrade.CHANGES for resource, ops in operations.items() if ops & upgrade.CHANGES}
     if changed.get(DROPPED) == {"delete"}:
         del changed[DROPPED]
     for resource in [r for r in created if changed.get(r) == {"create"}]:
         del changed[resource]
     for resource in [r for r in changed if r[0] == CONTAINER and r[1] in replaced]:
-        if changed[resource] <= REPLACEMENT:
+        if changed[resource] <= upgrade.REPLACEMENT:
             del changed[resource]
     return changed
-
-
-MARKER = "/data/upgrade-marker"  # a file on a node's data volume: still there after its replacement
-
-
-def _mark_volumes(containers: AbstractSet[str]) -> None:
-    for container in containers:
-        code, said = engine.exec_in(container, "sh", "-c", f"echo {container} > {MARKER}")
-        assert code == 0, f"could not write {MARKER} in {container}: {said}"
-
-
-def _unmarked_volumes(containers: AbstractSet[str]) -> Dict[str, str]:
-    """The containers whose data volume lost the marker, with what they said."""
-    found = {container: engine.exec_in(container, "cat", MARKER) for container in containers}
-    return {c: said for c, (code, said) in found.items() if code != 0 or said.strip() != c}
 
 
 @pytest.mark.parametrize("name", STACKS)
@@ -148,19 +95,19 @@ def test_an_update_by_the_new_layout_replaces_only_what_a_later_change_must(
     stack = workspace.stacks[name]
     replaced = {run.name(container) for container in REPLACED_ON_PURPOSE[name]}
     created = {(kind, run.name(resource)) for kind, resource in CREATED_ON_PURPOSE[name]}
-    _mark_volumes(replaced)
-    _, planned = _operations(stack.preview)
+    upgrade.mark_volumes(replaced)
+    _, planned = upgrade.operations(stack.preview)
     unexpected = _unexpected(planned, replaced, created)
     assert unexpected == {}, f"the preview plans more than the docker0 component's delete and run.sh: {unexpected}"
-    result, done = _operations(stack.up)
+    result, done = upgrade.operations(stack.up)
     assert result.summary.result == "succeeded"
     unexpected = _unexpected(done, replaced, created)
     assert unexpected == {}, f"the update did more than the docker0 component's delete and run.sh: {unexpected}"
-    after = _containers(run.prefix, name)
+    after = upgrade.containers(run.prefix, name)
     assert sorted(after) == sorted(before[name]), f"containers before {sorted(before[name])}, after {sorted(after)}"
     kept = {c: i for c, i in before[name].items() if c not in replaced}
     assert {c: after[c] for c in kept} == kept, "a container outside the planned replacements was recreated"
-    assert _unmarked_volumes(replaced) == {}, "a replaced node's data volume lost what was on it"
+    assert upgrade.unmarked_volumes(replaced) == {}, "a replaced node's data volume lost what was on it"
 
 
 @pytest.mark.parametrize("name", STACKS)

@@ -1,6 +1,6 @@
 """Parsing CLUSTER NODES / CLUSTER INFO and judging a cluster's health: pure, from text."""
 
-from components.redis.formation.state import (
+from components.redis.model.cluster_state import (
     NodeObservation,
     health_problems,
     live_roles,

@@ -2,6 +2,7 @@
 
 import dataclasses
 import ipaddress
+import json
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
@@ -14,10 +15,10 @@ from components.labels import PROJECT_LABEL, STACK_LABEL
 from components.network.provider import TYPE_TOKEN as NETWORK_TYPE
 from components.redis import node_files
 from components.redis.cluster import RedisCluster
-from components.redis.config import AUTH_PATH, CONFIG_PATH, parse_directives, render_auth_config
-from components.redis.handover import RUN_PATH, STOP_TIMEOUT_SECONDS, render_run_script
-from components.redis.settings import RedisClusterArgs
-from components.redis.starting_password import StartingPasswordProvider
+from components.redis.model.cluster_args import RedisClusterArgs
+from components.redis.model.config import AUTH_PATH, CONFIG_PATH, parse_directives, render_auth_config
+from components.redis.model.run_script import RUN_PATH, STOP_TIMEOUT_SECONDS, render_run_script
+from components.redis.resources.starting_password import StartingPasswordProvider
 
 from .doubles.inventory import FakeInventory
 from .doubles.pulumi_mocks import (
@@ -38,26 +39,32 @@ VOLUME_TYPE = "docker:index/volume:Volume"
 STACK = "unit"
 
 
-def on_fakes(args: RedisClusterArgs, build_dir: Path) -> RedisClusterArgs:
-    """The args, checked against a fake inventory and writing their files under the test's directory."""
-    return dataclasses.replace(args, inventory=FakeInventory(), build_dir=build_dir)
+@pytest.fixture(autouse=True)
+def on_fakes(fake_inventory: FakeInventory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cluster checks a fake inventory and writes its files under the test's directory."""
+    monkeypatch.setattr(node_files, "BUILD_ROOT", tmp_path)
+
+
+def files(tmp_path: Path, cluster: str = "redis") -> Path:
+    """Where a cluster's files are rendered: .build/<stack>/<cluster>/<node>/ in a program's directory."""
+    return tmp_path / STACK / cluster
 
 
 def deploy(
-    args: RedisClusterArgs, build_dir: Path, name: str = "redis", kept: Optional[Dict[str, Dict[str, Any]]] = None
+    args: RedisClusterArgs, name: str = "redis", kept: Optional[Dict[str, Dict[str, Any]]] = None
 ) -> Tuple[Deployment, RedisCluster]:
     """`kept`: outputs an earlier `up` left in the state, by resource name (see ProjectMocks)."""
     holder: Dict[str, RedisCluster] = {}
 
     def program() -> None:
-        holder["cluster"] = RedisCluster(name, on_fakes(args, build_dir))
+        holder["cluster"] = RedisCluster(name, args)
 
     deployment, _ = run_program(program, stack=STACK, kept=kept)
     return deployment, holder["cluster"]
 
 
 def test_six_nodes_six_volumes_one_network_one_formation(tmp_path: Path):
-    deployment, _ = deploy(RedisClusterArgs(), tmp_path)
+    deployment, _ = deploy(RedisClusterArgs())
     types = [r.type for r in deployment.resources]
     assert types.count(CONTAINER_TYPE) == 6
     assert types.count(VOLUME_TYPE) == 6
@@ -77,7 +84,7 @@ def test_six_nodes_six_volumes_one_network_one_formation(tmp_path: Path):
 
 
 def test_every_child_has_the_component_as_parent(tmp_path: Path):
-    deployment, _ = deploy(RedisClusterArgs(), tmp_path)
+    deployment, _ = deploy(RedisClusterArgs())
     cluster = deployment.named("redis", "index:RedisCluster")
     for name, kind in [
         ("redis-network", "index:BridgeNetwork"),
@@ -100,7 +107,7 @@ def test_every_child_has_the_component_as_parent(tmp_path: Path):
 
 def test_volumes_and_containers_keep_their_state_from_before_the_node_component(tmp_path: Path):
     """Stacks deployed when they were the cluster's own children keep them: an alias to that parent."""
-    deployment, _ = deploy(RedisClusterArgs(), tmp_path)
+    deployment, _ = deploy(RedisClusterArgs())
     cluster = deployment.named("redis", "index:RedisCluster")
     for name, kind in [("redis-1", CONTAINER_TYPE), ("redis-1-data", VOLUME_TYPE)]:
         aliases = deployment.named(name, kind).aliases
@@ -108,7 +115,7 @@ def test_volumes_and_containers_keep_their_state_from_before_the_node_component(
 
 
 def test_formation_depends_on_every_container_and_keeps_the_password_secret(tmp_path: Path):
-    deployment, _ = deploy(RedisClusterArgs(), tmp_path)
+    deployment, _ = deploy(RedisClusterArgs())
     formation = deployment.named("redis-formation")
     for name, container in deployment.containers().items():
         assert container.urn in formation.dependencies, f"the formation does not wait for {name}"
@@ -121,7 +128,7 @@ def test_formation_depends_on_every_container_and_keeps_the_password_secret(tmp_
 def test_slot_seed_waits_for_the_masters_containers_only_and_the_formation_for_the_seed(tmp_path: Path):
     """The seed must not wait for the replicas: a master still without slots 2 s after it started costs
     Redis's 5 s rejoin delay."""
-    deployment, cluster = deploy(RedisClusterArgs(masters=4), tmp_path)
+    deployment, cluster = deploy(RedisClusterArgs(masters=4))
     seed = deployment.named("redis-slots")
     waits_for = {name for name, container in deployment.containers().items() if container.urn in seed.dependencies}
     assert waits_for == {node.name for node in cluster.plan.masters}
@@ -133,7 +140,7 @@ def test_slot_seed_waits_for_the_masters_containers_only_and_the_formation_for_t
 def test_live_settings_reach_every_container_before_the_formation_and_the_seed_waits_not_for_them(tmp_path: Path):
     """Every container's id is an input (a recreated node gets the settings again), the formation forms with
     them in place, and the seed still starts as soon as the masters' containers exist."""
-    deployment, _ = deploy(RedisClusterArgs(node_timeout_ms=6000), tmp_path)
+    deployment, _ = deploy(RedisClusterArgs(node_timeout_ms=6000))
     live = deployment.named("redis-live-settings")
     containers = deployment.containers()
     assert set(live.inputs["containers"]) == set(containers) and len(containers) == 6
@@ -150,8 +157,8 @@ def test_live_settings_reach_every_container_before_the_formation_and_the_seed_w
 def test_a_live_setting_changes_no_container_input_only_the_live_settings(tmp_path: Path, changed: RedisClusterArgs):
     """What replaced all six containers at once before (the rendered redis.conf in their uploads) is now an
     update of redis-live-settings: every container's inputs (uploads and their hashes, command, ...) stay."""
-    before, _ = deploy(RedisClusterArgs(), tmp_path)
-    after, _ = deploy(changed, tmp_path)
+    before, _ = deploy(RedisClusterArgs())
+    after, _ = deploy(changed)
     for name, container in before.containers().items():
         assert after.containers()[name].inputs == container.inputs, f"{name} would be replaced"
     settings = [d.named("redis-live-settings").inputs["settings"] for d in (before, after)]
@@ -169,7 +176,7 @@ KEPT_FIRST = {"redis-starting-password": {"password": FIRST}}
 
 
 def test_the_starting_password_keeps_the_first_value_as_a_secret(tmp_path: Path):
-    deployment, _ = deploy(RedisClusterArgs(password=FIRST), tmp_path)
+    deployment, _ = deploy(RedisClusterArgs(password=FIRST))
     starting = deployment.named("redis-starting-password", STARTING_PASSWORD_TYPE)
     assert starting.ignore_changes == ["password"], "a changed password would reach the containers' uploads"
     assert starting.inputs["password"] == Secret(FIRST)
@@ -188,7 +195,7 @@ def test_the_starting_password_provider_never_updates_what_it_was_created_with()
 def test_the_auth_upload_comes_from_the_starting_password_and_the_live_settings_get_both(tmp_path: Path):
     """After a change of the password: every container still uploads the first one, the live settings set
     the current one, falling back to the first on a node that refuses it."""
-    deployment, _ = deploy(RedisClusterArgs(password=CHANGED), tmp_path, kept=KEPT_FIRST)
+    deployment, _ = deploy(RedisClusterArgs(password=CHANGED), kept=KEPT_FIRST)
     for name, container in deployment.containers().items():
         auth = next(u for u in container.inputs["uploads"] if u["file"] == AUTH_PATH)
         assert auth["content"] == Secret(render_auth_config(FIRST)), name
@@ -202,8 +209,8 @@ def test_the_auth_upload_comes_from_the_starting_password_and_the_live_settings_
 
 
 def test_a_password_change_changes_no_container_input_only_the_live_settings(tmp_path: Path):
-    before, _ = deploy(RedisClusterArgs(password=FIRST), tmp_path)
-    after, _ = deploy(RedisClusterArgs(password=CHANGED), tmp_path, kept=KEPT_FIRST)
+    before, _ = deploy(RedisClusterArgs(password=FIRST))
+    after, _ = deploy(RedisClusterArgs(password=CHANGED), kept=KEPT_FIRST)
     for name, container in before.containers().items():
         assert after.containers()[name].inputs == container.inputs, f"{name} would be replaced"
     live = [d.named("redis-live-settings").inputs for d in (before, after)]
@@ -211,20 +218,20 @@ def test_a_password_change_changes_no_container_input_only_the_live_settings(tmp
 
 
 def test_auth_off_has_no_starting_password(tmp_path: Path):
-    deployment, _ = deploy(RedisClusterArgs(auth=False), tmp_path)
+    deployment, _ = deploy(RedisClusterArgs(auth=False))
     assert deployment.of_type(STARTING_PASSWORD_TYPE) == []
     assert deployment.named("redis-live-settings").inputs["startingPassword"] == Secret("")
 
 
 def test_the_uploaded_file_holds_the_starting_values_of_the_live_settings(tmp_path: Path):
     """The defaults, whatever the stack says: a stack deployed before with the defaults uploads the same file."""
-    deploy(RedisClusterArgs(node_timeout_ms=6000, appendonly=False), tmp_path)
-    directives = dict(parse_directives((tmp_path / "redis-1" / "redis.conf").read_text()))
+    deploy(RedisClusterArgs(node_timeout_ms=6000, appendonly=False))
+    directives = dict(parse_directives((files(tmp_path) / "redis-1" / "redis.conf").read_text()))
     assert directives["cluster-node-timeout"] == "5000" and directives["appendonly"] == "yes"
 
 
 def test_each_replica_container_starts_after_its_masters_and_masters_wait_for_no_container(tmp_path: Path):
-    deployment, cluster = deploy(RedisClusterArgs(masters=4), tmp_path)
+    deployment, cluster = deploy(RedisClusterArgs(masters=4))
     containers = deployment.containers()
     for node in cluster.plan.nodes:
         started_after = {name for name, other in containers.items() if other.urn in containers[node.name].dependencies}
@@ -232,7 +239,7 @@ def test_each_replica_container_starts_after_its_masters_and_masters_wait_for_no
 
 
 def test_containers_get_ip_ports_on_loopback_volume_and_both_config_files(tmp_path: Path):
-    deployment, _ = deploy(RedisClusterArgs(), tmp_path)
+    deployment, _ = deploy(RedisClusterArgs())
     container = deployment.containers()["redis-2"]
     inputs = container.inputs
     assert inputs["name"] == "redis-2"
@@ -247,7 +254,7 @@ def test_containers_get_ip_ports_on_loopback_volume_and_both_config_files(tmp_pa
     assert run["file"] == RUN_PATH and Path(run["source"]).read_text() == render_run_script()
     assert config["file"] == CONFIG_PATH
     source = Path(config["source"])
-    assert source == tmp_path / "redis-2" / "redis.conf" and len(config["sourceHash"]) == 64
+    assert source == files(tmp_path) / "redis-2" / "redis.conf" and len(config["sourceHash"]) == 64
     assert ("cluster-announce-ip", "10.38.0.12") in parse_directives(source.read_text())
     assert GENERATED_PASSWORD not in source.read_text()
     assert auth["file"] == AUTH_PATH
@@ -261,7 +268,7 @@ def test_containers_get_ip_ports_on_loopback_volume_and_both_config_files(tmp_pa
 
 def test_a_configured_password_is_used_and_none_is_generated(tmp_path: Path):
     def program() -> None:
-        cluster = RedisCluster("redis", on_fakes(RedisClusterArgs(password="from-config-1"), tmp_path))
+        cluster = RedisCluster("redis", RedisClusterArgs(password="from-config-1"))
         pulumi.export("password", cluster.password)
 
     deployment, _ = run_program(program, stack=STACK)
@@ -275,7 +282,7 @@ def test_generated_password_output_is_secret(tmp_path: Path):
         assert secret is True, "the cluster's password Output is not a secret"
 
     def program() -> Any:
-        cluster = RedisCluster("redis", on_fakes(RedisClusterArgs(), tmp_path))
+        cluster = RedisCluster("redis", RedisClusterArgs())
         assert cluster.password is not None
         # The SDK's overloads of from_input cannot tell which one an awaitable meets.
         return pulumi.Output.from_input(cluster.password.is_secret()).apply(is_a_secret)  # type: ignore[arg-type]
@@ -285,23 +292,19 @@ def test_generated_password_output_is_secret(tmp_path: Path):
 
 
 def test_auth_off_means_no_password_no_auth_upload(tmp_path: Path):
-    deployment, cluster = deploy(RedisClusterArgs(auth=False), tmp_path)
+    deployment, cluster = deploy(RedisClusterArgs(auth=False))
     assert cluster.password is None
     assert deployment.of_type(PASSWORD_TYPE) == []
     uploaded = [upload["file"] for upload in deployment.containers()["redis-1"].inputs["uploads"]]
     assert uploaded == [CONFIG_PATH, RUN_PATH]
-    assert "include" not in (tmp_path / "redis-1" / "redis.conf").read_text()
+    assert "include" not in (files(tmp_path) / "redis-1" / "redis.conf").read_text()
 
 
 def test_two_clusters_can_live_in_one_stack(tmp_path: Path):
     def program() -> None:
-        RedisCluster("alpha", on_fakes(RedisClusterArgs(network_name="alpha"), tmp_path / "a"))
+        RedisCluster("alpha", RedisClusterArgs(network_name="alpha"))
         RedisCluster(
-            "beta",
-            on_fakes(
-                RedisClusterArgs(network_name="beta", subnet="10.38.1.0/24", base_port=7370, bus_base_port=17370),
-                tmp_path / "b",
-            ),
+            "beta", RedisClusterArgs(network_name="beta", subnet="10.38.1.0/24", base_port=7370, bus_base_port=17370)
         )
 
     deployment, _ = run_program(program, stack=STACK)
@@ -314,7 +317,7 @@ def test_two_clusters_can_live_in_one_stack(tmp_path: Path):
 
 def test_address_map_and_connect_are_outputs_of_the_published_ports(tmp_path: Path):
     def program() -> None:
-        cluster = RedisCluster("redis", on_fakes(RedisClusterArgs(), tmp_path))
+        cluster = RedisCluster("redis", RedisClusterArgs())
         assert isinstance(cluster.address_map, pulumi.Output) and isinstance(cluster.connect, pulumi.Output)
         pulumi.export("addressMap", cluster.address_map)
         pulumi.export("connect", cluster.connect)
@@ -327,18 +330,17 @@ def test_address_map_and_connect_are_outputs_of_the_published_ports(tmp_path: Pa
     )
 
 
-def test_without_a_build_dir_the_files_go_under_the_stacks_build_dir(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(node_files, "BUILD_ROOT", tmp_path)
-    args = RedisClusterArgs(inventory=FakeInventory())
-    deployment, _ = run_program(lambda: RedisCluster("redis", args), stack=STACK)
+def test_each_cluster_renders_its_files_in_a_folder_of_its_own_under_the_stacks(tmp_path: Path):
+    deployment, _ = run_program(lambda: RedisCluster("redis", RedisClusterArgs()), stack=STACK)
     config = deployment.containers()["redis-1"].inputs["uploads"][0]
     assert Path(config["source"]) == tmp_path / STACK / "redis" / "redis-1" / "redis.conf"
 
 
-def test_args_that_differ_only_in_where_the_cluster_looks_and_writes_are_equal(tmp_path: Path):
-    placed = on_fakes(RedisClusterArgs(), tmp_path)
-    assert placed == RedisClusterArgs()
-    assert "inventory" not in repr(placed) and "build_dir" not in repr(placed)
+def test_the_args_are_plain_values_a_program_can_serialize():
+    """What the cluster is, and nothing of where it looks or writes: an engine inventory, a build directory."""
+    args = RedisClusterArgs(masters=4, labels={"team": "cache"})
+    assert json.loads(json.dumps(dataclasses.asdict(args)))["masters"] == 4
+    assert {f.name for f in dataclasses.fields(args)}.isdisjoint({"inventory", "build_dir", "swarm"})
 
 
 @pytest.mark.parametrize(
@@ -346,23 +348,21 @@ def test_args_that_differ_only_in_where_the_cluster_looks_and_writes_are_equal(t
     [
         (RedisClusterArgs(masters=2), "redis.masters"),
         (RedisClusterArgs(subnet="10.38.0.0/29"), "redis.network.subnet"),
-        (RedisClusterArgs(image="Redis:Latest"), "docker-networking:redisImage"),
-        (RedisClusterArgs(password="has space"), "docker-networking:redisPassword"),
+        (RedisClusterArgs(image="Redis:Latest"), "image"),
+        (RedisClusterArgs(password="has space"), "password"),
         (RedisClusterArgs(base_port=16365), "redis.busBasePort"),
         (RedisClusterArgs(network_name="bridge"), "redis.network.name"),
     ],
 )
 def test_invalid_settings_register_nothing(tmp_path: Path, args, setting):
-    deployment, error = run_program(
-        lambda: RedisCluster("redis", on_fakes(args, tmp_path)), stack=STACK, expect=ConfigError
-    )
+    deployment, error = run_program(lambda: RedisCluster("redis", args), stack=STACK, expect=ConfigError)
     assert error.setting == setting
     assert deployment.resources == [] and not any(tmp_path.iterdir())
 
 
-def test_a_subnet_taken_by_another_engine_network_is_refused_before_anything_exists(tmp_path: Path):
+def test_a_subnet_taken_by_another_engine_network_is_refused_before_anything_exists(fake_inventory: FakeInventory):
     taken = EngineNetwork(name="office", id="f" * 64, subnets=(ipaddress.IPv4Network("10.38.0.0/16"),))
-    args = RedisClusterArgs(inventory=FakeInventory(networks=[taken]), build_dir=tmp_path)
-    deployment, error = run_program(lambda: RedisCluster("redis", args), stack=STACK, expect=ConfigError)
+    fake_inventory.networks.append(taken)
+    deployment, error = run_program(lambda: RedisCluster("redis", RedisClusterArgs()), stack=STACK, expect=ConfigError)
     assert error.setting == "redis.network.subnet" and "office" in str(error)
     assert deployment.resources == []

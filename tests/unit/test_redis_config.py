@@ -8,7 +8,8 @@ import pytest
 import redis
 
 from components.redis.cluster import node_config
-from components.redis.config import (
+from components.redis.model.cluster_args import RedisClusterArgs
+from components.redis.model.config import (
     AUTH_PATH,
     KNOWN_DIRECTIVES,
     RedisNodeConfig,
@@ -17,8 +18,7 @@ from components.redis.config import (
     render_auth_config,
     render_node_config,
 )
-from components.redis.plan import plan_cluster
-from components.redis.settings import RedisClusterArgs
+from components.redis.model.plan import plan_cluster
 
 from .doubles.redis_server import RedisServer, free_port_pair
 

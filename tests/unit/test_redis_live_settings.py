@@ -16,7 +16,8 @@ from pulumi.runtime import rpc
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from components.redis.config import (
+from components.redis.model.cluster_args import RedisClusterArgs
+from components.redis.model.config import (
     AUTH_PATH,
     CONFIG_PATH,
     RedisNodeConfig,
@@ -24,12 +25,7 @@ from components.redis.config import (
     render_auth_config,
     render_node_config,
 )
-from components.redis.formation import node_auth
-from components.redis.formation.live_settings import RedisLiveSettingsProvider, apply_to_node
-from components.redis.formation.node_access import FormationError, FormationSpec
-from components.redis.formation.node_auth import NodeAuth
-from components.redis.handover import render_run_script
-from components.redis.live_settings import (
+from components.redis.model.live import (
     STARTING,
     LiveSettings,
     NodeSteps,
@@ -42,8 +38,11 @@ from components.redis.live_settings import (
     password_values,
     starting_values,
 )
-from components.redis.plan import MASTER, ClusterPlan, NodePlan, plan_cluster
-from components.redis.settings import RedisClusterArgs
+from components.redis.model.plan import MASTER, ClusterPlan, NodePlan, plan_cluster
+from components.redis.model.run_script import render_run_script
+from components.redis.resources import node_session
+from components.redis.resources.live_settings import RedisLiveSettingsProvider, apply_to_node
+from components.redis.resources.node_session import FormationError, FormationSpec, NodeAuth
 
 from .doubles.redis_server import RedisServer, free_port_pair
 
@@ -294,8 +293,8 @@ class _Recorded:
 def config_log(monkeypatch: pytest.MonkeyPatch) -> List[Tuple[str, str]]:
     """Every CONFIG SET and CONFIG REWRITE the live settings send, in order."""
     log: List[Tuple[str, str]] = []
-    real = node_auth.client
-    monkeypatch.setattr(node_auth, "client", lambda spec, name, *args: _Recorded(real(spec, name, *args), name, log))
+    real = node_session.client
+    monkeypatch.setattr(node_session, "client", lambda spec, name, *args: _Recorded(real(spec, name, *args), name, log))
     return log
 
 

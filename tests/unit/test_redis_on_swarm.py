@@ -1,6 +1,6 @@
-"""The RedisCluster component with its nodes on a Swarm (components/redis/on_swarm.py), under Pulumi
-mocks and a fake Swarm: where each node runs and what it announces, the services with their docker
-configs and the password only in a docker secret, and bad placements failing before anything exists."""
+"""SwarmRedisCluster (components/redis/swarm_cluster.py), under Pulumi mocks and a fake Swarm: where each
+node runs and what it announces, the services with their docker configs and the password only in a docker
+secret, and bad placements failing before anything exists."""
 
 import base64
 import dataclasses
@@ -10,8 +10,8 @@ import pulumi
 import pytest
 
 from components.errors import ConfigError
-from components.redis.cluster import RedisCluster
-from components.redis.config import (
+from components.redis.model.cluster_args import RedisClusterArgs
+from components.redis.model.config import (
     AUTH_PATH,
     CONFIG_PATH,
     DATA_DIR,
@@ -19,12 +19,10 @@ from components.redis.config import (
     parse_directives,
     render_node_config,
 )
-from components.redis.on_swarm import SwarmPlacement, plan_on_swarm
-from components.redis.settings import RedisClusterArgs
-from components.swarm.facts import MANAGER
+from components.redis.model.plan import plan_on_swarm
+from components.redis.swarm_cluster import SwarmRedisCluster, SwarmRedisClusterArgs
 from scenarios import swarm as swarm_scenario
 
-from .doubles.inventory import FakeInventory
 from .doubles.pulumi_mocks import (
     FORMATION_TYPE,
     GENERATED_PASSWORD,
@@ -44,23 +42,32 @@ ARGS = RedisClusterArgs(
 )
 
 
-def placement(swarm: FakeSwarm, nodes: Dict[str, str] = ADDRESSES) -> SwarmPlacement:
-    return SwarmPlacement(nodes=nodes, facts=swarm.facts(), inventories={MANAGER: FakeInventory()})
+@pytest.fixture(autouse=True)
+def swarm(fake_swarm: FakeSwarm) -> FakeSwarm:
+    """The Swarm every test here deploys on: a fake manager and two workers."""
+    return fake_swarm
 
 
-def deploy(args: RedisClusterArgs):
-    deployment, _ = run_program(lambda: RedisCluster("redis", args), stack="swarm")
+def on_swarm(nodes=(), node_engines=None, **cluster: Any) -> SwarmRedisClusterArgs:
+    """ARGS (changed by `cluster`) on the Swarm nodes `nodes` (none: every ready node)."""
+    return SwarmRedisClusterArgs(
+        cluster=dataclasses.replace(ARGS, **cluster), nodes=list(nodes), node_engines=node_engines or {}
+    )
+
+
+def deploy(args: SwarmRedisClusterArgs):
+    deployment, _ = run_program(lambda: SwarmRedisCluster("redis", args), stack="swarm")
     return deployment
 
 
-def refused(args: RedisClusterArgs) -> ConfigError:
-    deployment, error = run_program(lambda: RedisCluster("redis", args), stack="swarm", expect=ConfigError)
+def refused(args: SwarmRedisClusterArgs) -> ConfigError:
+    deployment, error = run_program(lambda: SwarmRedisCluster("redis", args), stack="swarm", expect=ConfigError)
     assert deployment.resources == []
     return error
 
 
 def test_masters_on_three_nodes_and_no_replica_on_its_masters_node():
-    plan = plan_on_swarm("redis", ARGS, placement(FakeSwarm()))
+    plan = plan_on_swarm("redis", ARGS, ADDRESSES, "swarm.nodes")
     hosts = {node.name: node.host for node in plan.nodes}
     assert [hosts[m.name] for m in plan.masters] == list(NODES)
     for replica in plan.replicas:
@@ -68,7 +75,7 @@ def test_masters_on_three_nodes_and_no_replica_on_its_masters_node():
 
 
 def test_each_node_announces_its_swarm_nodes_address_and_its_own_published_ports():
-    plan = plan_on_swarm("redis", ARGS, placement(FakeSwarm()))
+    plan = plan_on_swarm("redis", ARGS, ADDRESSES, "swarm.nodes")
     for node in plan.nodes:
         assert (node.ip, node.port, node.bus_port) == (ADDRESSES[node.host], node.host_port, node.bus_host_port)
     assert [node.port for node in plan.nodes] == list(range(21001, 21007))
@@ -84,26 +91,25 @@ def test_the_node_listens_on_the_bus_port_it_announces():
 
 
 def test_one_node_for_a_master_and_its_replica_is_refused():
-    error = refused(dataclasses.replace(ARGS, swarm=placement(FakeSwarm(), {"dn-swarm1": "10.199.40.11"})))
-    assert error.setting == "docker-networking:swarm.nodes"
+    error = refused(on_swarm(nodes=["dn-swarm1"]))
+    assert error.setting == "swarm.nodes"
     assert "would share a node with its own replica" in error.problem
 
 
 def test_a_privileged_base_port_is_refused():
-    error = refused(dataclasses.replace(ARGS, base_port=100, swarm=placement(FakeSwarm())))
+    error = refused(on_swarm(base_port=100))
     assert error.setting == f"{ARGS.setting}.basePort"
 
 
-def test_a_worker_is_refused_before_anything():
-    swarm = FakeSwarm(manager=False)
-    assert refused(dataclasses.replace(ARGS, swarm=placement(swarm))).setting == "DOCKER_HOST"
+def test_a_worker_is_refused_before_anything(swarm: FakeSwarm):
+    swarm.manager = False
+    assert refused(on_swarm()).setting == "DOCKER_HOST"
 
 
-def test_a_node_that_is_down_is_refused():
-    swarm = FakeSwarm()
+def test_a_node_that_is_down_is_refused(swarm: FakeSwarm):
     swarm.nodes[1] = swarm_node("dn-swarm2", ready=False)
-    error = refused(dataclasses.replace(ARGS, swarm=placement(swarm)))
-    assert error.setting == "docker-networking:swarm.nodes"
+    error = refused(on_swarm(nodes=NODES))
+    assert error.setting == "swarm.nodes"
 
 
 def _services(deployment) -> Dict[str, Any]:
@@ -111,7 +117,7 @@ def _services(deployment) -> Dict[str, Any]:
 
 
 def test_six_services_pinned_published_in_host_mode_with_config_secret_and_volume():
-    deployment = deploy(dataclasses.replace(ARGS, swarm=placement(FakeSwarm())))
+    deployment = deploy(on_swarm())
     services = _services(deployment)
     assert sorted(services) == [f"redis-{n}" for n in range(1, 7)]
     assert len(deployment.of_type(CONFIG)) == 6 and len(deployment.of_type(SECRET)) == 6
@@ -132,7 +138,7 @@ def test_six_services_pinned_published_in_host_mode_with_config_secret_and_volum
 
 
 def test_the_password_is_only_in_the_secrets_and_never_in_plain_text():
-    deployment = deploy(dataclasses.replace(ARGS, swarm=placement(FakeSwarm())))
+    deployment = deploy(on_swarm())
     for secret in deployment.of_type(SECRET):
         assert isinstance(secret.inputs["data"], Secret)
         assert GENERATED_PASSWORD in base64.b64decode(secret.inputs["data"].value).decode()
@@ -147,14 +153,14 @@ def test_on_a_swarm_the_live_settings_stay_in_each_nodes_config():
     """Docker configs are mounted read-only (no CONFIG REWRITE): the stack's values go into them, and a
     change updates the services, as before; there is no RedisLiveSettings, and no StartingPassword (the
     secret holds the current password)."""
-    deployment = deploy(dataclasses.replace(ARGS, swarm=placement(FakeSwarm()), node_timeout_ms=6000))
+    deployment = deploy(on_swarm(node_timeout_ms=6000))
     assert deployment.of_type(LIVE_SETTINGS_TYPE) == [] and deployment.of_type(STARTING_PASSWORD_TYPE) == []
     for config in deployment.of_type(CONFIG):
         assert ("cluster-node-timeout", "6000") in parse_directives(base64.b64decode(config.inputs["data"]).decode())
 
 
 def test_the_formation_reaches_every_node_at_its_announced_address_and_waits_for_every_service():
-    deployment = deploy(dataclasses.replace(ARGS, swarm=placement(FakeSwarm())))
+    deployment = deploy(on_swarm())
     (formation,) = deployment.of_type(FORMATION_TYPE)
     assert formation.inputs["endpoints"] == {
         f"redis-{n}": {"host": ADDRESSES[f"dn-swarm{(n - 1) % 3 + 1}"], "port": 21000 + n} for n in range(1, 7)
@@ -193,8 +199,7 @@ def test_bad_swarm_settings_name_the_setting(fake_swarm: FakeSwarm, swarm_settin
 
 def test_with_a_nodes_engine_its_data_volume_is_a_resource_there():
     engines = {name: f"unix:///run/docker-networking/swarm/node{name[-1]}.sock" for name in NODES}
-    with_engines = dataclasses.replace(placement(FakeSwarm()), engines=engines)
-    deployment = deploy(dataclasses.replace(ARGS, swarm=with_engines))
+    deployment = deploy(on_swarm(node_engines=engines))
     providers = {p.name: p for p in deployment.of_type("pulumi:providers:docker")}
     assert {name: p.inputs["host"] for name, p in providers.items()} == {f"redis-{h}": e for h, e in engines.items()}
     volumes = deployment.of_type("docker:index/volume:Volume")

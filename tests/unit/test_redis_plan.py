@@ -5,7 +5,8 @@ import ipaddress
 import pytest
 
 from components.errors import ConfigError
-from components.redis.plan import (
+from components.redis.model.cluster_args import RedisClusterArgs
+from components.redis.model.plan import (
     SLOT_COUNT,
     assign_slots,
     merge_ranges,
@@ -14,7 +15,6 @@ from components.redis.plan import (
     slots_of,
     topology_from_props,
 )
-from components.redis.settings import RedisClusterArgs
 
 
 def test_default_plan_is_the_tutorials_six_nodes_on_a_private_subnet():

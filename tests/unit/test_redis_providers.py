@@ -2,6 +2,7 @@
 fresh interpreter started in the project directory, as the dynamic-provider process is."""
 
 import base64
+import pickle
 import socket
 import subprocess
 import sys
@@ -13,12 +14,12 @@ import pytest
 from pulumi.dynamic import CreateResult, ReadResult
 from pulumi.dynamic.dynamic import serialize_provider
 
-from components.redis.formation.live_settings import RedisLiveSettingsProvider
-from components.redis.formation.provider import RedisFormationProvider
-from components.redis.formation.slot_seed import RedisSlotSeedProvider
-from components.redis.password import ALPHABET, GeneratedPasswordProvider
-from components.redis.plan import plan_cluster
-from components.redis.settings import RedisClusterArgs
+from components.redis.model.cluster_args import RedisClusterArgs
+from components.redis.model.plan import plan_cluster
+from components.redis.resources.formation import RedisFormationProvider
+from components.redis.resources.generated_password import ALPHABET, GeneratedPasswordProvider
+from components.redis.resources.live_settings import RedisLiveSettingsProvider
+from components.redis.resources.slot_seed import RedisSlotSeedProvider
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -126,7 +127,7 @@ def test_slot_seed_never_changes_a_cluster_it_did_not_create():
 
 
 def test_slot_seed_gives_up_on_silent_masters_at_its_timeout():
-    from components.redis.formation.node_access import FormationError
+    from components.redis.resources.node_session import FormationError
 
     with pytest.raises(FormationError, match="every master to answer"):
         RedisSlotSeedProvider().create(_props(timeoutSeconds=0.3))
@@ -155,11 +156,11 @@ def test_providers_load_in_a_fresh_process_started_in_the_project_directory():
 
 def test_pickled_provider_is_a_reference_not_a_copy_of_the_module():
     data = dill.dumps(RedisFormationProvider(), recurse=True)
-    assert b"components.redis.formation.provider" in data and len(data) < 2000
+    assert b"components.redis.resources.formation" in data and len(data) < 2000
 
 
 def test_an_update_reaches_the_nodes_the_new_topology_drops_through_their_old_endpoints():
-    from components.redis.formation.node_access import FormationSpec
+    from components.redis.resources.node_session import FormationSpec
 
     bigger = plan_cluster("redis", RedisClusterArgs(masters=4))
     olds = _props(topology=bigger.topology(), endpoints=bigger.endpoints("127.0.0.1"))
@@ -170,3 +171,32 @@ def test_an_update_reaches_the_nodes_the_new_topology_drops_through_their_old_en
     assert spec.endpoints["redis-8"] == {"host": "127.0.0.1", "port": 6378} and spec.ip_of("redis-8") == "10.38.0.18"
     assert [node.name for node in spec.plan.nodes] == [f"redis-{i}" for i in range(1, 7)]
     assert FormationSpec.for_update(olds, olds).leaving == ()
+
+
+# Module paths under which stacks deployed by earlier versions hold their dynamic providers, pickled.
+PICKLED_PATHS = {
+    "components.providers.redis_formation": "RedisFormationProvider",
+    "components.providers.redis_slot_seed": "RedisSlotSeedProvider",
+    "components.providers.generated_password": "GeneratedPasswordProvider",
+    "components.providers.docker_network": "DockerNetworkProvider",
+    "components.providers.network_connection": "NetworkConnectionProvider",
+    "components.redis.formation.provider": "RedisFormationProvider",
+    "components.redis.formation.slot_seed": "RedisSlotSeedProvider",
+    "components.redis.formation.live_settings": "RedisLiveSettingsProvider",
+    "components.redis.formation.roll_plan": "RedisRollPlanProvider",
+    "components.redis.formation.roll_step": "RedisRollStepProvider",
+    "components.redis.starting_password": "StartingPasswordProvider",
+    "components.redis.password": "GeneratedPasswordProvider",
+}
+
+
+@pytest.mark.parametrize("module", sorted(PICKLED_PATHS))
+def test_a_provider_pickled_under_an_old_module_path_loads_todays(module: str):
+    """A stack deployed before diffs, refreshes and deletes with the provider its state names (by module
+    path) until its next `up` records the new one: that path must load today's class."""
+    import importlib
+
+    provider = getattr(importlib.import_module(module), PICKLED_PATHS[module])
+    assert provider.__module__.startswith(("components.redis.resources.", "components.network."))
+    # A pickle's reference to a class, as an earlier version wrote it (pickle's GLOBAL opcode).
+    assert pickle.loads(f"c{module}\n{PICKLED_PATHS[module]}\n.".encode()) is provider

@@ -4,7 +4,9 @@ from typing import Dict, List, Mapping, Sequence
 
 import pytest
 
-from components.redis.formation.reshard_plan import (
+from components.redis.model.cluster_state import parse_cluster_nodes
+from components.redis.model.plan import SLOT_COUNT, SlotRange, assign_slots, slots_of
+from components.redis.model.reshard_plan import (
     ReshardingError,
     SlotMove,
     choose_masters,
@@ -12,8 +14,6 @@ from components.redis.formation.reshard_plan import (
     plan_replica_moves,
     plan_slot_moves,
 )
-from components.redis.formation.state import parse_cluster_nodes
-from components.redis.plan import SLOT_COUNT, SlotRange, assign_slots, slots_of
 
 
 def _even(names: Sequence[str]) -> Dict[str, List[SlotRange]]:

@@ -1,7 +1,6 @@
 """Rolling replacement: the order, what is refused at preview, the roll step's diff, and the chain of
 containers a formed cluster's program registers (under Pulumi mocks)."""
 
-import dataclasses
 import ipaddress
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
@@ -10,15 +9,16 @@ import pytest
 
 from components.engine.inventory import EngineNetwork
 from components.labels import PROJECT_LABEL, PROJECT_VALUE, STACK_LABEL
+from components.redis import node_files
 from components.redis.cluster import RedisCluster
-from components.redis.formation import roll_step
-from components.redis.formation.node_access import FormationError, FormationSpec
-from components.redis.formation.roll_plan import RedisRollPlanProvider
-from components.redis.formation.roll_step import RedisRollStepProvider, bus_problems, published_port
-from components.redis.formation.state import NodeObservation, parse_cluster_nodes
-from components.redis.plan import plan_cluster
-from components.redis.rolling import node_fingerprint, roll_change, roll_order, roll_plan_inputs, unsafe_roll
-from components.redis.settings import RedisClusterArgs
+from components.redis.model.cluster_args import RedisClusterArgs
+from components.redis.model.cluster_state import NodeObservation, parse_cluster_nodes
+from components.redis.model.plan import plan_cluster
+from components.redis.model.rolling import node_fingerprint, roll_change, roll_order, roll_plan_inputs, unsafe_roll
+from components.redis.resources import roll_step
+from components.redis.resources.node_session import FormationError, FormationSpec
+from components.redis.resources.roll_plan import RedisRollPlanProvider
+from components.redis.resources.roll_step import RedisRollStepProvider, bus_problems, published_port
 
 from .doubles.inventory import FakeInventory
 from .doubles.pulumi_mocks import Deployment, run_program
@@ -194,9 +194,13 @@ def test_the_published_port_is_read_from_docker_inspect():
     assert published_port({"NetworkSettings": {"Ports": {}}}) is None
 
 
-def deploy(tmp_path: Path, existing: bool, masters: int = 3) -> Tuple[Deployment, RedisCluster]:
+@pytest.fixture(autouse=True)
+def files_under_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(node_files, "BUILD_ROOT", tmp_path)
+
+
+def deploy(inventory: FakeInventory, existing: bool, masters: int = 3) -> Tuple[Deployment, RedisCluster]:
     """The program on a fake engine; `existing`: the stack's network is there, as after a first `up`."""
-    inventory = FakeInventory()
     if existing:
         labels = {PROJECT_LABEL: PROJECT_VALUE, STACK_LABEL: STACK}
         subnet = (ipaddress.IPv4Network("10.38.0.0/24"),)
@@ -204,15 +208,14 @@ def deploy(tmp_path: Path, existing: bool, masters: int = 3) -> Tuple[Deployment
     holder: Dict[str, RedisCluster] = {}
 
     def program() -> None:
-        args = RedisClusterArgs(masters=masters, inventory=inventory, build_dir=tmp_path)
-        holder["cluster"] = RedisCluster("redis", dataclasses.replace(args))
+        holder["cluster"] = RedisCluster("redis", RedisClusterArgs(masters=masters))
 
     deployment, _ = run_program(program, stack=STACK)
     return deployment, holder["cluster"]
 
 
-def test_a_formed_cluster_chains_its_containers_replicas_first_each_after_the_last_step(tmp_path: Path):
-    deployment, cluster = deploy(tmp_path, existing=True)
+def test_a_formed_cluster_chains_its_containers_replicas_first_each_after_the_last_step(fake_inventory: FakeInventory):
+    deployment, cluster = deploy(fake_inventory, existing=True)
     containers = deployment.containers()
     previous = deployment.named("redis-roll-plan", ROLL_PLAN_TYPE).urn
     for node in roll_order(cluster.plan):
@@ -229,8 +232,8 @@ def test_a_formed_cluster_chains_its_containers_replicas_first_each_after_the_la
         assert not missing, f"{name} could run while {missing} roll"
 
 
-def test_a_new_cluster_is_not_chained_so_a_first_up_stays_parallel(tmp_path: Path):
-    deployment, cluster = deploy(tmp_path, existing=False)
+def test_a_new_cluster_is_not_chained_so_a_first_up_stays_parallel(fake_inventory: FakeInventory):
+    deployment, cluster = deploy(fake_inventory, existing=False)
     containers = deployment.containers()
     for node in cluster.plan.nodes:
         waits_for = [urn for urn in containers[node.name].dependencies if "RollStep" in urn or "RollPlan" in urn]
@@ -239,8 +242,8 @@ def test_a_new_cluster_is_not_chained_so_a_first_up_stays_parallel(tmp_path: Pat
 
 
 @pytest.mark.parametrize("existing", [False, True], ids=["new", "formed"])
-def test_the_roll_plan_says_what_each_container_is_made_of(tmp_path: Path, existing: bool):
-    deployment, cluster = deploy(tmp_path, existing=existing)
+def test_the_roll_plan_says_what_each_container_is_made_of(fake_inventory: FakeInventory, existing: bool):
+    deployment, cluster = deploy(fake_inventory, existing=existing)
     inputs = deployment.named("redis-roll-plan", ROLL_PLAN_TYPE).inputs
     assert inputs["order"] == [node.name for node in roll_order(cluster.plan)]
     assert set(inputs["nodes"]) == {node.name for node in cluster.plan.nodes}
@@ -249,10 +252,10 @@ def test_the_roll_plan_says_what_each_container_is_made_of(tmp_path: Path, exist
 
 
 @pytest.mark.parametrize("existing", [False, True], ids=["new", "formed"])
-def test_on_a_formed_cluster_the_image_waits_for_the_roll_plans_check(tmp_path: Path, existing: bool):
+def test_on_a_formed_cluster_the_image_waits_for_the_roll_plans_check(fake_inventory: FakeInventory, existing: bool):
     """`pulumi up --skip-preview` of a refused roll must stop before the image is replaced; a first `up`
     must not wait for it."""
-    deployment, _ = deploy(tmp_path, existing=existing)
+    deployment, _ = deploy(fake_inventory, existing=existing)
     plan = deployment.named("redis-roll-plan", ROLL_PLAN_TYPE).urn
     waits = plan in deployment.named("redis-image", "remoteImage:RemoteImage").dependencies
     assert waits is existing, f"the image {'does not wait' if existing else 'waits'} for the roll plan"

@@ -6,14 +6,13 @@ from typing import Any
 import pytest
 
 from components.errors import ConfigError
-from components.redis.settings import (
-    KNOWN_KEYS,
+from components.redis.model.cluster_args import (
     RedisClusterArgs,
-    args_from_config,
     open_to_network_warning,
     validate_args,
     validate_password,
 )
+from components.redis.settings import KNOWN_KEYS, args_from_config
 
 
 def test_defaults_are_the_tutorials_cluster_made_safe():
@@ -165,7 +164,10 @@ def test_passwords_redis_would_reject_or_misread(password, problem):
 
 
 def test_a_bad_password_fails_validation_but_is_ignored_when_auth_is_off():
-    assert _error(password="a b").setting == "docker-networking:redisPassword"
+    assert _error(password="a b").setting == "password"  # the args' own name for it
+    assert _error(password="a b", password_setting="docker-networking:redisPassword").setting == (
+        "docker-networking:redisPassword"
+    )
     validate_args(RedisClusterArgs(password="a b", auth=False))
 
 

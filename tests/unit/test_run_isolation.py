@@ -11,7 +11,7 @@ import pytest
 
 from components.engine.inventory import EngineNetwork, HostRoute
 from components.labels import NAME_PREFIX_LABEL, PROJECT_LABEL, PROJECT_VALUE, validate_name_prefix
-from components.redis.plan import plan_cluster
+from components.redis.model.plan import plan_cluster
 from components.redis.settings import args_from_config
 from harness.isolation import (
     LOWEST_PORT,

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from components.redis.handover import render_run_script
+from components.redis.model.run_script import render_run_script
 from harness.local_swarm import LocalSwarm
 from soak.events import BY_NAME, EXPECTED, events_for
 from soak.load import LoadClient, LoadSettings, value_of

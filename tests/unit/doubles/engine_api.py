@@ -44,7 +44,7 @@ class _TcpServer(socketserver.ThreadingTCPServer):
 
 
 class FakeEngine:
-    """In-memory networks and containers. `calls` lists "METHOD /path" of every request but /version (the
+    """In-memory networks, containers and volumes. `calls` lists "METHOD /path" of every request but /version (the
     path without the API version and query), `bodies` the JSON bodies of the writes, `api_versions` the
     version of each versioned path; `refuse[(method, last path segment)]` makes the engine refuse such a
     call. `docker_version` and `api_version` are what /version says (Debian 12's docker.io by default).
@@ -57,6 +57,7 @@ class FakeEngine:
     ) -> None:
         self.networks: Dict[str, Dict[str, Any]] = {}
         self.containers: Dict[str, Dict[str, Any]] = {}
+        self.volumes: Dict[str, Dict[str, Any]] = {}  # by name
         self.docker_version = docker_version
         self.api_version = api_version
         self.calls: List[str] = []
@@ -112,12 +113,16 @@ class FakeEngine:
         }
         return network_id
 
-    def add_container(self, name: str, container_id: str) -> None:
+    def add_container(self, name: str, container_id: str, labels: Optional[Dict[str, str]] = None) -> None:
         self.containers[container_id] = {
             "Id": container_id,
             "Name": f"/{name}",
+            "Config": {"Labels": labels or {}},
             "NetworkSettings": {"Networks": {"bridge": {"NetworkID": "b" * 64, "IPAddress": "172.17.0.2"}}},
         }
+
+    def add_volume(self, name: str, labels: Optional[Dict[str, str]] = None) -> None:
+        self.volumes[name] = {"Name": name, "Driver": "local", "Labels": labels or {}}
 
     def _network(self, ref: str) -> Dict[str, Any]:
         for network in self.networks.values():
@@ -152,6 +157,17 @@ class FakeEngine:
                 return self._remove_network(parts[1])
         if method == "GET" and parts[0] == "containers" and parts[2:] == ["json"]:
             return 200, self._container(parts[1])
+        if method == "DELETE" and parts[0] == "containers" and len(parts) == 2:
+            del self.containers[self._container(parts[1])["Id"]]
+            return 204, None
+        if parts[0] == "volumes" and len(parts) == 2:
+            if parts[1] not in self.volumes:
+                raise EngineRefusal(404, f"get {parts[1]}: no such volume")
+            if method == "GET":
+                return 200, self.volumes[parts[1]]
+            if method == "DELETE":
+                del self.volumes[parts[1]]
+                return 204, None
         if method == "POST" and parts[0] == "networks" and parts[2:] == ["connect"]:
             return self._connect(
                 self._network(parts[1]), self._container(body["Container"]), body.get("EndpointConfig") or {}

@@ -222,6 +222,7 @@ class Registered:
     delete_before_replace: bool = False
     additional_secret_outputs: List[str] = field(default_factory=list)
     ignore_changes: List[str] = field(default_factory=list)
+    deleted_with: str = ""  # the URN of the resource whose delete removes this one too ("": none)
 
 
 @dataclass
@@ -272,6 +273,7 @@ def _registered(urn: str, request: Any, monitor: RecordingMonitor) -> Registered
         delete_before_replace=request.deleteBeforeReplace,
         additional_secret_outputs=list(request.additionalSecretOutputs),
         ignore_changes=list(request.ignoreChanges),
+        deleted_with=request.deletedWith,
     )
 
 

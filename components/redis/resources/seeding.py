@@ -7,9 +7,9 @@ still 0, and only the slots a master does not serve yet are added.
 
 from typing import Sequence
 
-from components.redis.formation.node_access import FormationSpec, command
-from components.redis.formation.state import NodeObservation
-from components.redis.plan import MASTER, NodePlan, slots_of
+from components.redis.model.cluster_state import NodeObservation
+from components.redis.model.plan import MASTER, NodePlan, slots_of
+from components.redis.resources.node_session import FormationSpec, command
 
 
 def seed_planned_slots(spec: FormationSpec, nodes: Sequence[NodePlan], observations: Sequence[NodeObservation]) -> None:

@@ -16,8 +16,8 @@ time (it may have changed live since the start: CONFIG REWRITE wrote it into red
 environment of the container or of the server.
 """
 
-from components.redis.config import AUTH_PATH, CONFIG_DIR, CONFIG_PATH, SERVER_COMMAND
-from components.redis.settings import CLIENT_PORT
+from components.redis.model.cluster_args import CLIENT_PORT
+from components.redis.model.config import AUTH_PATH, CONFIG_DIR, CONFIG_PATH, SERVER_COMMAND
 
 RUN_PATH = f"{CONFIG_DIR}/run.sh"
 NODE_COMMAND = ("sh", RUN_PATH)

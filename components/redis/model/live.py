@@ -20,8 +20,8 @@ Pure: the provider feeds it what the nodes report, the tests feed it dictionarie
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
-from components.redis.config import yes_no
-from components.redis.settings import RedisClusterArgs
+from components.redis.model.cluster_args import RedisClusterArgs
+from components.redis.model.config import yes_no
 from components.unknowns import is_unknown
 
 NODE_TIMEOUT = "cluster-node-timeout"

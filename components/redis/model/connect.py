@@ -1,12 +1,14 @@
 """How a person connects to the cluster: redis-cli and redis-py, as stack outputs.
 
-Nodes announce their container IPs (10.38.0.1N:6379), which the host can route to on Linux but not
-under Docker Desktop; the published loopback ports always work. redis-py's `address_remap` bridges the two.
+Container nodes announce their container IPs (10.38.0.1N:6379), which the host can route to on Linux but
+not under Docker Desktop; the published loopback ports always work. redis-py's `address_remap` bridges the
+two. Nodes on a Swarm announce their Swarm node's address and their own published port, which work as they
+are.
 """
 
 from typing import Dict
 
-from components.redis.plan import ClusterPlan
+from components.redis.model.plan import ClusterPlan
 
 
 def address_map(plan: ClusterPlan, host: str) -> Dict[str, str]:
@@ -31,6 +33,27 @@ def connection_hints(plan: ClusterPlan, host: str, stack: str, auth: bool) -> Di
             f"remap = {{{remap}}}\n"
             f'rc = RedisCluster(host="{host}", port={first.host_port}, {password_arg}'
             "address_remap=lambda address: remap.get(address, address))\n"
+            'rc.set("a", "b"); print(rc.get("a"))'
+        ),
+    }
+
+
+def announced_address_map(plan: ClusterPlan) -> Dict[str, str]:
+    """Announced -> where to connect: the same, where every announced address is reachable (a Swarm)."""
+    return {f"{node.ip}:{node.port}": f"{node.ip}:{node.port}" for node in plan.nodes}
+
+
+def announced_connection_hints(plan: ClusterPlan, stack: str, auth: bool) -> Dict[str, str]:
+    """redis-cli from a host that reaches the announced addresses (a Swarm's nodes), and redis-py."""
+    secret = f'"$(pulumi stack output -s {stack} --show-secrets password)"'
+    auth_env = f"REDISCLI_AUTH={secret} " if auth else ""
+    password_arg = 'password=os.environ["REDIS_PASSWORD"], ' if auth else ""
+    first = plan.nodes[0]
+    return {
+        "redisCliFromHost": f"{auth_env}redis-cli -c -h {first.ip} -p {first.port}",
+        "redisPy": (
+            "import os\nfrom redis.cluster import RedisCluster\n"
+            f'rc = RedisCluster(host="{first.ip}", port={first.port}, {password_arg.rstrip()})\n'
             'rc.set("a", "b"); print(rc.get("a"))'
         ),
     }

@@ -11,7 +11,7 @@ short of their share. Shares are even: they differ by at most one slot.
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Sequence, Tuple
 
-from components.redis.plan import SLOT_COUNT, SlotRange, merge_ranges, slots_of
+from components.redis.model.plan import SLOT_COUNT, SlotRange, merge_ranges, slots_of
 
 
 class ReshardingError(ValueError):

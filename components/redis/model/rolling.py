@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from components.redis.plan import ClusterPlan, NodePlan
+from components.redis.model.plan import ClusterPlan, NodePlan
 
 # What a container is made of, per node, as the RollPlan's inputs: a changed value replaces it.
 FINGERPRINT_KEYS = ("image", "ports", "ip", "config", "run", "restart")

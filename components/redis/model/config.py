@@ -9,7 +9,7 @@ redis-server on the result. The password never goes into this file: it lives in 
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from components.redis.settings import BUS_PORT, CLIENT_PORT
+from components.redis.model.cluster_args import BUS_PORT, CLIENT_PORT
 
 BUS_PORT_OFFSET = 10000  # Redis' own default: the bus listens on port + 10000
 

@@ -7,7 +7,7 @@ what it reads from the nodes; the tests feed it text.
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, TypedDict
 
-from components.redis.plan import MASTER, REPLICA, SLOT_COUNT, SlotRange, merge_ranges
+from components.redis.model.plan import MASTER, REPLICA, SLOT_COUNT, SlotRange, merge_ranges
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,16 @@ import time
 from functools import partial
 from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
 
-from components.redis.formation.node_access import (
+from components.redis.model.cluster_state import NodeEntry, NodeObservation, slot_map
+from components.redis.model.plan import MASTER, NodePlan, slots_of
+from components.redis.model.reshard_plan import (
+    ReshardingError,
+    SlotMove,
+    choose_masters,
+    plan_replica_moves,
+    plan_slot_moves,
+)
+from components.redis.resources.node_session import (
     Clients,
     FormationError,
     FormationSpec,
@@ -26,15 +35,6 @@ from components.redis.formation.node_access import (
     retry,
     wait_for,
 )
-from components.redis.formation.reshard_plan import (
-    ReshardingError,
-    SlotMove,
-    choose_masters,
-    plan_replica_moves,
-    plan_slot_moves,
-)
-from components.redis.formation.state import NodeEntry, NodeObservation, slot_map
-from components.redis.plan import MASTER, NodePlan, slots_of
 
 SLOTS_PER_BATCH = 256  # slots per pipelined round of SETSLOT commands
 KEYS_PER_MIGRATE = 100

@@ -4,13 +4,14 @@ Pure functions of the settings, tested directly. The plan is also what the forma
 receives (as plain data through `ClusterPlan.to_props`), so what preview shows is what gets formed.
 """
 
+import dataclasses
 import ipaddress
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from components.errors import ConfigError
 from components.network.addressing import default_gateway, host_addresses, parse_subnet
-from components.redis.settings import BUS_PORT, CLIENT_PORT, MAX_PORT, RedisClusterArgs
+from components.redis.model.cluster_args import BUS_PORT, CLIENT_PORT, MAX_PORT, RedisClusterArgs
 
 SLOT_COUNT = 16384
 MASTER = "master"
@@ -20,6 +21,8 @@ REPLICA = "replica"
 LOCAL_HOST = "local"
 
 SlotRange = Tuple[int, int]  # inclusive, like CLUSTER SLOTS and `redis-cli --cluster`
+# On a Swarm a node listens on the ports it publishes, inside its task, as a user that cannot bind these.
+PRIVILEGED_PORTS = 1024
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,10 @@ class ClusterPlan:
     def endpoints(self, host: str) -> Dict[str, Dict[str, Any]]:
         """How this machine reaches each node: the published client port."""
         return {n.name: {"host": host, "port": n.host_port} for n in self.nodes}
+
+    def announced_endpoints(self) -> Dict[str, Dict[str, Any]]:
+        """Each node where it announces itself (a Swarm node's address and the node's own port)."""
+        return {n.name: {"host": n.ip, "port": n.port} for n in self.nodes}
 
     def summary(self) -> List[Dict[str, Any]]:
         """The plan as a stack output (visible in preview)."""
@@ -223,6 +230,53 @@ def plan_cluster(name: str, args: RedisClusterArgs, hosts: Optional[Sequence[str
             )
         )
     return ClusterPlan(nodes=tuple(nodes))
+
+
+def node_hosts(args: RedisClusterArgs, hostnames: Sequence[str]) -> List[str]:
+    """Per node (redis-1 ... redis-N) its Swarm node: masters round-robin, then replicas continuing it."""
+    return [hostnames[i % len(hostnames)] for i in range(args.node_count)]
+
+
+def plan_on_swarm(name: str, args: RedisClusterArgs, addresses: Mapping[str, str], setting: str) -> ClusterPlan:
+    """The cluster's plan with each node on a Swarm node (`addresses`: hostname -> the address its nodes
+    announce there), announcing that address and its own published ports; ConfigError naming `setting` (the
+    nodes' setting) when a master would share a node with one of its replicas.
+
+    Each node listens on its published ports inside its task (host-mode publishing, target = published): the
+    address stays valid when Swarm restarts the task (same node, same port, same data volume), and it is
+    reachable from the overlay and from any host that reaches the Swarm's nodes. Masters go round-robin over
+    the nodes, then replicas, so that with as many nodes as copies of a slot no master shares a node with its
+    own replica (place_replicas)."""
+    hostnames = list(addresses)
+    copies = 1 + args.replicas_per_master
+    if len(hostnames) < copies:
+        raise ConfigError(
+            setting,
+            f"{len(hostnames)} Swarm node(s) for {copies} copies of every slot (a master and "
+            f"{args.replicas_per_master} replica(s)): a master would share a node with its own replica",
+            f"run the cluster on at least {copies} Swarm nodes",
+        )
+    for key, base in (("basePort", args.base_port), ("busBasePort", args.bus_base_port)):
+        if base + 1 < PRIVILEGED_PORTS:
+            raise ConfigError(
+                f"{args.setting}.{key}",
+                f"{base + 1} is a privileged port, and a node listens on its published ports itself on a Swarm",
+                f"use a base of {PRIVILEGED_PORTS} or more",
+            )
+    plan = plan_cluster(name, args, node_hosts(args, hostnames))
+    for node in plan.replicas:
+        if node.host == plan.node(node.master or "").host:
+            raise ConfigError(
+                setting,
+                f"{node.name} would run on {node.host}, the node of its master {node.master}",
+                "give the cluster more Swarm nodes, or fewer replicas per master",
+            )
+    return ClusterPlan(
+        nodes=tuple(
+            dataclasses.replace(node, ip=addresses[node.host], port=node.host_port, bus_port=node.bus_host_port)
+            for node in plan.nodes
+        )
+    )
 
 
 def format_ranges(ranges: Sequence[SlotRange]) -> List[str]:
