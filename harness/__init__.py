@@ -1,1 +1,2 @@
-"""Support shared by the integration tests and the benchmarks (not part of the Pulumi program)."""
+"""Support shared by the integration tests and the tools (bench, soak, topology); not part of the Pulumi
+program, and it imports nothing from the tests."""

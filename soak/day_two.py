@@ -20,11 +20,11 @@ import docker
 
 from components.redis.model.live import NODE_TIMEOUT
 from harness.isolation import DEFAULT_PORT_COUNT
+from harness.redis_view import RedisView
 from soak.replaced import Container, kept, replaced
 from soak.rolled_image import make_rolled_image
 from soak.stack import SoakStack, with_engine
 from soak.stack_target import ANNOUNCED
-from tests.integration.redis_checks import RedisView
 
 NODE_TIMEOUT_STEP_MS = 1000  # 5000 -> 6000 -> 5000
 PORT_SETTINGS = ("basePort", "busBasePort")

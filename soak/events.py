@@ -12,13 +12,14 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
+from harness.redis_view import RedisView
+from harness.waiting import wait_until
 from soak.day_two import image_rolled, ports_rolled, setting_changed
 from soak.host_stopped import swarm_host_stopped
 from soak.recovery import recovered
 from soak.stack import SoakStack
 from soak.stack_target import ANNOUNCED
 from soak.targets import ANNOUNCED_FAILOVER, DAY_TWO_WINDOW_S, DETECTED_FAILOVER, Expectation
-from tests.integration.redis_checks import RedisView, wait_until
 
 FAILOVER_TIMEOUT_S = 60
 BEHIND_S = 1.0  # how long the master acknowledges writes its replica does not get

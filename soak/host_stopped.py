@@ -8,10 +8,10 @@ any lost host, docs/swarm.md) makes the cluster whole: 3 masters, each with a re
 import time
 from typing import Optional
 
+from harness.waiting import wait_until
 from soak.recovery import recovered
 from soak.stack import SoakStack
 from soak.swarm_target import OnSwarm
-from tests.integration.redis_checks import wait_until
 
 FAILOVER_TIMEOUT_S = 90  # the engine's stop (it stops its tasks) and then Redis's failure detection
 

@@ -3,7 +3,7 @@ events (a container stopped or killed, a Swarm host stopped) wait on."""
 
 from typing import Callable, List
 
-from tests.integration.redis_checks import SLOT_COUNT, RedisView
+from harness.redis_view import SLOT_COUNT, RedisView
 
 
 def served_slots(view: RedisView, asking: str) -> int:

@@ -7,11 +7,12 @@ from typing import Callable, List, Sequence, Tuple
 
 from redis.cluster import ClusterNode, RedisCluster
 
+from harness.redis_view import RedisView
+from harness.waiting import wait_until
 from soak.events import Event
 from soak.load import LoadClient, LoadSettings, value_of
 from soak.report import EventReport, Shard, WriteRecord, event_report
 from soak.stack import SoakStack
-from tests.integration.redis_checks import RedisView, wait_until
 
 READ_BACK_CHUNK = 500
 READ_BACK_TIMEOUT_S = 60

@@ -19,9 +19,10 @@ from components.redis.settings import SETTING as REDIS_SETTING
 from components.settings import setting_name
 from harness.isolation import RunIsolation
 from harness.project_copy import LOCAL_IMAGES, make_project_copy
+from harness.redis_view import RedisView
+from harness.waiting import wait_until
 from soak.replaced import Container
 from soak.stack_target import OneEngine, StackTarget
-from tests.integration.redis_checks import RedisView, wait_until
 
 HEAL_TIMEOUT_S = 180
 T = TypeVar("T")

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Protocol, Tuple
 
 from harness.cleanup import remove_run_objects, summary
+from harness.redis_view import RedisView
 from soak.rolled_image import remove_rolled_images
-from tests.integration.redis_checks import RedisView
 
 AddressMap = Mapping[Tuple[str, int], Tuple[str, int]]
 # How the load reaches the nodes (`make soak ARGS="--reach ..."`): where the stack publishes them, as an

@@ -11,8 +11,8 @@ import docker
 from harness.cleanup import is_run_object, remove_run_objects, summary
 from harness.isolation import DEFAULT_PORT_COUNT
 from harness.local_swarm import LocalSwarm, ensure_up
+from harness.swarm_redis_view import SwarmRedisView
 from soak.stack_target import ANNOUNCED, AddressMap
-from tests.integration.swarm_redis_view import SwarmRedisView
 
 # What pulumi destroy removes from the manager; removed here only if a failed run left it.
 SWARM_KINDS = ("services", "configs", "secrets")  # services first: they use the configs and secrets

@@ -8,16 +8,10 @@ from typing import Any, Dict, List, Mapping, Set, Tuple
 from pulumi import automation as auto
 
 from harness.isolation import RunIsolation
+from harness.redis_view import RedisView
+from harness.waiting import wait_until
 from tests.integration import engine
-from tests.integration.redis_checks import (
-    RedisView,
-    keys_for_every_master,
-    missing_keys,
-    take_back,
-    timed,
-    wait_until,
-    write_acknowledged,
-)
+from tests.integration.redis_checks import keys_for_every_master, missing_keys, take_back, timed, write_acknowledged
 
 KEY_COUNT = 300
 RECOVERY_LIMIT_SECONDS = 120

@@ -13,11 +13,12 @@ import pytest
 
 from harness.isolation import RunIsolation
 from harness.project_copy import make_project_copy
+from harness.waiting import wait_until
 from tests.integration import private_engine
 from tests.integration.conftest import ProjectWorkspace
 from tests.integration.fault_stack import RECOVERY_LIMIT_SECONDS, Faults, Recorded
 from tests.integration.private_engine import PrivateEngine
-from tests.integration.redis_checks import timed, wait_until
+from tests.integration.redis_checks import timed
 
 pytestmark = pytest.mark.integration
 

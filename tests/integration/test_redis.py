@@ -15,8 +15,9 @@ import pytest
 import redis
 from redis.cluster import key_slot
 
+from harness.redis_view import ClusterRow, RedisView
 from tests.integration import engine
-from tests.integration.redis_checks import ClusterRow, Printed, RedisView, changes
+from tests.integration.redis_checks import Printed, changes
 
 pytestmark = pytest.mark.integration
 

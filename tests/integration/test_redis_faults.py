@@ -23,6 +23,7 @@ import pytest
 from pulumi import automation as auto
 
 from harness.isolation import RunIsolation
+from harness.waiting import wait_until
 from soak.rolled_image import make_rolled_image, remove_rolled_images
 from tests.integration import cli_interrupt, engine
 from tests.integration.conftest import TEST_IMAGES
@@ -33,12 +34,7 @@ from tests.integration.fault_stack import (
     pending_operations,
     recorded_engine_objects,
 )
-from tests.integration.redis_checks import (
-    changes,
-    missing_keys,
-    timed,
-    wait_until,
-)
+from tests.integration.redis_checks import changes, missing_keys, timed
 
 pytestmark = pytest.mark.integration
 

@@ -11,10 +11,11 @@ import pytest
 import redis
 from pulumi import automation as auto
 
+from harness.redis_view import RedisView
+from harness.waiting import wait_until
 from soak.rolled_image import make_rolled_image, remove_rolled_images
 from tests.integration import engine
 from tests.integration.conftest import TEST_IMAGES
-from tests.integration.redis_checks import RedisView, wait_until
 
 pytestmark = pytest.mark.integration
 

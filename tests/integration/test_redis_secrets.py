@@ -21,8 +21,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from harness.redis_view import RedisView
 from tests.integration import engine
-from tests.integration.redis_checks import RedisView
 
 pytestmark = pytest.mark.integration
 

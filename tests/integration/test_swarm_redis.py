@@ -17,17 +17,12 @@ from typing import Any, Dict, Iterator, List, Mapping
 import pytest
 
 from harness.isolation import RunIsolation
+from harness.swarm_redis_view import SwarmRedisView
+from harness.waiting import wait_until
 
 from .conftest import ProjectWorkspace
-from .redis_checks import (
-    keys_for_every_master,
-    missing_keys,
-    timed,
-    wait_until,
-    write_acknowledged,
-)
+from .redis_checks import keys_for_every_master, missing_keys, timed, write_acknowledged
 from .swarm import LocalSwarm, ensure_swarm, left_after_destroy, wait_for
-from .swarm_redis_view import SwarmRedisView
 
 pytestmark = pytest.mark.integration
 

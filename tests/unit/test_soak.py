@@ -10,6 +10,8 @@ import pytest
 
 from components.redis.model.run_script import render_run_script
 from harness.local_swarm import LocalSwarm
+from harness.redis_view import RedisView
+from harness.swarm_redis_view import SwarmRedisView
 from soak.events import BY_NAME, EXPECTED, events_for
 from soak.load import LoadClient, LoadSettings, value_of
 from soak.report import EventReport, WriteRecord, event_report, longest_gap, merge, table, window
@@ -18,8 +20,6 @@ from soak.stack import config_paths
 from soak.stack_target import OneEngine
 from soak.swarm_target import OnSwarm
 from soak.targets import ANNOUNCED_FAILOVER, DETECTED_FAILOVER, Expectation, misses
-from tests.integration.redis_checks import RedisView
-from tests.integration.swarm_redis_view import SwarmRedisView
 
 SHARDS = [[(0, 5460)], [(5461, 10922)], [(10923, 16383)]]
 

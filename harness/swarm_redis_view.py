@@ -1,6 +1,6 @@
 """A RedisView of the `swarm` stack: its nodes announce their Swarm host's address and their own port, so
-two nodes share an address and a node is known by address and port; shared by test_swarm_redis.py and
-the soak's Swarm target (soak/swarm_target.py)."""
+two nodes share an address and a node is known by address and port; shared by the Swarm's integration
+tests and the soak's Swarm target."""
 
 from dataclasses import dataclass
 from typing import List
@@ -8,7 +8,7 @@ from typing import List
 import redis
 from redis.cluster import ClusterNode, RedisCluster
 
-from .redis_checks import ClusterRow, RedisView
+from harness.redis_view import ClusterRow, RedisView
 
 
 @dataclass(frozen=True)
