@@ -1,75 +1,53 @@
 """The `swarm` stack: the redis stack's Redis Cluster (the same RedisCluster component and settings,
 `docker-networking:redis`) with its nodes as services on a Docker Swarm's nodes, instead of containers
-on one engine. `docker-networking:swarm` says which nodes:
-
-    nodes        hostnames of the Swarm nodes to run on; unset: every ready node, the manager first.
-                 Masters go round-robin over them, then replicas, so that no master shares a node with
-                 its own replica (it needs as many nodes as copies of a slot: 2 with one replica each)
-    nodeEngines  {node hostname: engine address}: the overlay's subnet is checked against their networks too
+on one engine. `docker-networking:swarm` says which nodes (SwarmConfig in redis_settings.py: `nodes`,
+`nodeEngines`).
 
 Every check runs before anything is created: the engine is a manager, the nodes are there and ready, the
 placement keeps each replica off its master's node, the subnet is free (docs/swarm.md).
 """
 
 import dataclasses
-from typing import Any, List, Mapping
 
 import pulumi
 
-from components.errors import ConfigError
 from components.redis.cluster import RedisCluster
 from components.redis.on_swarm import SwarmPlacement
-from components.settings import parse_str
+from components.settings import setting_name
 from components.swarm import facts as swarm_facts
 from components.swarm.checks import require_manager
-from components.swarm.facts import SwarmFacts
 
-from .config_values import name_prefix, reject_unknown_keys, require_mapping, setting_name, structured
 from .redis import CLUSTER_NAME, export_cluster, redis_args
+from .redis_settings import SwarmConfig, SwarmStackConfig
+from .stack_settings import read_stack
 
 SETTING = "swarm"
-KEYS = ("nodes", "nodeEngines")
 
 
-def _hostnames(setting: str, raw: Any, facts: SwarmFacts) -> List[str]:
-    if raw is None or raw == []:
-        ready = facts.ready_nodes()
-        return sorted(ready, key=lambda hostname: (hostname != facts.hostname, hostname))
-    if not isinstance(raw, list) or not all(isinstance(item, str) and item for item in raw):
-        raise ConfigError(setting, f"{raw!r} is not a list of node hostnames", "write e.g. [dn-swarm1, dn-swarm2]")
-    if len(set(raw)) != len(raw):
-        raise ConfigError(setting, "a node is named twice", "name each Swarm node once")
-    return list(raw)
-
-
-def placement(raw: Mapping[str, Any]) -> SwarmPlacement:
+def placement(config: SwarmConfig) -> SwarmPlacement:
     """Where the cluster runs, read from the live Swarm (components.swarm.facts)."""
-    setting = setting_name(SETTING)
-    reject_unknown_keys(setting, raw, KEYS)
-    engines_setting = f"{setting}.nodeEngines"
-    hosts = {
-        str(hostname): parse_str(f"{engines_setting}.{hostname}", host)
-        for hostname, host in require_mapping(engines_setting, raw.get("nodeEngines")).items()
-    }
+    setting_key = setting_name(SETTING)
+    engines_setting = f"{setting_key}.nodeEngines"
     engines = {
         hostname: swarm_facts.engine_client_for(f"{engines_setting}.{hostname}", host)
-        for hostname, host in hosts.items()
+        for hostname, host in config.node_engines.items()
     }
     swarm = swarm_facts.default_swarm(engines)  # looked up now: unit tests replace it
     facts = swarm.facts()
     require_manager(facts)  # only a manager lists the nodes
-    nodes_setting = f"{setting}.nodes"
     addresses = {node.hostname: node.address for node in facts.nodes}
-    hostnames = _hostnames(nodes_setting, raw.get("nodes"), facts)
+    # None named: every ready node, the manager first.
+    hostnames = config.nodes or sorted(facts.ready_nodes(), key=lambda hostname: (hostname != facts.hostname, hostname))
     return SwarmPlacement(
         nodes={hostname: addresses.get(hostname, "") for hostname in hostnames},
         facts=facts,
         inventories=swarm.node_inventories(),
-        setting=nodes_setting,
-        engines={hostname: host for hostname, host in hosts.items() if hostname in hostnames},
+        setting=f"{setting_key}.nodes",
+        engines={hostname: host for hostname, host in config.node_engines.items() if hostname in hostnames},
     )
 
 
 def build(config: pulumi.Config) -> None:
-    args = dataclasses.replace(redis_args(config), swarm=placement(structured(config, SETTING)))
-    export_cluster(RedisCluster(name_prefix(config) + CLUSTER_NAME, args))
+    stack = read_stack(SwarmStackConfig, config)
+    args = dataclasses.replace(redis_args(stack), swarm=placement(stack.swarm))
+    export_cluster(RedisCluster(stack.name_prefix + CLUSTER_NAME, args))

@@ -1,19 +1,33 @@
 """The Redis Cluster's settings: typed, with defaults, and checked before anything is created.
 
-`RedisClusterArgs` is what the RedisCluster component takes. `args_from_config` builds it from the
-stack's structured `redis` setting (plus the top-level image and password settings) and rejects unknown
-keys and values of the wrong type, so a typo fails `pulumi preview` instead of being silently ignored.
-`validate_args` checks the values themselves; the component calls it before registering anything.
+`RedisClusterArgs` is what the RedisCluster component takes. `RedisConfig` declares the stack's structured
+`redis` setting (components/schema.py): each key's type, default, bounds and doc, once. `args_from_config`
+builds the arguments from it (plus the top-level image and password settings), refusing unknown keys and
+values of the wrong type, so a typo fails `pulumi preview` instead of being silently ignored.
+`validate_args` checks the values against the same declarations; the component calls it before
+registering anything.
 """
 
 import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional
 
 from components.errors import ConfigError
 from components.images.names import DEFAULT_REDIS_IMAGE
-from components.settings import parse_bool, parse_int, parse_str, reject_unknown_keys, setting_name
+from components.schema import (
+    Checked,
+    Flag,
+    Integer,
+    Object,
+    OneOf,
+    Text,
+    check_values,
+    declared_settings,
+    parse_object,
+    setting,
+)
+from components.settings import setting_name
 
 if TYPE_CHECKING:  # the dynamic providers' host imports this module too: it needs no engine client
     from components.engine.inventory import NetworkInventory
@@ -80,22 +94,95 @@ class RedisClusterArgs:
         return self.masters * (1 + self.replicas_per_master)
 
 
-# camelCase config key -> (dataclass field, parser). Nested `network` is handled on its own.
-_FIELDS: Dict[str, "tuple[str, Callable[[str, Any], Any]]"] = {
-    "masters": ("masters", parse_int),
-    "replicasPerMaster": ("replicas_per_master", parse_int),
-    "firstHostOffset": ("first_host_offset", parse_int),
-    "basePort": ("base_port", parse_int),
-    "busBasePort": ("bus_base_port", parse_int),
-    "bindAddress": ("bind_address", parse_str),
-    "auth": ("auth", parse_bool),
-    "nodeTimeoutMs": ("node_timeout_ms", parse_int),
-    "appendonly": ("appendonly", parse_bool),
-    "restartPolicy": ("restart_policy", parse_str),
-    "formationTimeoutSeconds": ("formation_timeout_seconds", parse_int),
-}
-_NETWORK_FIELDS: Dict[str, str] = {"name": "network_name", "subnet": "subnet"}
-KNOWN_KEYS = tuple(sorted([*_FIELDS, "network"]))
+_DEFAULTS = RedisClusterArgs()
+
+
+def _bindable_address(setting: str, value: Any) -> str:
+    """An IPv4 address the engine can publish ports on. Whether the engine's host has it is asked where the
+    engine is known (scenarios/redis.py)."""
+    try:
+        bind = ipaddress.ip_address(value) if isinstance(value, str) else None
+    except ValueError:
+        bind = None
+    if bind is None:
+        raise ConfigError(
+            setting,
+            f"{value!r} is not an IPv4 address",
+            "use 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)",
+        )
+    if not isinstance(bind, ipaddress.IPv4Address) or bind.is_multicast or bind.is_reserved:
+        raise ConfigError(setting, f"{value!r} cannot be bound by the engine", "use 127.0.0.1 (the default) or 0.0.0.0")
+    return value
+
+
+@dataclass(frozen=True)
+class RedisNetworkConfig:
+    """docker-networking:redis.network."""
+
+    name: str = setting(Text("network name"), "the network's name", _DEFAULTS.network_name)
+    subnet: str = setting(
+        Text("IPv4 subnet, CIDR"),
+        "must hold `firstHostOffset` + node count addresses; one that overlaps an engine network or a host route "
+        "is refused, one outside the private ranges gets a warning",
+        _DEFAULTS.subnet,
+    )
+
+
+@dataclass(frozen=True)
+class RedisConfig:
+    """docker-networking:redis, as a stack file or `pulumi config set --path redis.KEY` gives it. The fields
+    are RedisClusterArgs's, and their defaults its defaults."""
+
+    masters: int = setting(
+        Integer(
+            low=MIN_MASTERS, fix=f"use at least {MIN_MASTERS} masters: a failover needs a majority of masters to agree"
+        ),
+        "the number of masters (a failover needs a majority of them)",
+        _DEFAULTS.masters,
+    )
+    replicas_per_master: int = setting(
+        Integer(low=0, fix="use 0 (no failover) or more replicas per master"),
+        "replicas of each master",
+        _DEFAULTS.replicas_per_master,
+    )
+    network: RedisNetworkConfig = setting(Object(RedisNetworkConfig), "the cluster's network", RedisNetworkConfig())
+    first_host_offset: int = setting(
+        Integer(), "node N gets network address + offset + N − 1 (`.11` … `.16`)", _DEFAULTS.first_host_offset
+    )
+    base_port: int = setting(Integer(), f"node N publishes {CLIENT_PORT} on `basePort + N`", _DEFAULTS.base_port)
+    bus_base_port: int = setting(
+        Integer(),
+        f"node N publishes the cluster bus {BUS_PORT} on `busBasePort + N`. Ports inside the kernel's ephemeral "
+        "range (`/proc/sys/net/ipv4/ip_local_port_range`, often 32768-60999) get a preview warning: any outgoing "
+        "connection may hold one when a node starts",
+        _DEFAULTS.bus_base_port,
+    )
+    bind_address: str = setting(
+        Checked(_bindable_address, "IPv4 address"),
+        "host address the ports are published on: `127.0.0.1`, `0.0.0.0` (every interface: opens them to the "
+        "network, with a warning) or an address of the engine's host",
+        _DEFAULTS.bind_address,
+    )
+    auth: bool = setting(Flag(), "`false` turns the password off, on purpose only (with a warning)", _DEFAULTS.auth)
+    node_timeout_ms: int = setting(
+        Integer(low=100, fix="use a timeout of at least 100 ms (the tutorial uses 5000)"),
+        "`cluster-node-timeout`; applied live",
+        _DEFAULTS.node_timeout_ms,
+    )
+    appendonly: bool = setting(Flag(), "`appendonly`; applied live", _DEFAULTS.appendonly)
+    restart_policy: str = setting(
+        OneOf(RESTART_POLICIES, problem="{value!r} is not a Docker restart policy"),
+        "the containers' restart policy",
+        _DEFAULTS.restart_policy,
+    )
+    formation_timeout_seconds: int = setting(
+        Integer(low=5, high=3600, fix="use a number of seconds such as 120"),
+        "how long the formation waits for a healthy cluster before failing",
+        _DEFAULTS.formation_timeout_seconds,
+    )
+
+
+KNOWN_KEYS = tuple(sorted(item.key for item in declared_settings(RedisConfig)))
 
 
 def args_from_config(
@@ -105,37 +192,26 @@ def args_from_config(
     password: Optional[str] = None,
     setting: str = SETTING,
 ) -> RedisClusterArgs:
-    """RedisClusterArgs from the structured `redis` setting; absent keys keep their defaults."""
-    raw = {} if raw is None else raw
-    if not isinstance(raw, Mapping):
-        raise ConfigError(
-            setting,
-            f"expected an object, got {type(raw).__name__}",
-            "write it as a map, e.g. `redis: {masters: 3, replicasPerMaster: 1}`",
-        )
-    reject_unknown_keys(setting, raw, KNOWN_KEYS)
-    values: Dict[str, Any] = {"setting": setting}
-    for key, value in raw.items():
-        if key == "network":
-            if not isinstance(value, Mapping):
-                raise ConfigError(
-                    f"{setting}.network",
-                    f"expected an object, got {type(value).__name__}",
-                    "write it as a map, e.g. `network: {name: redis, subnet: 10.38.0.0/24}`",
-                )
-            reject_unknown_keys(f"{setting}.network", value, tuple(_NETWORK_FIELDS))
-            for sub_key, sub_value in value.items():
-                values[_NETWORK_FIELDS[sub_key]] = parse_str(f"{setting}.network.{sub_key}", sub_value)
-            continue
-        field_name, parse = _FIELDS[key]
-        values[field_name] = parse(f"{setting}.{key}", value)
-    if image is not None:
-        values["image"] = image
-    if keep_image is not None:
-        values["keep_image"] = keep_image
-    if password is not None:
-        values["password"] = password
-    return RedisClusterArgs(**values)
+    """RedisClusterArgs from the structured `redis` setting as Pulumi stores it; absent keys keep their defaults."""
+    return cluster_args(parse_object(RedisConfig, setting, raw), image, keep_image, password, setting)
+
+
+def cluster_args(
+    config: RedisConfig,
+    image: Optional[str] = None,
+    keep_image: Optional[bool] = None,
+    password: Optional[str] = None,
+    setting: str = SETTING,
+) -> RedisClusterArgs:
+    """RedisClusterArgs from the parsed `redis` setting and the stack's top-level ones (None: the default)."""
+    values: Dict[str, Any] = {
+        item.name: getattr(config, item.name)
+        for item in declared_settings(RedisConfig)
+        if not isinstance(item.setting.kind, Object)
+    }
+    given = {"image": image, "keep_image": keep_image, "password": password}
+    values.update({name: value for name, value in given.items() if value is not None})
+    return RedisClusterArgs(**values, network_name=config.network.name, subnet=config.network.subnet, setting=setting)
 
 
 def validate_password(setting: str, password: str) -> str:
@@ -171,67 +247,10 @@ def validate_password(setting: str, password: str) -> str:
     return password
 
 
-def _require_range(setting: str, value: int, low: int, high: Optional[int], fix: str) -> None:
-    if value < low or (high is not None and value > high):
-        bound = f"at least {low}" if high is None else f"between {low} and {high}"
-        raise ConfigError(setting, f"{value} is out of range (must be {bound})", fix)
-
-
 def validate_args(args: RedisClusterArgs) -> None:
-    """Checks of the values that need no engine; addresses and ports are checked by the planner."""
-    s = args.setting
-    for name in (
-        "masters",
-        "replicas_per_master",
-        "first_host_offset",
-        "base_port",
-        "bus_base_port",
-        "node_timeout_ms",
-        "formation_timeout_seconds",
-    ):
-        value = getattr(args, name)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{s}.{_camel(name)}", f"{value!r} is not an integer", "write a whole number")
-    _require_range(
-        f"{s}.masters",
-        args.masters,
-        MIN_MASTERS,
-        None,
-        f"use at least {MIN_MASTERS} masters: a failover needs a majority of masters to agree",
-    )
-    _require_range(
-        f"{s}.replicasPerMaster", args.replicas_per_master, 0, None, "use 0 (no failover) or more replicas per master"
-    )
-    _require_range(
-        f"{s}.nodeTimeoutMs",
-        args.node_timeout_ms,
-        100,
-        None,
-        "use a timeout of at least 100 ms (the tutorial uses 5000)",
-    )
-    _require_range(
-        f"{s}.formationTimeoutSeconds", args.formation_timeout_seconds, 5, 3600, "use a number of seconds such as 120"
-    )
-    try:
-        bind = ipaddress.ip_address(args.bind_address)
-    except ValueError:
-        raise ConfigError(
-            f"{s}.bindAddress",
-            f"{args.bind_address!r} is not an IPv4 address",
-            "use 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)",
-        ) from None
-    if not isinstance(bind, ipaddress.IPv4Address) or bind.is_multicast or bind.is_reserved:
-        raise ConfigError(
-            f"{s}.bindAddress",
-            f"{args.bind_address!r} cannot be bound by the engine",
-            "use 127.0.0.1 (the default) or 0.0.0.0",
-        )
-    if args.restart_policy not in RESTART_POLICIES:
-        raise ConfigError(
-            f"{s}.restartPolicy",
-            f"{args.restart_policy!r} is not a Docker restart policy",
-            f"use one of {', '.join(RESTART_POLICIES)}",
-        )
+    """Checks of the values that need no engine, as RedisConfig declares them (a component may be given
+    arguments no stack file went through); addresses and ports are checked by the planner."""
+    check_values(RedisConfig, args.setting, args)
     if args.auth and args.password is not None:
         validate_password(setting_name(PASSWORD_SETTING), args.password)
 
@@ -254,8 +273,3 @@ def open_to_network_warning(args: RedisClusterArgs) -> Optional[str]:
         f"setting '{args.setting}': {' and '.join(problems)}; anyone who can reach those ports can "
         "read and change the data. This is the tutorial's setup, kept only because it was asked for."
     )
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
