@@ -5,6 +5,7 @@ Both containers sit on docker0 and reach each other by IP, not by name.
 
 import pulumi
 
+from components.engine.host_addresses import require_engine_host_address
 from components.network.bridge import look_up_default_bridge
 from components.tomcat.linked_pair import LinkedTomcatPair, LinkedTomcatPairArgs
 
@@ -16,6 +17,7 @@ from .tomcat_settings import BridgeStackConfig, bridge_settings
 
 def build(config: pulumi.Config) -> None:
     settings = bridge_settings(read_stack(BridgeStackConfig, config))
+    require_engine_host_address(f"{settings.setting}.publishAddress", settings.publish_address)
     docker0 = look_up_default_bridge()
     image = tomcat_image(settings.image)
     pair = LinkedTomcatPair(

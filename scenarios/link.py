@@ -6,6 +6,7 @@ tomcat03 resolves tomcat02 through one line in its /etc/hosts; tomcat02 cannot r
 
 import pulumi
 
+from components.engine.host_addresses import require_engine_host_address
 from components.labels import project_labels
 from components.network.bridge import look_up_default_bridge
 from components.tomcat.container import tomcat_container
@@ -19,6 +20,7 @@ from .tomcat_settings import LinkStackConfig, link_settings
 
 def build(config: pulumi.Config) -> None:
     settings = link_settings(read_stack(LinkStackConfig, config))
+    require_engine_host_address(f"{settings.setting}.publishAddress", settings.publish_address)
     docker0 = look_up_default_bridge()
     image = tomcat_image(settings.image)
     labels = project_labels(stack=pulumi.get_stack(), component="Tomcat", extra=settings.labels)

@@ -11,6 +11,7 @@ only once connected, and the connection neither recreates nor restarts it.
 
 import pulumi
 
+from components.engine.host_addresses import require_engine_host_address
 from components.labels import project_labels
 from components.network.bridge import BridgeNetwork, look_up_default_bridge
 from components.network.connection import NetworkConnection, NetworkConnectionArgs
@@ -26,6 +27,7 @@ from .tomcat_settings import MynetStackConfig, mynet_settings
 def build(config: pulumi.Config) -> None:
     settings = mynet_settings(read_stack(MynetStackConfig, config))
     tomcat = settings.tomcat
+    require_engine_host_address(f"{tomcat.setting}.publishAddress", tomcat.publish_address)
     # First resource: its engine checks (subnet overlap) run before anything else is registered.
     mynet = BridgeNetwork("mynet", settings.network)
     docker0 = look_up_default_bridge()

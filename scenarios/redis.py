@@ -5,6 +5,7 @@ import dataclasses
 import pulumi
 from pulumi.runtime.config import is_config_secret
 
+from components.engine.host_addresses import require_engine_host_address
 from components.labels import name_prefix_labels
 from components.redis.cluster import RedisCluster
 from components.redis.settings import PASSWORD_SETTING, SETTING, RedisClusterArgs, cluster_args
@@ -42,8 +43,11 @@ def redis_args(stack: RedisStackConfig) -> RedisClusterArgs:
 
 def build(config: pulumi.Config) -> None:
     stack = read_stack(RedisStackConfig, config)
+    args = redis_args(stack)
+    # On one engine the containers publish their ports there (on a Swarm, on each node's own addresses).
+    require_engine_host_address(f"{args.setting}.bindAddress", args.bind_address)
     # The cluster's name is the start of every node's name: redis-1 ..., or <prefix>redis-1 ...
-    export_cluster(RedisCluster(stack.name_prefix + CLUSTER_NAME, redis_args(stack)))
+    export_cluster(RedisCluster(stack.name_prefix + CLUSTER_NAME, args))
 
 
 def export_cluster(cluster: RedisCluster) -> None:
