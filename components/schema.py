@@ -19,7 +19,22 @@ import difflib
 import functools
 import json
 import re
-from typing import Any, Callable, Dict, Generic, Iterable, Iterator, List, Mapping, Optional, Tuple, Type, TypeVar, cast
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Generic,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    cast,
+)
 
 from components.errors import ConfigError
 
@@ -64,14 +79,12 @@ class Flag(Kind[bool]):
         return "`true` or `false`"
 
 
-@dataclasses.dataclass(frozen=True)
 class Integer(Kind[int]):
     """A whole number, within `low` and `high` where given; `fix` says what to write instead of one out of
     range (by default: the range)."""
 
-    low: Optional[int] = None
-    high: Optional[int] = None
-    fix: Optional[str] = None
+    def __init__(self, low: Optional[int] = None, high: Optional[int] = None, fix: Optional[str] = None) -> None:
+        self.low, self.high, self.fix = low, high, fix
 
     def check(self, setting: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -99,11 +112,11 @@ class Integer(Kind[int]):
         return f"at least {self.low}" if self.low is not None else f"at most {self.high}"
 
 
-@dataclasses.dataclass(frozen=True)
 class Text(Kind[str]):
     """A string; `what` says what it holds, for the docs (its own checks come later, where it is used)."""
 
-    what: str = "string"
+    def __init__(self, what: str = "string") -> None:
+        self.what = what
 
     def check(self, setting: str, value: Any) -> str:
         if not isinstance(value, str):
@@ -114,13 +127,16 @@ class Text(Kind[str]):
         return self.what
 
 
-@dataclasses.dataclass(frozen=True)
 class OneOf(Kind[str]):
     """One of `choices`; `problem` and `fix` may name {value!r} and {choices}."""
 
-    choices: Tuple[str, ...]
-    problem: str = "{value!r} is not one of the choices"
-    fix: str = "use one of {choices}"
+    def __init__(
+        self,
+        choices: Tuple[str, ...],
+        problem: str = "{value!r} is not one of the choices",
+        fix: str = "use one of {choices}",
+    ) -> None:
+        self.choices, self.problem, self.fix = choices, problem, fix
 
     def check(self, setting: str, value: Any) -> str:
         if isinstance(value, str) and value in self.choices:
@@ -131,13 +147,12 @@ class OneOf(Kind[str]):
         return "one of " + ", ".join(f"`{choice}`" for choice in self.choices)
 
 
-@dataclasses.dataclass(frozen=True)
 class Checked(Kind[T]):
     """A type whose check lives with what uses it (an image reference, a TCP port, an IPv4 address): `checker`
     takes the setting and the value as Pulumi stores it and returns it checked, or raises ConfigError."""
 
-    checker: Callable[[str, Any], T]
-    what: str
+    def __init__(self, checker: Callable[[str, Any], T], what: str) -> None:
+        self.checker, self.what = checker, what
 
     def check(self, setting: str, value: Any) -> T:
         return self.checker(setting, value)
@@ -146,11 +161,11 @@ class Checked(Kind[T]):
         return self.what
 
 
-@dataclasses.dataclass(frozen=True)
 class Object(Kind[D]):
     """A group of settings under one key: the settings dataclass `group`, each of its fields a setting."""
 
-    group: Type[D]
+    def __init__(self, group: Type[D]) -> None:
+        self.group = group
 
     def check(self, setting: str, value: Any) -> D:
         return value if isinstance(value, self.group) else parse_object(self.group, setting, value)
@@ -159,14 +174,12 @@ class Object(Kind[D]):
         return "object"
 
 
-@dataclasses.dataclass(frozen=True)
 class MapOf(Kind[Dict[str, T]]):
     """{key: value} with values of one kind, e.g. {container: host port}; `key` says what a key names, for
     the docs, and `keys`, where given, which keys it may have. A key whose value is empty is left out."""
 
-    value: Kind[T]
-    key: str
-    keys: Optional[Tuple[str, ...]] = None
+    def __init__(self, value: Kind[T], key: str, keys: Optional[Tuple[str, ...]] = None) -> None:
+        self.value, self.key, self.keys = value, key, keys
 
     def check(self, setting: str, value: Any) -> Dict[str, T]:
         given = require_mapping(setting, value)
@@ -216,8 +229,7 @@ def _unknown_key(setting: str, key: str, choices: List[str], where: str, fix_aft
 # --- declaring settings ---------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """One setting's declaration; the dataclass field it sits on gives its key and Python type."""
 
     kind: Kind[Any]
@@ -238,8 +250,7 @@ def setting(
     return dataclasses.field(default=default, metadata=metadata)
 
 
-@dataclasses.dataclass(frozen=True)
-class Declared:
+class Declared(NamedTuple):
     key: str  # as a person types it
     name: str  # the dataclass field's
     setting: Setting
@@ -309,8 +320,7 @@ def check_values(group: type, setting: str, values: Any) -> None:
 # --- the docs' tables -----------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     key: str  # the path a person types: redis.network.subnet
     type: str
     default: str

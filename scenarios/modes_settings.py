@@ -22,8 +22,7 @@ from components.settings import setting_name
 from components.tomcat.container import LOOPBACK, TOMCAT_PORT
 from components.tomcat.network_modes import CONTAINER_MODE_PREFIX, HOST, HTTP_PORT_ENV
 
-from .stack_settings import TomcatStackConfig
-from .tomcat_settings import HOST_PORT, ImageSettings, image_settings
+from .tomcat_settings import HOST_PORT, ImageSettings, TomcatStackConfig, image_settings
 
 SETTING = setting_name("modes")
 

@@ -18,8 +18,8 @@ from components.swarm.checks import require_nodes
 from components.swarm.facts import SwarmFacts
 from components.swarm.overlay import OverlayNetworkArgs
 
-from .stack_settings import TomcatStackConfig, node_engines
-from .tomcat_settings import ImageSettings, image_settings
+from .stack_settings import node_engines
+from .tomcat_settings import ImageSettings, TomcatStackConfig, image_settings
 
 SCENARIO = "overlay"
 SERVICES = ("tomcat-net-01", "tomcat-net-02")

@@ -5,8 +5,9 @@ from typing import Dict, Type
 
 from .modes_settings import ModesStackConfig
 from .overlay_settings import OverlayStackConfig
-from .redis_settings import RedisStackConfig, SwarmStackConfig
+from .redis_settings import RedisStackConfig
 from .stack_settings import StackConfig
+from .swarm import SwarmStackConfig
 from .tomcat_settings import BridgeStackConfig, LinkStackConfig, MynetStackConfig
 
 STACK_CONFIGS: Dict[str, Type[StackConfig]] = {

@@ -1,9 +1,11 @@
 """The settings every stack has, and a stack's settings read whole from Pulumi.
 
-Each scenario declares its stack's settings as a subclass of StackConfig (components/schema.py): the
-Tomcat stacks in tomcat_settings.py, modes in modes_settings.py, overlay in overlay_settings.py, redis and
-swarm in redis_settings.py. read_stack reads every key the stack sets under docker-networking: and refuses
-one the scenario does not have, so a mistyped `redisImag` fails the preview instead of being ignored.
+Each scenario declares its stack's settings as a subclass of StackConfig (components/schema.py), beside
+the code that uses them: the Tomcat stacks' in tomcat_settings.py, modes' in modes_settings.py, overlay's
+in overlay_settings.py, redis's in redis_settings.py, swarm's in swarm.py (scenarios/schemas.py lists
+them); a program declares only its own. read_stack reads every key the stack sets under docker-networking:
+and refuses one the scenario does not have, so a mistyped `redisImag` fails the preview instead of being
+ignored.
 """
 
 from dataclasses import dataclass
@@ -12,7 +14,7 @@ from typing import Any, Dict, Optional, Type, TypeVar
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from components.images.names import DEFAULT_TOMCAT_IMAGE, validate_image_name
+from components.images.names import validate_image_name
 from components.labels import validate_name_prefix
 from components.schema import Checked, Flag, MapOf, OneOf, Text, parse_stack, setting
 
@@ -45,28 +47,16 @@ class StackConfig:
     keep_images: bool = setting(Flag(), "`false` removes the image on `destroy`", True)
 
 
-@dataclass(frozen=True)
-class TomcatStackConfig(StackConfig):
-    """What every stack that runs Tomcat has."""
-
-    tomcat_image: str = setting(
-        IMAGE_REFERENCE,
-        "the Tomcat image; where no registry answers, `make up` switches to `docker-networking/tomcat:local`",
-        DEFAULT_TOMCAT_IMAGE,
-    )
-
-
-# {node hostname: engine address}: the overlay stack's and the swarm stack's.
-NODE_ENGINES_DOC = (
-    "the engine of each Swarm node the stack knows: the subnet is also checked against those nodes' own networks, "
-    "which the manager does not list (e.g. `{dn-swarm2: unix:///run/docker-networking/swarm/node2.sock}`; "
-    "`make -s swarm-env` lists them)"
-)
-
-
 def node_engines() -> Any:
-    """The setting `nodeEngines`, declared once for the overlay and swarm stacks."""
-    return setting(MapOf(Text("engine address"), "node hostname"), NODE_ENGINES_DOC, {})
+    """The setting `nodeEngines`, {node hostname: engine address}, declared once for the overlay and swarm
+    stacks."""
+    return setting(
+        MapOf(Text("engine address"), "node hostname"),
+        "the engine of each Swarm node the stack knows: the subnet is also checked against those nodes' own "
+        "networks, which the manager does not list (e.g. "
+        "`{dn-swarm2: unix:///run/docker-networking/swarm/node2.sock}`; `make -s swarm-env` lists them)",
+        {},
+    )
 
 
 def namespace_values(namespace: str) -> Dict[str, Any]:

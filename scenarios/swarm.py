@@ -1,27 +1,57 @@
 """The `swarm` stack: the redis stack's Redis Cluster (the same RedisCluster component and settings,
 `docker-networking:redis`) with its nodes as services on a Docker Swarm's nodes, instead of containers
-on one engine. `docker-networking:swarm` says which nodes (SwarmConfig in redis_settings.py: `nodes`,
-`nodeEngines`).
+on one engine. `docker-networking:swarm` says which nodes (SwarmConfig below: `nodes`, `nodeEngines`).
 
 Every check runs before anything is created: the engine is a manager, the nodes are there and ready, the
 placement keeps each replica off its master's node, the subnet is free (docs/swarm.md).
 """
 
 import dataclasses
+from typing import Any, List, Mapping
 
 import pulumi
 
+from components.errors import ConfigError
 from components.redis.cluster import RedisCluster
 from components.redis.on_swarm import SwarmPlacement
+from components.schema import Checked, Object, setting
 from components.settings import setting_name
 from components.swarm import facts as swarm_facts
 from components.swarm.checks import require_manager
 
 from .redis import CLUSTER_NAME, export_cluster, redis_args
-from .redis_settings import SwarmConfig, SwarmStackConfig
-from .stack_settings import read_stack
+from .redis_settings import RedisStackConfig
+from .stack_settings import node_engines, read_stack
 
 SETTING = "swarm"
+
+
+def node_hostnames(setting_key: str, value: Any) -> List[str]:
+    """Swarm node hostnames, each once; empty: let the stack choose."""
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise ConfigError(
+            setting_key, f"{value!r} is not a list of node hostnames", "write e.g. [dn-swarm1, dn-swarm2]"
+        )
+    if len(set(value)) != len(value):
+        raise ConfigError(setting_key, "a node is named twice", "name each Swarm node once")
+    return list(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class SwarmConfig:
+    nodes: List[str] = setting(
+        Checked(node_hostnames, "list of node hostnames"),
+        "the Swarm nodes to run on, in order. Masters go round-robin over them, then replicas, so that no master "
+        "shares a node with its own replica: it needs as many nodes as copies of a slot (2 with one replica each)",
+        [],
+        shown_default="*(empty: every ready node, the manager first)*",
+    )
+    node_engines: Mapping[str, str] = node_engines()
+
+
+@dataclasses.dataclass(frozen=True)
+class SwarmStackConfig(RedisStackConfig):
+    swarm: SwarmConfig = setting(Object(SwarmConfig), "which Swarm nodes", SwarmConfig())
 
 
 def placement(config: SwarmConfig) -> SwarmPlacement:

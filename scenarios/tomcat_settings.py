@@ -9,6 +9,7 @@ ports used twice). Pure: a ConfigError naming the setting for anything wrong.
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Sequence
 
+from components.images.names import DEFAULT_TOMCAT_IMAGE
 from components.labels import name_prefix_labels
 from components.network.bridge import BridgeNetworkArgs, validate_bridge
 from components.network.ref import NetworkRef
@@ -17,7 +18,7 @@ from components.settings import setting_name
 from components.tomcat.checks import parse_host_port, parse_publish_address, plan_static_ips, require_unique_host_ports
 from components.tomcat.container import LOOPBACK, TomcatSpec
 
-from .stack_settings import TomcatStackConfig
+from .stack_settings import IMAGE_REFERENCE, StackConfig
 
 BRIDGE_CONTAINERS = ("tomcat01", "tomcat02")
 LINK_CONTAINERS = ("tomcat01", "tomcat02", "tomcat03")
@@ -29,6 +30,17 @@ TUTORIAL_SUBNET = "192.168.0.0/16"
 TUTORIAL_GATEWAY = "192.168.0.1"
 
 HOST_PORT = Checked(parse_host_port, "TCP port, 1–65535")
+
+
+@dataclass(frozen=True)
+class TomcatStackConfig(StackConfig):
+    """What every stack that runs Tomcat has."""
+
+    tomcat_image: str = setting(
+        IMAGE_REFERENCE,
+        "the Tomcat image; where no registry answers, `make up` switches to `docker-networking/tomcat:local`",
+        DEFAULT_TOMCAT_IMAGE,
+    )
 
 
 def _host_ports(containers: Sequence[str]) -> Any:
