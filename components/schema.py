@@ -91,7 +91,9 @@ class Integer(Kind[int]):
             raise ConfigError(setting, f"{value!r} is not an integer", "write a whole number, e.g. 3")
         if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
             bounds = self._bounds()
-            raise ConfigError(setting, f"{value} is out of range (must be {bounds})", self.fix or f"use one {bounds}")
+            raise ConfigError(
+                setting, f"{value} is out of range (must be {bounds})", self.fix or f"use a number that is {bounds}"
+            )
         return value
 
     def parse(self, setting: str, value: Any) -> int:

@@ -89,7 +89,7 @@ def test_bounds_say_the_range_and_the_declared_fix():
     assert refused(Integer(low=3, fix="use three or more").parse, "s", "2").fix == "use three or more"
     error = refused(Integer(low=5, high=10).check, "s", 11)
     assert error.problem == "11 is out of range (must be between 5 and 10)"
-    assert error.fix == "use one between 5 and 10"
+    assert error.fix == "use a number that is between 5 and 10"
     assert refused(Integer(high=1).check, "s", 2).problem == "2 is out of range (must be at most 1)"
     assert Integer(low=5, high=10).check("s", 5) == 5
 
