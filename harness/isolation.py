@@ -18,7 +18,7 @@ from components.engine.inventory import LiveInventory, NetworkInventory
 from components.ephemeral_ports import ephemeral_range
 from components.labels import NAME_PREFIX_LABEL, PROJECT_LABEL, PROJECT_VALUE
 from components.redis.settings import SETTING as REDIS_SETTING
-from scenarios.config_values import NAME_PREFIX_SETTING
+from scenarios.stack_settings import NAME_PREFIX_SETTING
 
 # The prefixes runs use: `make clean` removes leftovers whose prefix label has this form, nothing else.
 RUN_KINDS = ("it", "bench", "soak")

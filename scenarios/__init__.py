@@ -7,13 +7,15 @@ from typing import Callable
 import pulumi
 
 from components.engine.target import ProviderSettings, require_one_engine, require_supported_engine
-from components.errors import ConfigError
+from components.settings import setting_name
 
+from .stack_settings import SCENARIO, SCENARIOS
+
+__all__ = ["SCENARIOS", "build_scenario"]
+
+# A scenario's module's `build(config)` deploys it (the stack it deploys into is pulumi.get_stack()), its
+# settings read whole as its stack's schema declares them (stack_settings.py).
 ScenarioBuilder = Callable[[pulumi.Config], None]
-
-# Each name is a module of this package whose `build(config)` deploys that scenario (the stack it deploys
-# into is pulumi.get_stack()).
-SCENARIOS = ("bridge", "link", "mynet", "redis", "modes", "overlay", "swarm")
 
 
 def _builder(name: str) -> ScenarioBuilder:
@@ -23,13 +25,7 @@ def _builder(name: str) -> ScenarioBuilder:
 
 
 def build_scenario(config: pulumi.Config) -> None:
-    name = config.get("scenario")
-    if name not in SCENARIOS:
-        raise ConfigError(
-            "docker-networking:scenario",
-            f"unknown scenario {name!r}",
-            f"set it to one of {', '.join(sorted(SCENARIOS))} (pulumi config set scenario redis)",
-        )
+    name = SCENARIO.check(setting_name("scenario"), config.get("scenario"))
     # Before any component: the engine pulumi-docker's provider and the project's own providers share,
     # and an engine the project supports (the program's first question to it).
     docker = pulumi.Config("docker")

@@ -5,19 +5,19 @@ Both containers sit on docker0 and reach each other by IP, not by name.
 
 import pulumi
 
+from components.engine.host_addresses import require_engine_host_address
 from components.network.bridge import look_up_default_bridge
 from components.tomcat.linked_pair import LinkedTomcatPair, LinkedTomcatPairArgs
 
-from .config_values import name_prefix, structured
-from .tomcat_image import image_settings, tomcat_image
+from .stack_settings import read_stack
+from .tomcat_image import tomcat_image
 from .tomcat_outputs import describe_container, export_scenario
-from .tomcat_settings import BRIDGE_CONTAINERS, parse_tomcat_scenario
+from .tomcat_settings import BridgeStackConfig, bridge_settings
 
 
 def build(config: pulumi.Config) -> None:
-    settings = parse_tomcat_scenario(
-        "bridge", structured(config, "bridge"), BRIDGE_CONTAINERS, image_settings(config), name_prefix(config)
-    )
+    settings = bridge_settings(read_stack(BridgeStackConfig, config))
+    require_engine_host_address(f"{settings.setting}.publishAddress", settings.publish_address)
     docker0 = look_up_default_bridge()
     image = tomcat_image(settings.image)
     pair = LinkedTomcatPair(

@@ -6,21 +6,21 @@ tomcat03 resolves tomcat02 through one line in its /etc/hosts; tomcat02 cannot r
 
 import pulumi
 
+from components.engine.host_addresses import require_engine_host_address
 from components.labels import project_labels
 from components.network.bridge import look_up_default_bridge
 from components.tomcat.container import tomcat_container
 from components.tomcat.linked_pair import LinkedTomcatPair, LinkedTomcatPairArgs
 
-from .config_values import name_prefix, structured
-from .tomcat_image import image_settings, tomcat_image
+from .stack_settings import read_stack
+from .tomcat_image import tomcat_image
 from .tomcat_outputs import describe_container, export_scenario
-from .tomcat_settings import LINK_CONTAINERS, parse_tomcat_scenario
+from .tomcat_settings import LinkStackConfig, link_settings
 
 
 def build(config: pulumi.Config) -> None:
-    settings = parse_tomcat_scenario(
-        "link", structured(config, "link"), LINK_CONTAINERS, image_settings(config), name_prefix(config)
-    )
+    settings = link_settings(read_stack(LinkStackConfig, config))
+    require_engine_host_address(f"{settings.setting}.publishAddress", settings.publish_address)
     docker0 = look_up_default_bridge()
     image = tomcat_image(settings.image)
     labels = project_labels(stack=pulumi.get_stack(), component="Tomcat", extra=settings.labels)

@@ -22,7 +22,6 @@ from components.tomcat.container import LOOPBACK, TomcatSpec, tomcat_container
 from components.tomcat.network_modes import HOST, NONE, container_mode, mode_tomcat_container
 
 from . import modes_settings
-from .config_values import name_prefix, structured
 from .modes_settings import (
     BRIDGE_CONTAINER,
     HOST_CONTAINER,
@@ -31,11 +30,13 @@ from .modes_settings import (
     NONE_CONTAINER,
     REFERENCE_CONTAINER,
     ModesSettings,
+    ModesStackConfig,
     check_host_port,
-    parse_modes,
+    scenario_settings,
     stale_namespace_warning,
 )
-from .tomcat_image import image_settings, tomcat_image
+from .stack_settings import read_stack
+from .tomcat_image import tomcat_image
 from .tomcat_outputs import export_scenario, summarize_container
 
 COMPONENT = "NetworkMode"
@@ -43,7 +44,7 @@ COMPONENT = "NetworkMode"
 
 def build(config: pulumi.Config) -> None:
     stack = pulumi.get_stack()
-    settings = parse_modes(structured(config, "modes"), image_settings(config), name_prefix(config))
+    settings = scenario_settings(read_stack(ModesStackConfig, config))
     view = modes_settings.default_modes_view()  # looked up when called: unit tests replace it
     # Before the first registration: a taken port creates nothing.
     host_warnings = [

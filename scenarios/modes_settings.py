@@ -1,13 +1,10 @@
 """The settings of the `modes` scenario and the checks made before anything is created.
 
-Under `docker-networking:modes`:
-
-    hostPort        the port tomcat-host's Tomcat listens on, on the host's loopback (default 8080, the tutorial's)
-    containerJoins  the container whose network namespace tomcat-container joins (default tomcat-reference)
-
-The parsing and the checks are pure: what the engine and this machine say comes in through a ModesView
-(LiveModesView at the end of this module; unit tests pass a fake), and a problem is a ConfigError naming
-the setting, raised before anything is registered, or a warning the program logs.
+The stack's settings are declared once in ModesStackConfig (components/schema.py), its own under
+`docker-networking:modes`: hostPort and containerJoins. The parsing and the checks are pure: what the
+engine and this machine say comes in through a ModesView (LiveModesView at the end of this module; unit
+tests pass a fake), and a problem is a ConfigError naming the setting, raised before anything is
+registered, or a warning the program logs.
 """
 
 import os
@@ -20,15 +17,14 @@ from components.engine.client import EngineClient, NotFound, config_error
 from components.engine.endpoint import EndpointError, resolve_endpoint
 from components.errors import ConfigError
 from components.labels import NAME_PREFIX_LABEL, PROJECT_LABEL, PROJECT_VALUE, STACK_LABEL, name_prefix_labels
-from components.tomcat.checks import parse_host_port
+from components.schema import Checked, Object, setting
+from components.settings import setting_name
 from components.tomcat.container import LOOPBACK, TOMCAT_PORT
 from components.tomcat.network_modes import CONTAINER_MODE_PREFIX, HOST, HTTP_PORT_ENV
 
-from .config_values import reject_unknown_keys, setting_name
-from .tomcat_settings import ImageSettings
+from .tomcat_settings import HOST_PORT, ImageSettings, TomcatStackConfig, image_settings
 
 SETTING = setting_name("modes")
-KEYS = ("hostPort", "containerJoins")
 
 # The tutorial's names for the containers, one per mode, and the one tomcat-container joins by default.
 BRIDGE_CONTAINER = "tomcat-bridge"
@@ -43,6 +39,44 @@ JOINABLE = (REFERENCE_CONTAINER, BRIDGE_CONTAINER, NONE_CONTAINER)
 DEFAULT_HOST_PORT = TOMCAT_PORT
 # tomcat-container's own Tomcat: the namespace it joins has a Tomcat on 8080 already, and ports are shared.
 JOINER_PORT = TOMCAT_PORT + 1
+
+
+def require_joinable(setting: str, value: Any) -> str:
+    """A container of the stack that tomcat-container can join (`--net container:<it>`)."""
+    choices = f"name one of {', '.join(JOINABLE)} (the tutorial's names, without namePrefix)"
+    if value == JOINING_CONTAINER:
+        raise ConfigError(setting, f"{JOINING_CONTAINER} cannot join its own network namespace", choices)
+    if value == HOST_CONTAINER:
+        raise ConfigError(
+            setting,
+            f"{HOST_CONTAINER} has no namespace of its own: joining it would put "
+            f"{JOINING_CONTAINER} in the host's, which is mode host",
+            choices,
+        )
+    if value not in JOINABLE:
+        raise ConfigError(setting, f"{value!r} is not a container this stack defines", choices)
+    return value
+
+
+@dataclass(frozen=True)
+class ModesConfig:
+    host_port: int = setting(
+        HOST_PORT,
+        "the port tomcat-host's Tomcat listens on, on 127.0.0.1 of the engine's machine, with nothing published; "
+        "one in use there is refused",
+        DEFAULT_HOST_PORT,
+        shown_default=f"`{DEFAULT_HOST_PORT}` (the tutorial's)",
+    )
+    container_joins: str = setting(
+        Checked(require_joinable, "one of " + ", ".join(f"`{name}`" for name in JOINABLE)),
+        "the container tomcat-container joins (joining tomcat-host would be mode `host`)",
+        REFERENCE_CONTAINER,
+    )
+
+
+@dataclass(frozen=True)
+class ModesStackConfig(TomcatStackConfig):
+    modes: ModesConfig = setting(Object(ModesConfig), "one Tomcat container per network mode", ModesConfig())
 
 
 @dataclass(frozen=True)
@@ -66,28 +100,13 @@ class ModesSettings:
         return f"http://{LOOPBACK}:{self.host_port}/"
 
 
-def parse_modes(raw: Mapping[str, Any], image: ImageSettings, name_prefix: str = "") -> ModesSettings:
-    reject_unknown_keys(SETTING, raw, KEYS)
-    port = parse_host_port(f"{SETTING}.hostPort", raw.get("hostPort", DEFAULT_HOST_PORT))
-    joins = require_joinable(f"{SETTING}.containerJoins", raw.get("containerJoins", REFERENCE_CONTAINER))
-    return ModesSettings(image=image, host_port=port, joins=joins, name_prefix=name_prefix)
-
-
-def require_joinable(setting: str, value: Any) -> str:
-    """A container of the stack that tomcat-container can join (`--net container:<it>`)."""
-    choices = f"name one of {', '.join(JOINABLE)} (the tutorial's names, without namePrefix)"
-    if value == JOINING_CONTAINER:
-        raise ConfigError(setting, f"{JOINING_CONTAINER} cannot join its own network namespace", choices)
-    if value == HOST_CONTAINER:
-        raise ConfigError(
-            setting,
-            f"{HOST_CONTAINER} has no namespace of its own: joining it would put "
-            f"{JOINING_CONTAINER} in the host's, which is mode host",
-            choices,
-        )
-    if value not in JOINABLE:
-        raise ConfigError(setting, f"{value!r} is not a container this stack defines", choices)
-    return value
+def scenario_settings(stack: ModesStackConfig) -> ModesSettings:
+    return ModesSettings(
+        image=image_settings(stack),
+        host_port=stack.modes.host_port,
+        joins=stack.modes.container_joins,
+        name_prefix=stack.name_prefix,
+    )
 
 
 # --- what the engine and this machine say ------------------------------------------------------------

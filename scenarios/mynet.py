@@ -11,21 +11,23 @@ only once connected, and the connection neither recreates nor restarts it.
 
 import pulumi
 
+from components.engine.host_addresses import require_engine_host_address
 from components.labels import project_labels
 from components.network.bridge import BridgeNetwork, look_up_default_bridge
 from components.network.connection import NetworkConnection, NetworkConnectionArgs
 from components.tomcat.container import tomcat_container
 from components.tomcat.linked_pair import LinkedTomcatPair, LinkedTomcatPairArgs
 
-from .config_values import name_prefix, structured
-from .tomcat_image import image_settings, tomcat_image
+from .stack_settings import read_stack
+from .tomcat_image import tomcat_image
 from .tomcat_outputs import describe_container, export_scenario
-from .tomcat_settings import parse_mynet
+from .tomcat_settings import MynetStackConfig, mynet_settings
 
 
 def build(config: pulumi.Config) -> None:
-    settings = parse_mynet(structured(config, "mynet"), image_settings(config), name_prefix=name_prefix(config))
+    settings = mynet_settings(read_stack(MynetStackConfig, config))
     tomcat = settings.tomcat
+    require_engine_host_address(f"{tomcat.setting}.publishAddress", tomcat.publish_address)
     # First resource: its engine checks (subnet overlap) run before anything else is registered.
     mynet = BridgeNetwork("mynet", settings.network)
     docker0 = look_up_default_bridge()

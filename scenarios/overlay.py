@@ -25,9 +25,16 @@ from components.swarm.overlay import OverlayNetwork
 from components.swarm.service import PinnedService, PinnedServiceArgs
 from components.tomcat.container import TomcatSpec, tomcat_container
 
-from .config_values import name_prefix, structured
-from .overlay_settings import SCENARIO, SERVICES, STANDALONE, OverlaySettings, parse_overlay, plan_placement
-from .tomcat_image import image_settings, tomcat_image
+from .overlay_settings import (
+    SERVICES,
+    STANDALONE,
+    OverlaySettings,
+    OverlayStackConfig,
+    overlay_settings,
+    plan_placement,
+)
+from .stack_settings import read_stack
+from .tomcat_image import tomcat_image
 from .tomcat_outputs import describe_container
 
 
@@ -49,7 +56,7 @@ def _checked(settings: OverlaySettings) -> Dict[str, str]:
 
 
 def build(config: pulumi.Config) -> None:
-    settings = parse_overlay(structured(config, SCENARIO), image_settings(config), name_prefix=name_prefix(config))
+    settings = overlay_settings(read_stack(OverlayStackConfig, config))
     placement = _checked(settings)
     network = OverlayNetwork("mynet", settings.network)
     labels = settings.network.labels

@@ -1,35 +1,62 @@
-"""The overlay scenario's settings, parsed and checked, and where its services go.
+"""The overlay scenario's settings, declared, parsed and checked, and where its services go.
 
 Pure: plain values (and the Swarm's facts) in, frozen dataclasses out, a ConfigError naming the setting
-for anything wrong. Under `docker-networking:overlay`:
-
-    network          {name, subnet, encrypted} of the attachable overlay network
-    placement        {service: node hostname}; a service left out goes to a ready node nobody else uses
-    connectTomcat01  connect the running tomcat01 (on the manager) to the overlay (default true)
-    nodeEngines      {node hostname: engine address}: the subnet is checked against those nodes' networks too
+for anything wrong. The stack's settings are declared once in OverlayStackConfig (components/schema.py),
+the scenario's own under `docker-networking:overlay`: network, placement, connectTomcat01, nodeEngines.
 """
 
+import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping
+from typing import Dict, Mapping
 
 from components.errors import ConfigError
 from components.labels import name_prefix_labels
 from components.network.addressing import parse_subnet
-from components.settings import parse_str
+from components.schema import Checked, Flag, MapOf, Object, Text, setting
+from components.settings import setting_name
 from components.swarm.checks import require_nodes
 from components.swarm.facts import SwarmFacts
 from components.swarm.overlay import OverlayNetworkArgs
 
-from .config_values import parse_bool, reject_unknown_keys, require_mapping, setting_name
-from .tomcat_settings import ImageSettings
+from .stack_settings import node_engines
+from .tomcat_settings import ImageSettings, TomcatStackConfig, image_settings
 
 SCENARIO = "overlay"
 SERVICES = ("tomcat-net-01", "tomcat-net-02")
 STANDALONE = "tomcat01"
-KEYS = ("network", "placement", "connectTomcat01", "nodeEngines")
-NETWORK_KEYS = ("name", "subnet", "encrypted")
-# The tutorial's mynet, as an overlay; a private /24 away from the engine's default pools.
-DEFAULT_NETWORK = {"name": "mynet", "subnet": "10.39.0.0/24"}
+
+
+@dataclass(frozen=True)
+class OverlayNetworkConfig:
+    name: str = setting(Text("network name"), "the attachable overlay network's name", "mynet")
+    # Private, and away from the engine's default pools and the Swarm's (10.0.0.0/8 in /24s from 10.0.0.0).
+    subnet: ipaddress.IPv4Network = setting(
+        Checked(parse_subnet, "IPv4 subnet, CIDR"),
+        "the overlay's subnet; one that overlaps a network of the manager or of a node in `nodeEngines`, or a "
+        "host route, is refused",
+        ipaddress.IPv4Network("10.39.0.0/24"),
+    )
+    encrypted: bool = setting(
+        Flag(), "IPsec between the nodes for the overlay's traffic (needs the kernel's xfrm/ESP support)", False
+    )
+
+
+@dataclass(frozen=True)
+class OverlayConfig:
+    network: OverlayNetworkConfig = setting(Object(OverlayNetworkConfig), "the overlay", OverlayNetworkConfig())
+    placement: Mapping[str, str] = setting(
+        MapOf(Text("node hostname"), "service", SERVICES),
+        "the node each service runs on; a service left out goes to a ready node nobody else uses, apart from the "
+        "manager's",
+        {},
+    )
+    connect_tomcat01: bool = setting(Flag(), "connect the running `tomcat01` (on the manager) to the overlay", True)
+    node_engines: Mapping[str, str] = node_engines()
+
+
+@dataclass(frozen=True)
+class OverlayStackConfig(TomcatStackConfig):
+    overlay: OverlayConfig = setting(Object(OverlayConfig), "the mynet scenario across hosts", OverlayConfig())
 
 
 @dataclass(frozen=True)
@@ -46,34 +73,21 @@ class OverlaySettings:
         return self.name_prefix + name
 
 
-def _string_map(setting: str, raw: Any, keys: Any = None) -> Dict[str, str]:
-    given = require_mapping(setting, raw)
-    if keys is not None:
-        reject_unknown_keys(setting, given, keys)
-    return {str(key): parse_str(f"{setting}.{key}", value) for key, value in given.items()}
-
-
-def parse_overlay(raw: Mapping[str, Any], image: ImageSettings, name_prefix: str = "") -> OverlaySettings:
-    setting = setting_name(SCENARIO)
-    reject_unknown_keys(setting, raw, KEYS)
-    network_setting = f"{setting}.network"
-    network = {**DEFAULT_NETWORK, **require_mapping(network_setting, raw.get("network"))}
-    reject_unknown_keys(network_setting, network, NETWORK_KEYS)
-    encrypted = network.get("encrypted")
-    connect = raw.get("connectTomcat01")
+def overlay_settings(stack: OverlayStackConfig) -> OverlaySettings:
+    config, prefix = stack.overlay, stack.name_prefix
     return OverlaySettings(
-        setting=setting,
+        setting=setting_name(SCENARIO),
         network=OverlayNetworkArgs(
-            name=name_prefix + parse_str(f"{network_setting}.name", network["name"]),
-            subnet=parse_subnet(f"{network_setting}.subnet", network["subnet"]),
-            labels=name_prefix_labels(name_prefix),
-            encrypted=False if encrypted is None else parse_bool(f"{network_setting}.encrypted", encrypted),
+            name=prefix + config.network.name,
+            subnet=config.network.subnet,
+            labels=name_prefix_labels(prefix),
+            encrypted=config.network.encrypted,
         ),
-        image=image,
-        placement=_string_map(f"{setting}.placement", raw.get("placement"), SERVICES),
-        connect_tomcat01=True if connect is None else parse_bool(f"{setting}.connectTomcat01", connect),
-        node_engines=_string_map(f"{setting}.nodeEngines", raw.get("nodeEngines")),
-        name_prefix=name_prefix,
+        image=image_settings(stack),
+        placement=dict(config.placement),
+        connect_tomcat01=config.connect_tomcat01,
+        node_engines=dict(config.node_engines),
+        name_prefix=prefix,
     )
 
 

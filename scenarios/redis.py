@@ -6,33 +6,36 @@ from typing import Union
 import pulumi
 from pulumi.runtime.config import is_config_secret
 
+from components.engine.host_addresses import require_engine_host_address
 from components.labels import name_prefix_labels
 from components.redis.cluster import RedisCluster
 from components.redis.model.cluster_args import RedisClusterArgs
-from components.redis.settings import IMAGE_SETTING, KEEP_IMAGES_SETTING, PASSWORD_SETTING, SETTING, args_from_config
+from components.redis.settings import PASSWORD_SETTING, SETTING, cluster_args
 from components.redis.swarm_cluster import SwarmRedisCluster
+from components.settings import setting_name
 
-from .config_values import name_prefix, optional_bool, setting_name, structured
+from .redis_settings import RedisStackConfig
+from .stack_settings import read_stack
 
 CLUSTER_NAME = "redis"  # nodes redis-1 ... redis-N, as in the tutorial
 
 
-def redis_args(config: pulumi.Config) -> RedisClusterArgs:
+def redis_args(stack: RedisStackConfig) -> RedisClusterArgs:
     """The component's arguments from this stack's settings; the network's engine name takes the prefix."""
-    password = config.get(PASSWORD_SETTING)
+    password = stack.redis_password
     if password is not None and not is_config_secret(setting_name(PASSWORD_SETTING)):
         pulumi.log.warn(
             f"setting '{setting_name(PASSWORD_SETTING)}' is stored in plain text in the stack "
             f"file; set it with `pulumi config set --secret {PASSWORD_SETTING} <password>`"
         )
-    args = args_from_config(
-        structured(config, SETTING),
-        image=config.get(IMAGE_SETTING),
-        keep_image=optional_bool(config, KEEP_IMAGES_SETTING, True),
+    args = cluster_args(
+        stack.redis,
+        image=stack.redis_image,
+        keep_image=stack.keep_images,
         password=password,
         setting=setting_name(SETTING),
     )
-    prefix = name_prefix(config)
+    prefix = stack.name_prefix
     args = dataclasses.replace(args, network_name=prefix + args.network_name, labels=name_prefix_labels(prefix))
     if not args.auth and password is not None:
         pulumi.log.warn(
@@ -42,8 +45,12 @@ def redis_args(config: pulumi.Config) -> RedisClusterArgs:
 
 
 def build(config: pulumi.Config) -> None:
+    stack = read_stack(RedisStackConfig, config)
+    args = redis_args(stack)
+    # On one engine the containers publish their ports there (on a Swarm, on each node's own addresses).
+    require_engine_host_address(f"{args.setting}.bindAddress", args.bind_address)
     # The cluster's name is the start of every node's name: redis-1 ..., or <prefix>redis-1 ...
-    export_cluster(RedisCluster(name_prefix(config) + CLUSTER_NAME, redis_args(config)))
+    export_cluster(RedisCluster(stack.name_prefix + CLUSTER_NAME, args))
 
 
 def export_cluster(cluster: Union[RedisCluster, SwarmRedisCluster]) -> None:

@@ -1,17 +1,11 @@
 """The Tomcat image every Tomcat scenario runs: `docker-networking:tomcatImage`, kept on destroy
 unless `docker-networking:keepImages` is false."""
 
-import pulumi
 import pulumi_docker as docker
 
 from components.images.remote import image
 
-from .config_values import optional_bool
-from .tomcat_settings import ImageSettings, parse_image
-
-
-def image_settings(config: pulumi.Config) -> ImageSettings:
-    return parse_image(config.get("tomcatImage"), optional_bool(config, "keepImages", default=True))
+from .tomcat_settings import ImageSettings
 
 
 def tomcat_image(settings: ImageSettings) -> docker.RemoteImage:

@@ -1,27 +1,24 @@
-"""The settings of the three Tomcat scenarios (bridge, link, mynet), parsed and checked.
+"""The settings of the three Tomcat scenarios (bridge, link, mynet): declared, then checked together.
 
-Pure: plain values in, frozen dataclasses out, a ConfigError naming the setting for anything wrong.
-Each scenario's structured config lives under `docker-networking:<scenario>`:
-
-    publishAddress  host address Tomcat's 8080 is published on (default 127.0.0.1)
-    hostPorts       {container: host port}; a container left out gets a random port, as -P
-  mynet only:
-    network         {name, subnet, gateway, ipRange} of the user-defined network (the tutorial's mynet)
-    connectTomcat01 connect the running tomcat01 to the network (default true)
-    staticIps       {container: IPv4 on the network}; tomcat01's is its address once connected
+Each stack's settings are declared once below (components/schema.py: key, type, default, doc), its
+scenario's own under `docker-networking:<scenario>`; the functions at the end turn them into what the
+scenario deploys, with the checks that look at several settings at once (static IPs on the network, host
+ports used twice). Pure: a ConfigError naming the setting for anything wrong.
 """
 
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Sequence
 
-from components.images.names import DEFAULT_TOMCAT_IMAGE, validate_image_name
+from components.images.names import DEFAULT_TOMCAT_IMAGE
 from components.labels import name_prefix_labels
 from components.network.bridge import BridgeNetworkArgs, validate_bridge
 from components.network.ref import NetworkRef
+from components.schema import Checked, Flag, MapOf, Object, Text, setting
+from components.settings import setting_name
 from components.tomcat.checks import parse_host_port, parse_publish_address, plan_static_ips, require_unique_host_ports
 from components.tomcat.container import LOOPBACK, TomcatSpec
 
-from .config_values import parse_bool, reject_unknown_keys, require_mapping, setting_name
+from .stack_settings import IMAGE_REFERENCE, StackConfig
 
 BRIDGE_CONTAINERS = ("tomcat01", "tomcat02")
 LINK_CONTAINERS = ("tomcat01", "tomcat02", "tomcat03")
@@ -29,11 +26,107 @@ MYNET_CONTAINERS = ("tomcat01", "tomcat-net-01", "tomcat-net-02")
 
 # The tutorial's network: docker network create --driver bridge --subnet 192.168.0.0/16
 #   --gateway 192.168.0.1 mynet
-DEFAULT_MYNET = {"name": "mynet", "subnet": "192.168.0.0/16", "gateway": "192.168.0.1"}
+TUTORIAL_SUBNET = "192.168.0.0/16"
+TUTORIAL_GATEWAY = "192.168.0.1"
 
-COMMON_KEYS = ("publishAddress", "hostPorts")
-MYNET_KEYS = COMMON_KEYS + ("network", "connectTomcat01", "staticIps")
-NETWORK_KEYS = ("name", "subnet", "gateway", "ipRange")
+HOST_PORT = Checked(parse_host_port, "TCP port, 1–65535")
+
+
+@dataclass(frozen=True)
+class TomcatStackConfig(StackConfig):
+    """What every stack that runs Tomcat has."""
+
+    tomcat_image: str = setting(
+        IMAGE_REFERENCE,
+        "the Tomcat image; where no registry answers, `make up` switches to `docker-networking/tomcat:local`",
+        DEFAULT_TOMCAT_IMAGE,
+    )
+
+
+def _host_ports(containers: Sequence[str]) -> Any:
+    return setting(
+        MapOf(HOST_PORT, "container", tuple(containers)),
+        "fixed host ports by container, e.g. `{tomcat01: 8081}`; the others get a random free port, as `-P` does. "
+        "A fixed port inside the kernel's ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`, often "
+        "32768-60999) gets a preview warning: an outgoing connection may hold it when the container starts",
+        {},
+    )
+
+
+@dataclass(frozen=True)
+class PublishingConfig:
+    publish_address: str = setting(
+        Checked(parse_publish_address, "IPv4 address"),
+        "host address Tomcat's 8080 is published on: `127.0.0.1`, `0.0.0.0` (every interface, as `-P` does) or "
+        "an address of the engine's host",
+        LOOPBACK,
+    )
+
+
+@dataclass(frozen=True)
+class BridgeConfig(PublishingConfig):
+    host_ports: Mapping[str, int] = _host_ports(BRIDGE_CONTAINERS)
+
+
+@dataclass(frozen=True)
+class LinkConfig(PublishingConfig):
+    host_ports: Mapping[str, int] = _host_ports(LINK_CONTAINERS)
+
+
+@dataclass(frozen=True)
+class MynetNetworkConfig:
+    name: str = setting(Text("network name"), "the user-defined network's name", "mynet")
+    subnet: Optional[str] = setting(
+        Text("IPv4 subnet, CIDR"),
+        "it often overlaps a home or office LAN: a subnet that overlaps an engine network or a route of this host is "
+        "refused (pick e.g. `10.30.0.0/24`), one outside the private ranges gets a warning",
+        shown_default=f"`{TUTORIAL_SUBNET}`",
+    )
+    gateway: Optional[str] = setting(
+        Text("IPv4 address"),
+        "the network's gateway, inside the subnet",
+        shown_default=f"`{TUTORIAL_GATEWAY}` with the tutorial's subnet; with another, the engine's choice (its "
+        "first address)",
+    )
+    ip_range: Optional[str] = setting(
+        Text("IPv4 subnet, CIDR"), "the part of the subnet the engine hands addresses out from"
+    )
+
+
+@dataclass(frozen=True)
+class MynetConfig(PublishingConfig):
+    host_ports: Mapping[str, int] = _host_ports(MYNET_CONTAINERS)
+    network: MynetNetworkConfig = setting(Object(MynetNetworkConfig), "the user-defined network", MynetNetworkConfig())
+    connect_tomcat01: bool = setting(
+        Flag(),
+        "connect the running `tomcat01` to the network; `false` then `true` shows the connection happen on a "
+        "running container",
+        True,
+    )
+    static_ips: Mapping[str, str] = setting(
+        MapOf(Text("IPv4 address"), "container", MYNET_CONTAINERS),
+        "static IPs on the network by container: `tomcat-net-01`, `tomcat-net-02`, and `tomcat01` (its address "
+        "once connected)",
+        {},
+    )
+
+
+@dataclass(frozen=True)
+class BridgeStackConfig(TomcatStackConfig):
+    bridge: BridgeConfig = setting(Object(BridgeConfig), "scenario 1, the default bridge", BridgeConfig())
+
+
+@dataclass(frozen=True)
+class LinkStackConfig(TomcatStackConfig):
+    link: LinkConfig = setting(Object(LinkConfig), "scenario 2, --link", LinkConfig())
+
+
+@dataclass(frozen=True)
+class MynetStackConfig(TomcatStackConfig):
+    mynet: MynetConfig = setting(Object(MynetConfig), "scenario 3, a user-defined network", MynetConfig())
+
+
+# --- what the scenarios deploy ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -76,93 +169,65 @@ class MynetSettings:
     connect_tomcat01: bool = True
 
 
-def parse_image(image_name: Optional[str], keep_locally: bool = True) -> ImageSettings:
-    name = validate_image_name(setting_name("tomcatImage"), DEFAULT_TOMCAT_IMAGE if image_name is None else image_name)
-    return ImageSettings(name=name, keep_locally=keep_locally)
+def image_settings(stack: TomcatStackConfig) -> ImageSettings:
+    return ImageSettings(name=stack.tomcat_image, keep_locally=stack.keep_images)
 
 
-def parse_tomcat_scenario(
-    scenario: str, raw: Mapping[str, Any], containers: Sequence[str], image: ImageSettings, name_prefix: str = ""
-) -> TomcatScenarioSettings:
-    """The bridge and link scenarios: publishAddress and hostPorts, nothing else."""
-    setting = setting_name(scenario)
-    reject_unknown_keys(setting, raw, COMMON_KEYS)
-    return _parse_common(setting, raw, containers, image, name_prefix=name_prefix)
+def bridge_settings(stack: BridgeStackConfig) -> TomcatScenarioSettings:
+    return _scenario_settings("bridge", stack.bridge.publish_address, stack.bridge.host_ports, stack)
 
 
-def parse_mynet(
-    raw: Mapping[str, Any], image: ImageSettings, scenario: str = "mynet", name_prefix: str = ""
-) -> MynetSettings:
-    setting = setting_name(scenario)
-    reject_unknown_keys(setting, raw, MYNET_KEYS)
-    network = _parse_network(f"{setting}.network", raw.get("network"), name_prefix)
+def link_settings(stack: LinkStackConfig) -> TomcatScenarioSettings:
+    return _scenario_settings("link", stack.link.publish_address, stack.link.host_ports, stack)
+
+
+def mynet_settings(stack: MynetStackConfig) -> MynetSettings:
+    config, setting_key = stack.mynet, setting_name("mynet")
+    network = _mynet_network(f"{setting_key}.network", config.network, stack.name_prefix)
     validated = validate_bridge(network)
-    ips_setting = f"{setting}.staticIps"
     static_ips = plan_static_ips(
-        ips_setting,
-        _container_map(ips_setting, raw.get("staticIps"), MYNET_CONTAINERS),
+        f"{setting_key}.staticIps",
+        config.static_ips,
         NetworkRef(name=validated.name, user_defined=True, subnet=validated.subnet, gateway=validated.gateway),
     )
-    connect = raw.get("connectTomcat01")
-    return MynetSettings(
-        tomcat=_parse_common(
-            setting,
-            raw,
-            MYNET_CONTAINERS,
-            image,
-            static_ips={name: str(ip) for name, ip in static_ips.items()},
-            name_prefix=name_prefix,
-        ),
-        network=network,
-        connect_tomcat01=True if connect is None else parse_bool(f"{setting}.connectTomcat01", connect),
+    tomcat = _scenario_settings(
+        "mynet",
+        config.publish_address,
+        config.host_ports,
+        stack,
+        static_ips={name: str(ip) for name, ip in static_ips.items()},
     )
+    return MynetSettings(tomcat=tomcat, network=network, connect_tomcat01=config.connect_tomcat01)
 
 
-def _parse_common(
-    setting: str,
-    raw: Mapping[str, Any],
-    containers: Sequence[str],
-    image: ImageSettings,
+def _scenario_settings(
+    scenario: str,
+    publish_address: str,
+    host_ports: Mapping[str, int],
+    stack: TomcatStackConfig,
     static_ips: Optional[Mapping[str, str]] = None,
-    name_prefix: str = "",
 ) -> TomcatScenarioSettings:
-    publish_address = parse_publish_address(f"{setting}.publishAddress", raw.get("publishAddress", LOOPBACK))
-    ports_setting = f"{setting}.hostPorts"
-    host_ports = {
-        name: parse_host_port(f"{ports_setting}.{name}", value)
-        for name, value in _container_map(ports_setting, raw.get("hostPorts"), containers).items()
-    }
-    require_unique_host_ports(ports_setting, host_ports)
+    setting_key = setting_name(scenario)
+    require_unique_host_ports(f"{setting_key}.hostPorts", host_ports)
     return TomcatScenarioSettings(
-        image=image,
+        image=image_settings(stack),
         publish_address=publish_address,
-        host_ports=host_ports,
+        host_ports=dict(host_ports),
         static_ips=dict(static_ips or {}),
-        setting=setting,
-        name_prefix=name_prefix,
+        setting=setting_key,
+        name_prefix=stack.name_prefix,
     )
 
 
-def _container_map(setting: str, value: Any, containers: Sequence[str]) -> Dict[str, Any]:
-    """A {container: value} setting; only the scenario's containers may be named."""
-    given = require_mapping(setting, value)
-    reject_unknown_keys(setting, given, containers)
-    return {name: item for name, item in given.items() if item is not None}
-
-
-def _parse_network(setting: str, value: Any, name_prefix: str = "") -> BridgeNetworkArgs:
-    given = require_mapping(setting, value)
-    reject_unknown_keys(setting, given, NETWORK_KEYS)
-    merged: Dict[str, Any] = dict(DEFAULT_MYNET)
-    if "subnet" in given:
-        merged.pop("gateway")  # the tutorial's gateway belongs to the tutorial's subnet only
-    merged.update(given)
-    name = merged["name"]  # validate_bridge checks it; only a string takes the prefix
+def _mynet_network(setting_key: str, config: MynetNetworkConfig, name_prefix: str) -> BridgeNetworkArgs:
+    # The tutorial's gateway belongs to the tutorial's subnet only.
+    subnet = TUTORIAL_SUBNET if config.subnet is None else config.subnet
+    gateway = config.gateway or TUTORIAL_GATEWAY if config.subnet is None else config.gateway
     return BridgeNetworkArgs(
-        name=name_prefix + name if isinstance(name, str) else name,
-        subnet=merged["subnet"],
-        gateway=merged.get("gateway"),
-        ip_range=merged.get("ipRange"),
+        name=name_prefix + config.name,
+        subnet=subnet,
+        gateway=gateway,
+        ip_range=config.ip_range,
         labels=name_prefix_labels(name_prefix),
-        setting=setting,
+        setting=setting_key,
     )

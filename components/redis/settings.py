@@ -1,38 +1,22 @@
-"""The `redis` stack's settings: `docker-networking:redis`, the image and the password, parsed into
-RedisClusterArgs (components/redis/model/cluster_args.py).
+"""The `redis` stack's settings: `docker-networking:redis` (declared by RedisConfig, in
+components/redis/model/cluster_args.py), the image and the password, read into RedisClusterArgs.
 
-`args_from_config` rejects unknown keys and values of the wrong type, so a typo fails `pulumi preview`
-instead of being silently ignored; the values themselves are checked by `validate_args`, which the
-component calls before registering anything.
+`args_from_config` refuses unknown keys and values of the wrong type, so a typo fails `pulumi preview`
+instead of being silently ignored; the component checks the values themselves (validate_args) before it
+registers anything.
 """
 
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
-from components.errors import ConfigError
-from components.redis.model.cluster_args import RedisClusterArgs
-from components.settings import parse_bool, parse_int, parse_str, reject_unknown_keys, setting_name
+from components.redis.model.cluster_args import RedisClusterArgs, RedisConfig
+from components.schema import Object, declared_settings, parse_object
+from components.settings import setting_name
 
 SETTING = "redis"  # the structured config key: docker-networking:redis
 IMAGE_SETTING = "redisImage"
 PASSWORD_SETTING = "redisPassword"
-KEEP_IMAGES_SETTING = "keepImages"
 
-# camelCase config key -> (dataclass field, parser). Nested `network` is handled on its own.
-_FIELDS: Dict[str, "tuple[str, Callable[[str, Any], Any]]"] = {
-    "masters": ("masters", parse_int),
-    "replicasPerMaster": ("replicas_per_master", parse_int),
-    "firstHostOffset": ("first_host_offset", parse_int),
-    "basePort": ("base_port", parse_int),
-    "busBasePort": ("bus_base_port", parse_int),
-    "bindAddress": ("bind_address", parse_str),
-    "auth": ("auth", parse_bool),
-    "nodeTimeoutMs": ("node_timeout_ms", parse_int),
-    "appendonly": ("appendonly", parse_bool),
-    "restartPolicy": ("restart_policy", parse_str),
-    "formationTimeoutSeconds": ("formation_timeout_seconds", parse_int),
-}
-_NETWORK_FIELDS: Dict[str, str] = {"name": "network_name", "subnet": "subnet"}
-KNOWN_KEYS = tuple(sorted([*_FIELDS, "network"]))
+KNOWN_KEYS = tuple(sorted(item.key for item in declared_settings(RedisConfig)))
 
 
 def args_from_config(
@@ -42,38 +26,32 @@ def args_from_config(
     password: Optional[str] = None,
     setting: str = SETTING,
 ) -> RedisClusterArgs:
-    """RedisClusterArgs from the structured `redis` setting; absent keys keep their defaults."""
-    raw = {} if raw is None else raw
-    if not isinstance(raw, Mapping):
-        raise ConfigError(
-            setting,
-            f"expected an object, got {type(raw).__name__}",
-            "write it as a map, e.g. `redis: {masters: 3, replicasPerMaster: 1}`",
-        )
-    reject_unknown_keys(setting, raw, KNOWN_KEYS)
+    """RedisClusterArgs from the structured `redis` setting as Pulumi stores it; absent keys keep their defaults."""
+    return cluster_args(parse_object(RedisConfig, setting, raw), image, keep_image, password, setting)
+
+
+def cluster_args(
+    config: RedisConfig,
+    image: Optional[str] = None,
+    keep_image: Optional[bool] = None,
+    password: Optional[str] = None,
+    setting: str = SETTING,
+) -> RedisClusterArgs:
+    """RedisClusterArgs from the parsed `redis` setting and the stack's top-level ones (None: the default)."""
     values: Dict[str, Any] = {
-        "setting": setting,
-        "password_setting": setting_name(PASSWORD_SETTING),
-        "image_setting": setting_name(IMAGE_SETTING),
+        item.name: getattr(config, item.name)
+        for item in declared_settings(RedisConfig)
+        if not isinstance(item.setting.kind, Object)
     }
-    for key, value in raw.items():
-        if key == "network":
-            if not isinstance(value, Mapping):
-                raise ConfigError(
-                    f"{setting}.network",
-                    f"expected an object, got {type(value).__name__}",
-                    "write it as a map, e.g. `network: {name: redis, subnet: 10.38.0.0/24}`",
-                )
-            reject_unknown_keys(f"{setting}.network", value, tuple(_NETWORK_FIELDS))
-            for sub_key, sub_value in value.items():
-                values[_NETWORK_FIELDS[sub_key]] = parse_str(f"{setting}.network.{sub_key}", sub_value)
-            continue
-        field_name, parse = _FIELDS[key]
-        values[field_name] = parse(f"{setting}.{key}", value)
-    if image is not None:
-        values["image"] = image
-    if keep_image is not None:
-        values["keep_image"] = keep_image
-    if password is not None:
-        values["password"] = password
-    return RedisClusterArgs(**values)
+    given = {"image": image, "keep_image": keep_image, "password": password}
+    values.update({name: value for name, value in given.items() if value is not None})
+    return RedisClusterArgs(
+        **values,
+        network_name=config.network.name,
+        subnet=config.network.subnet,
+        setting=setting,
+        password_setting=setting_name(PASSWORD_SETTING),
+        image_setting=setting_name(IMAGE_SETTING),
+    )
+
+

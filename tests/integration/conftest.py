@@ -18,16 +18,24 @@ import docker
 import pytest
 from pulumi import automation as auto
 
+from components.schema import declared_settings
 from components.settings import setting_name
 from harness.cleanup import remove_run_objects, summary
 from harness.isolation import RunIsolation, merge_config
 from harness.project_copy import LOCAL_IMAGES, make_project_copy
 from harness.project_copy import toolchain_env as read_toolchain_env
+from scenarios.schemas import STACK_CONFIGS
 from tests.conftest import skip_or_fail
 from tests.integration import engine
 
 # The test run selects the images built from Debian packages by the set-up (scripts/images.sh).
 TEST_IMAGES = LOCAL_IMAGES
+
+
+def images_for(scenario: str) -> Dict[str, str]:
+    """The test images a stack of `scenario` has a setting for: a stack refuses another scenario's keys."""
+    keys = {item.key for item in declared_settings(STACK_CONFIGS[scenario])}
+    return {key: image for key, image in TEST_IMAGES.items() if key in keys}
 
 
 def _missing_prerequisites(env: Mapping[str, str]) -> Optional[str]:
@@ -117,8 +125,9 @@ class ProjectWorkspace:
             opts=auto.LocalWorkspaceOptions(work_dir=str(self.root), env_vars=self.env),
         )
         self.stacks[name] = stack
-        self.run_config[name] = self.run.stack_config(name, (config or {}).get("scenario", name))
-        for key, value in {**TEST_IMAGES, **self.run_config[name], **(config or {})}.items():
+        scenario = (config or {}).get("scenario", name)
+        self.run_config[name] = self.run.stack_config(name, scenario)
+        for key, value in {**images_for(scenario), **self.run_config[name], **(config or {})}.items():
             self.set_config(stack, key, value)
         return stack
 

@@ -125,3 +125,35 @@ def test_a_preview_from_nothing_plans_every_resource_and_touches_nothing(
     }
     assert _planned(steps) == expected
     assert _run_objects(docker_client, run) == before
+
+
+# (stack, key, value, the setting the message names, words of its fix): a mistyped key at the top level of the
+# namespace, which was ignored once, and an address the engine's host does not have, which failed `up` only
+# once the network, the volumes and the first containers existed.
+REFUSED = [
+    ("redis-typo", "redisImag", "docker-networking/redis:local", "redisImag", "did you mean 'redisImage'?"),
+    ("redis-bind", "redis", {"bindAddress": "10.99.99.99"}, "redis.bindAddress", "use 127.0.0.1 (this machine only)"),
+]
+
+
+@pytest.mark.parametrize("stack, key, value, setting, fix", REFUSED, ids=[case[0] for case in REFUSED])
+def test_a_mistyped_key_or_an_address_the_host_lacks_fails_the_preview_naming_the_setting_and_creates_nothing(
+    fresh_project: ProjectWorkspace,
+    docker_client: docker.DockerClient,
+    run: RunIsolation,
+    stack: str,
+    key: str,
+    value: object,
+    setting: str,
+    fix: str,
+) -> None:
+    fresh_project.stack(stack, {"scenario": "redis", key: value})
+    before = _run_objects(docker_client, run)
+
+    done = _pulumi(fresh_project.root, fresh_project.env, "preview", "-s", stack)
+
+    printed = done.stdout + done.stderr
+    assert done.returncode != 0, f"pulumi preview -s {stack} passed:\n{printed}"
+    assert f"invalid setting 'docker-networking:{setting}'" in printed, printed
+    assert "Fix:" in printed and fix in printed, printed
+    assert _run_objects(docker_client, run) == before

@@ -191,6 +191,7 @@ BAD_SETTINGS = [  # (config key, value, the setting the message must name)
     ("redis", {"network": {"subnet": "172.17.0.0/24"}}, "redis.network.subnet"),  # the engine's bridge
     ("redis", {"bindAddress": "300.1.1.1"}, "redis.bindAddress"),
     ("redis", {"bindAddress": "224.0.0.1"}, "redis.bindAddress"),
+    ("redis", {"bindAddress": "10.99.99.99"}, "redis.bindAddress"),  # not an address of the engine's host
     ("redis", {"basePort": 65530}, "redis.basePort"),
     ("redis", {"firstHostOffset": 0}, "redis.firstHostOffset"),
     ("redis", {"restartPolicy": "sometimes"}, "redis.restartPolicy"),
@@ -200,6 +201,7 @@ BAD_SETTINGS = [  # (config key, value, the setting the message must name)
     ("redis", {"master": 4}, "redis.master"),
     ("redis", {"network": {"subnett": "10.38.0.0/24"}}, "redis.network.subnett"),
     ("redisImage", "Redis:Latest!", "redisImage"),
+    ("redisImag", "redis:7.4", "redisImag"),  # a mistyped key of the stack's own namespace
     ("redisPassword", "has a space", "redisPassword"),
     ("redisPassword", 'say"cheese', "redisPassword"),
 ]

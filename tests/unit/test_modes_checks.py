@@ -18,12 +18,15 @@ from scenarios.modes_settings import (
     JOINABLE,
     LiveModesView,
     ModesSettings,
+    ModesStackConfig,
     check_host_port,
-    parse_modes,
+    scenario_settings,
     stale_namespace_warning,
     started_at,
 )
 from scenarios.tomcat_settings import ImageSettings
+
+from .doubles.stack_config import stack_config
 
 IMAGE = ImageSettings("docker-networking/tomcat:local")
 PREFIX = "it-abc123-"
@@ -82,8 +85,13 @@ def view_with(*containers: Dict[str, Any], **kwargs: Any) -> FakeView:
 # --- settings ------------------------------------------------------------------------------------------
 
 
+def parse_modes(raw: Any, name_prefix: str = "") -> ModesSettings:
+    """The scenario's settings from `docker-networking:modes` as Pulumi stores it."""
+    return scenario_settings(stack_config(ModesStackConfig, {"modes": raw, "namePrefix": name_prefix}))
+
+
 def test_defaults_are_the_tutorials_port_and_the_reference_container():
-    settings = parse_modes({}, IMAGE)
+    settings = parse_modes({})
     assert (settings.host_port, settings.joins, settings.host_url) == (
         8080,
         "tomcat-reference",
@@ -93,7 +101,7 @@ def test_defaults_are_the_tutorials_port_and_the_reference_container():
 
 
 def test_a_prefix_goes_before_every_name_and_becomes_a_label():
-    settings = parse_modes({"hostPort": "18080", "containerJoins": "tomcat-none"}, IMAGE, name_prefix=PREFIX)
+    settings = parse_modes({"hostPort": "18080", "containerJoins": "tomcat-none"}, name_prefix=PREFIX)
     assert (settings.host_port, settings.joins) == (18080, "tomcat-none")  # `--path` stores the port as text
     assert settings.name("tomcat-container") == "it-abc123-tomcat-container"
     assert settings.labels == {NAME_PREFIX_LABEL: PREFIX}
@@ -122,14 +130,14 @@ def test_a_prefix_goes_before_every_name_and_becomes_a_label():
 )
 def test_bad_settings_name_the_setting(raw, setting, problem):
     with pytest.raises(ConfigError) as raised:
-        parse_modes(raw, IMAGE, name_prefix=PREFIX)
+        parse_modes(raw, name_prefix=PREFIX)
     assert raised.value.setting == f"docker-networking:{setting}"
     assert problem in raised.value.problem
 
 
 def test_a_bad_container_to_join_lists_the_ones_it_can_join():
     with pytest.raises(ConfigError) as raised:
-        parse_modes({"containerJoins": "redis-1"}, IMAGE)
+        parse_modes({"containerJoins": "redis-1"})
     assert all(name in raised.value.fix for name in JOINABLE)
     assert "without namePrefix" in raised.value.fix
 

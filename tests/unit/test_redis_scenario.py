@@ -6,12 +6,14 @@ import pytest
 from components.errors import ConfigError
 from components.labels import NAME_PREFIX_LABEL
 from scenarios.redis import redis_args
+from scenarios.redis_settings import RedisStackConfig
+from scenarios.stack_settings import read_stack
 
 
 def _args(config):
     pulumi.runtime.set_all_config({f"docker-networking:{key}": value for key, value in config.items()})
     try:
-        return redis_args(pulumi.Config("docker-networking"))
+        return redis_args(read_stack(RedisStackConfig, pulumi.Config("docker-networking")))
     finally:
         pulumi.runtime.set_all_config({})
 
@@ -32,3 +34,10 @@ def test_a_bad_prefix_names_the_setting():
     with pytest.raises(ConfigError) as caught:
         _args({"namePrefix": "no spaces"})
     assert caught.value.setting == "docker-networking:namePrefix"
+
+
+def test_a_mistyped_key_of_the_stack_is_refused_with_the_one_it_meant():
+    with pytest.raises(ConfigError) as caught:
+        _args({"scenario": "redis", "redisImag": "redis:7.4"})
+    assert caught.value.setting == "docker-networking:redisImag"
+    assert "did you mean 'redisImage'?" in caught.value.fix

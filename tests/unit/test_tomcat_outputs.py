@@ -1,9 +1,5 @@
-"""The pure pieces behind the stack outputs and config reading."""
+"""The pure pieces behind the stack outputs."""
 
-import pytest
-
-from components.errors import ConfigError
-from scenarios.config_values import parse_bool, reject_unknown_keys, require_mapping
 from scenarios.tomcat_outputs import summarize_container
 
 
@@ -33,31 +29,3 @@ def test_summary_of_a_container_with_nothing_published():
         "ports": [],
         "hosts": [],
     }
-
-
-def test_structured_values_arrive_as_objects_or_json_text():
-    assert require_mapping("s", {"a": 1}) == {"a": 1}
-    assert require_mapping("s", '{"a": 1}') == {"a": 1}
-    assert require_mapping("s", None) == {}
-    with pytest.raises(ConfigError) as caught:
-        require_mapping("docker-networking:mynet", "[1, 2]")
-    assert caught.value.setting == "docker-networking:mynet"
-
-
-@pytest.mark.parametrize("value, expected", [(True, True), ("false", False), (" TRUE ", True)])
-def test_booleans_from_yaml_or_cli(value, expected):
-    assert parse_bool("s", value) is expected
-
-
-def test_not_a_boolean():
-    with pytest.raises(ConfigError, match="'yes' is not true or false"):
-        parse_bool("docker-networking:keepImages", "yes")
-
-
-def test_unknown_key_message():
-    with pytest.raises(ConfigError) as caught:
-        reject_unknown_keys("docker-networking:bridge", {"hostports": {}}, ["publishAddress", "hostPorts"])
-    assert str(caught.value) == (
-        "invalid setting 'docker-networking:bridge.hostports': 'hostports' is not a "
-        "setting here. Fix: use one of: hostPorts, publishAddress (did you mean 'hostPorts'?)"
-    )

@@ -267,6 +267,9 @@ def test_mynet_static_ips_and_another_subnet(fake_inventory):
         (link.build, "link", {"tomcatImage": "tomcat:"}, "docker-networking:tomcatImage"),
         (link.build, "link", {"link": {"network": {}}}, "docker-networking:link.network"),
         (link.build, "link", {"keepImages": "sometimes"}, "docker-networking:keepImages"),
+        # The stack's own namespace: a mistyped key, and one another scenario has.
+        (link.build, "link", {"tomcatImag": "tomcat:10.1"}, "docker-networking:tomcatImag"),
+        (bridge.build, "bridge", {"redisImage": "redis:7.4"}, "docker-networking:redisImage"),
     ],
 )
 def test_bad_config_registers_nothing(builder, stack, config, setting, fake_inventory):
