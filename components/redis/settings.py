@@ -53,5 +53,3 @@ def cluster_args(
         password_setting=setting_name(PASSWORD_SETTING),
         image_setting=setting_name(IMAGE_SETTING),
     )
-
-

@@ -1,16 +1,19 @@
-"""What a Redis Cluster is, as plain values: RedisClusterArgs, and the checks of those values that need no
+"""What a Redis Cluster is, as plain values: RedisClusterArgs; RedisConfig, which declares once each of
+its settings' key, type, bounds and doc (components/schema.py); and the checks of the values that need no
 engine (addresses and ports are checked by the planner, plan.py).
 
-Pure: no Pulumi resources, no engine, no sockets. The stack's `redis` setting is parsed into these args by
-components/redis/settings.py; a program of its own builds them directly.
+Pure: no Pulumi resources, no engine, no sockets. A stack's `redis` setting is parsed with RedisConfig into
+these args (components/redis/settings.py); a program of its own builds them directly, and validate_args
+checks them against the same declarations.
 """
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from components.errors import ConfigError
 from components.images.names import DEFAULT_REDIS_IMAGE
+from components.schema import Checked, Flag, Integer, Object, OneOf, Text, check_values, setting
 
 DEFAULT_IMAGE = DEFAULT_REDIS_IMAGE
 # RFC 1918 space; "38" echoes the tutorial's 172.38.0.0/16, which is public address space.
@@ -63,6 +66,94 @@ class RedisClusterArgs:
         return self.masters * (1 + self.replicas_per_master)
 
 
+_DEFAULTS = RedisClusterArgs()
+
+
+def _bindable_address(setting: str, value: Any) -> str:
+    """An IPv4 address the engine can publish ports on. Whether the engine's host has it is asked where the
+    engine is known (scenarios/redis.py)."""
+    try:
+        bind = ipaddress.ip_address(value) if isinstance(value, str) else None
+    except ValueError:
+        bind = None
+    if bind is None:
+        raise ConfigError(
+            setting,
+            f"{value!r} is not an IPv4 address",
+            "use 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)",
+        )
+    if not isinstance(bind, ipaddress.IPv4Address) or bind.is_multicast or bind.is_reserved:
+        raise ConfigError(setting, f"{value!r} cannot be bound by the engine", "use 127.0.0.1 (the default) or 0.0.0.0")
+    return value
+
+
+@dataclass(frozen=True)
+class RedisNetworkConfig:
+    """docker-networking:redis.network."""
+
+    name: str = setting(Text("network name"), "the network's name", _DEFAULTS.network_name)
+    subnet: str = setting(
+        Text("IPv4 subnet, CIDR"),
+        "must hold `firstHostOffset` + node count addresses; one that overlaps an engine network or a host route "
+        "is refused, one outside the private ranges gets a warning",
+        _DEFAULTS.subnet,
+    )
+
+
+@dataclass(frozen=True)
+class RedisConfig:
+    """docker-networking:redis, as a stack file or `pulumi config set --path redis.KEY` gives it. The fields
+    are RedisClusterArgs's, and their defaults its defaults."""
+
+    masters: int = setting(
+        Integer(
+            low=MIN_MASTERS, fix=f"use at least {MIN_MASTERS} masters: a failover needs a majority of masters to agree"
+        ),
+        "the number of masters (a failover needs a majority of them)",
+        _DEFAULTS.masters,
+    )
+    replicas_per_master: int = setting(
+        Integer(low=0, fix="use 0 (no failover) or more replicas per master"),
+        "replicas of each master",
+        _DEFAULTS.replicas_per_master,
+    )
+    network: RedisNetworkConfig = setting(Object(RedisNetworkConfig), "the cluster's network", RedisNetworkConfig())
+    first_host_offset: int = setting(
+        Integer(), "node N gets network address + offset + N − 1 (`.11` … `.16`)", _DEFAULTS.first_host_offset
+    )
+    base_port: int = setting(Integer(), f"node N publishes {CLIENT_PORT} on `basePort + N`", _DEFAULTS.base_port)
+    bus_base_port: int = setting(
+        Integer(),
+        f"node N publishes the cluster bus {BUS_PORT} on `busBasePort + N`. Ports inside the kernel's ephemeral "
+        "range (`/proc/sys/net/ipv4/ip_local_port_range`, often 32768-60999) get a preview warning: any outgoing "
+        "connection may hold one when a node starts",
+        _DEFAULTS.bus_base_port,
+    )
+    bind_address: str = setting(
+        Checked(_bindable_address, "IPv4 address"),
+        "host address the ports are published on: `127.0.0.1`, `0.0.0.0` (every interface: opens them to the "
+        "network, with a warning) or an address of the engine's host",
+        _DEFAULTS.bind_address,
+    )
+    auth: bool = setting(Flag(), "`false` turns the password off, on purpose only (with a warning)", _DEFAULTS.auth)
+    node_timeout_ms: int = setting(
+        Integer(low=100, fix="use a timeout of at least 100 ms (the tutorial uses 5000)"),
+        "`cluster-node-timeout`; applied live",
+        _DEFAULTS.node_timeout_ms,
+    )
+    appendonly: bool = setting(Flag(), "`appendonly`; applied live", _DEFAULTS.appendonly)
+    restart_policy: str = setting(
+        OneOf(RESTART_POLICIES, problem="{value!r} is not a Docker restart policy"),
+        "the containers' restart policy",
+        _DEFAULTS.restart_policy,
+    )
+    formation_timeout_seconds: int = setting(
+        Integer(low=5, high=3600, fix="use a number of seconds such as 120"),
+        "how long the formation waits for a healthy cluster before failing",
+        _DEFAULTS.formation_timeout_seconds,
+    )
+
+
 def validate_password(setting: str, password: str) -> str:
     """A password Redis accepts on a config line, as one token. The value never appears in a message."""
     if not isinstance(password, str) or password == "":
@@ -96,67 +187,10 @@ def validate_password(setting: str, password: str) -> str:
     return password
 
 
-def _require_range(setting: str, value: int, low: int, high: Optional[int], fix: str) -> None:
-    if value < low or (high is not None and value > high):
-        bound = f"at least {low}" if high is None else f"between {low} and {high}"
-        raise ConfigError(setting, f"{value} is out of range (must be {bound})", fix)
-
-
 def validate_args(args: RedisClusterArgs) -> None:
-    """Checks of the values that need no engine; addresses and ports are checked by the planner."""
-    s = args.setting
-    for name in (
-        "masters",
-        "replicas_per_master",
-        "first_host_offset",
-        "base_port",
-        "bus_base_port",
-        "node_timeout_ms",
-        "formation_timeout_seconds",
-    ):
-        value = getattr(args, name)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{s}.{_camel(name)}", f"{value!r} is not an integer", "write a whole number")
-    _require_range(
-        f"{s}.masters",
-        args.masters,
-        MIN_MASTERS,
-        None,
-        f"use at least {MIN_MASTERS} masters: a failover needs a majority of masters to agree",
-    )
-    _require_range(
-        f"{s}.replicasPerMaster", args.replicas_per_master, 0, None, "use 0 (no failover) or more replicas per master"
-    )
-    _require_range(
-        f"{s}.nodeTimeoutMs",
-        args.node_timeout_ms,
-        100,
-        None,
-        "use a timeout of at least 100 ms (the tutorial uses 5000)",
-    )
-    _require_range(
-        f"{s}.formationTimeoutSeconds", args.formation_timeout_seconds, 5, 3600, "use a number of seconds such as 120"
-    )
-    try:
-        bind = ipaddress.ip_address(args.bind_address)
-    except ValueError:
-        raise ConfigError(
-            f"{s}.bindAddress",
-            f"{args.bind_address!r} is not an IPv4 address",
-            "use 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every interface)",
-        ) from None
-    if not isinstance(bind, ipaddress.IPv4Address) or bind.is_multicast or bind.is_reserved:
-        raise ConfigError(
-            f"{s}.bindAddress",
-            f"{args.bind_address!r} cannot be bound by the engine",
-            "use 127.0.0.1 (the default) or 0.0.0.0",
-        )
-    if args.restart_policy not in RESTART_POLICIES:
-        raise ConfigError(
-            f"{s}.restartPolicy",
-            f"{args.restart_policy!r} is not a Docker restart policy",
-            f"use one of {', '.join(RESTART_POLICIES)}",
-        )
+    """Checks of the values that need no engine, as RedisConfig declares them (a component may be given
+    arguments no stack file went through); addresses and ports are checked by the planner."""
+    check_values(RedisConfig, args.setting, args)
     if args.auth and args.password is not None:
         validate_password(args.password_setting, args.password)
 
@@ -179,8 +213,3 @@ def open_to_network_warning(args: RedisClusterArgs) -> Optional[str]:
         f"setting '{args.setting}': {' and '.join(problems)}; anyone who can reach those ports can "
         "read and change the data. This is the tutorial's setup, kept only because it was asked for."
     )
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)

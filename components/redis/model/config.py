@@ -80,7 +80,7 @@ def node_directives(config: RedisNodeConfig) -> List[Tuple[str, str]]:
         ("cluster-announce-port", str(config.port)),
         ("cluster-announce-bus-port", str(config.bus_port)),
         # Redis listens for its bus on port + 10000 unless told otherwise: a Swarm node listens on the bus
-        # port it publishes and announces (components/redis/on_swarm.py). Left out where it is the default.
+        # port it publishes and announces (model/plan.py: plan_on_swarm). Left out where it is the default.
         *([("cluster-port", str(config.bus_port))] if config.bus_port != config.port + BUS_PORT_OFFSET else []),
         ("appendonly", yes_no(config.appendonly)),
         # Redis 7 waits 5 s by default for more replicas before a diskless full sync; a master here has
