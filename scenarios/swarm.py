@@ -8,21 +8,25 @@ on one engine. `docker-networking:swarm` says which nodes:
     nodeEngines  {node hostname: engine address}: the overlay's subnet is checked against their networks too
 
 Every check runs before anything is created: the engine is a manager, the nodes are there and ready, the
-placement keeps each replica off its master's node, the subnet is free (docs/swarm.md).
+placement keeps each replica off its master's node, the subnet is free, and every node that runs a task has
+the image or can pull it (docs/swarm.md).
 """
 
 import dataclasses
-from typing import Any, List, Mapping
+from typing import Any, List, Mapping, Tuple
 
 import pulumi
 
 from components.errors import ConfigError
+from components.images.names import LOCAL_IMAGES
 from components.redis.cluster import RedisCluster
-from components.redis.on_swarm import SwarmPlacement
+from components.redis.on_swarm import SwarmPlacement, node_hosts
+from components.redis.settings import IMAGE_SETTING, RedisClusterArgs
 from components.settings import parse_str
 from components.swarm import facts as swarm_facts
 from components.swarm.checks import require_manager
-from components.swarm.facts import SwarmFacts
+from components.swarm.facts import SwarmFacts, SwarmInventory
+from components.swarm.images import check_image_on_nodes
 
 from .config_values import name_prefix, reject_unknown_keys, require_mapping, setting_name, structured
 from .redis import CLUSTER_NAME, export_cluster, redis_args
@@ -42,8 +46,8 @@ def _hostnames(setting: str, raw: Any, facts: SwarmFacts) -> List[str]:
     return list(raw)
 
 
-def placement(raw: Mapping[str, Any]) -> SwarmPlacement:
-    """Where the cluster runs, read from the live Swarm (components.swarm.facts)."""
+def placement(raw: Mapping[str, Any]) -> Tuple[SwarmPlacement, SwarmInventory]:
+    """Where the cluster runs, read from the live Swarm (components.swarm.facts), and that Swarm."""
     setting = setting_name(SETTING)
     reject_unknown_keys(setting, raw, KEYS)
     engines_setting = f"{setting}.nodeEngines"
@@ -61,15 +65,32 @@ def placement(raw: Mapping[str, Any]) -> SwarmPlacement:
     nodes_setting = f"{setting}.nodes"
     addresses = {node.hostname: node.address for node in facts.nodes}
     hostnames = _hostnames(nodes_setting, raw.get("nodes"), facts)
-    return SwarmPlacement(
+    where = SwarmPlacement(
         nodes={hostname: addresses.get(hostname, "") for hostname in hostnames},
         facts=facts,
         inventories=swarm.node_inventories(),
         setting=nodes_setting,
         engines={hostname: host for hostname, host in hosts.items() if hostname in hostnames},
     )
+    return where, swarm
+
+
+def check_image(args: RedisClusterArgs, where: SwarmPlacement, swarm: SwarmInventory) -> None:
+    """The nodes that run one of the cluster's nodes have its image or can pull it (components.swarm.images)."""
+    hostnames = list(where.nodes)
+    running = node_hosts(args, hostnames) if hostnames else []  # none: the cluster's own check names it
+    check_image_on_nodes(
+        setting_name(IMAGE_SETTING),
+        args.image,
+        list(dict.fromkeys(running)),
+        swarm.node_engines(),
+        engines_setting=setting_name(f"{SETTING}.nodeEngines"),
+        local_image=LOCAL_IMAGES[IMAGE_SETTING],
+    )
 
 
 def build(config: pulumi.Config) -> None:
-    args = dataclasses.replace(redis_args(config), swarm=placement(structured(config, SETTING)))
-    export_cluster(RedisCluster(name_prefix(config) + CLUSTER_NAME, args))
+    args = redis_args(config)
+    where, swarm = placement(structured(config, SETTING))
+    check_image(args, where, swarm)
+    export_cluster(RedisCluster(name_prefix(config) + CLUSTER_NAME, dataclasses.replace(args, swarm=where)))

@@ -7,11 +7,11 @@ import pulumi_docker as docker
 from components.images.remote import image
 
 from .config_values import optional_bool
-from .tomcat_settings import ImageSettings, parse_image
+from .tomcat_settings import IMAGE_SETTING, ImageSettings, parse_image
 
 
 def image_settings(config: pulumi.Config) -> ImageSettings:
-    return parse_image(config.get("tomcatImage"), optional_bool(config, "keepImages", default=True))
+    return parse_image(config.get(IMAGE_SETTING), optional_bool(config, "keepImages", default=True))
 
 
 def tomcat_image(settings: ImageSettings) -> docker.RemoteImage:

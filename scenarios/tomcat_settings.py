@@ -31,6 +31,7 @@ MYNET_CONTAINERS = ("tomcat01", "tomcat-net-01", "tomcat-net-02")
 #   --gateway 192.168.0.1 mynet
 DEFAULT_MYNET = {"name": "mynet", "subnet": "192.168.0.0/16", "gateway": "192.168.0.1"}
 
+IMAGE_SETTING = "tomcatImage"
 COMMON_KEYS = ("publishAddress", "hostPorts")
 MYNET_KEYS = COMMON_KEYS + ("network", "connectTomcat01", "staticIps")
 NETWORK_KEYS = ("name", "subnet", "gateway", "ipRange")
@@ -77,7 +78,7 @@ class MynetSettings:
 
 
 def parse_image(image_name: Optional[str], keep_locally: bool = True) -> ImageSettings:
-    name = validate_image_name(setting_name("tomcatImage"), DEFAULT_TOMCAT_IMAGE if image_name is None else image_name)
+    name = validate_image_name(setting_name(IMAGE_SETTING), DEFAULT_TOMCAT_IMAGE if image_name is None else image_name)
     return ImageSettings(name=name, keep_locally=keep_locally)
 
 

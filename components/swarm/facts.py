@@ -1,5 +1,6 @@
 """What the Swarm looks like, read before anything is created: whether the engine is a manager, its
-nodes (hostname, role, state, address, labels), and the networks on each node whose engine is known.
+nodes (hostname, role, state, address, labels), the networks on each node whose engine is known, and
+those engines themselves (what else they have, such as images, is asked through them).
 
 The manager lists every node, but only its own networks and the Swarm's overlays: a node's local
 bridges are known only to that node's engine, which a stack names in its `nodeEngines` setting.
@@ -43,6 +44,7 @@ class SwarmFacts:
 class SwarmInventory(Protocol):
     def facts(self) -> SwarmFacts: ...
     def node_inventories(self) -> Dict[str, NetworkInventory]: ...
+    def node_engines(self) -> Dict[str, Callable[[], EngineClient]]: ...
 
 
 def parse_node(attrs: Mapping[str, Any]) -> SwarmNode:
@@ -82,13 +84,21 @@ class LiveSwarm:
 
     def __init__(self, node_engines: Optional[Mapping[str, Callable[[], EngineClient]]] = None) -> None:
         self._node_engines = dict(node_engines or {})
+        self._facts: Optional[SwarmFacts] = None
 
     def facts(self) -> SwarmFacts:
-        with EngineClient() as client:
-            info = client.info()
-            manager = bool((info.get("Swarm") or {}).get("ControlAvailable"))
-            nodes = client.swarm_nodes() if manager else []  # only a manager may list them
-        return parse_facts(info, nodes)
+        if self._facts is None:  # asked once: node_engines() needs the manager's hostname too
+            with EngineClient() as client:
+                info = client.info()
+                manager = bool((info.get("Swarm") or {}).get("ControlAvailable"))
+                nodes = client.swarm_nodes() if manager else []  # only a manager may list them
+            self._facts = parse_facts(info, nodes)
+        return self._facts
+
+    def node_engines(self) -> Dict[str, Callable[[], EngineClient]]:
+        """hostname -> client factory of every node whose engine the stack reaches: those of `node_engines`
+        and the manager's own node, through DOCKER_HOST."""
+        return {**self._node_engines, self.facts().hostname: EngineClient}
 
     def node_inventories(self) -> Dict[str, NetworkInventory]:
         found: Dict[str, NetworkInventory] = {MANAGER: LiveInventory()}
