@@ -6,6 +6,7 @@ The manager lists every node, but only its own networks and the Swarm's overlays
 bridges are known only to that node's engine, which a stack names in its `nodeEngines` setting.
 """
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional, Protocol, Sequence, Tuple
 
@@ -15,6 +16,8 @@ from components.engine.inventory import LiveInventory, NetworkInventory
 from components.errors import ConfigError
 
 MANAGER = "the manager (DOCKER_HOST)"
+# The local Swarm's engines by node hostname, as `make -s swarm-env` exports them (scripts/swarm/swarm.sh).
+EXPORTED_ENGINES_VARIABLE = "DOCKER_NETWORKING_SWARM_HOSTS"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,12 @@ def engine_client_for(setting: str, host: str) -> Callable[[], EngineClient]:
     return lambda: EngineClient(endpoint)
 
 
+def exported_engines(environ: Mapping[str, str] = os.environ) -> Dict[str, str]:
+    """`dn-swarm1=unix:///...,dn-swarm2=...` -> {hostname: engine address}; nothing when unset."""
+    pairs = (item.split("=", 1) for item in environ.get(EXPORTED_ENGINES_VARIABLE, "").split(",") if "=" in item)
+    return {hostname: host for hostname, host in pairs}
+
+
 class LiveSwarm:
     """The Swarm of the engine DOCKER_HOST names, and the engines of `node_engines` (hostname -> host)."""
 
@@ -96,9 +105,15 @@ class LiveSwarm:
         return self._facts
 
     def node_engines(self) -> Dict[str, Callable[[], EngineClient]]:
-        """hostname -> client factory of every node whose engine the stack reaches: those of `node_engines`
-        and the manager's own node, through DOCKER_HOST."""
-        return {**self._node_engines, self.facts().hostname: EngineClient}
+        """hostname -> client factory of every node whose engine the stack reaches, to ask them what they
+        have: the manager's own node through DOCKER_HOST, those of `node_engines`, and those `make -s
+        swarm-env` exported. Only `node_engines` hold anything of the stack (its volumes): an engine
+        that the shell alone names is asked, never given a resource that a later run might not find."""
+        exported = {
+            hostname: engine_client_for(EXPORTED_ENGINES_VARIABLE, host)
+            for hostname, host in exported_engines().items()
+        }
+        return {**exported, **self._node_engines, self.facts().hostname: EngineClient}
 
     def node_inventories(self) -> Dict[str, NetworkInventory]:
         found: Dict[str, NetworkInventory] = {MANAGER: LiveInventory()}

@@ -3,25 +3,23 @@ default when the Swarm's nodes have it or can pull it, else the local image when
 swarm-up` loads it into each), else neither.
 
 The nodes asked are the Swarm's ready nodes whose engines this shell names: the manager (DOCKER_HOST) and
-those of DOCKER_NETWORKING_SWARM_HOSTS (`make -s swarm-env` exports the local Swarm's). When DOCKER_HOST
-names no Swarm manager, or no engine answers there, the default stays: the program names that problem.
+those `make -s swarm-env` exports (components.swarm.facts.LiveSwarm.node_engines). When DOCKER_HOST names
+no Swarm manager, or no engine answers there, the default stays: the program names that problem.
 
     python -m components.swarm.image_choice PUBLIC LOCAL
         exit 0: prints the image to use, and on a second line why it is not PUBLIC (empty when it is)
         exit 3: prints why neither will do
 """
 
-import os
 import sys
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Mapping, Sequence
+from typing import Callable, List, Mapping, Sequence
 
 from components.engine.client import EngineClient, EngineUnreachable
 from components.errors import ConfigError
 from components.swarm import facts as swarm_facts
 from components.swarm.images import look_for_image, missing_problem
 
-SWARM_HOSTS_VARIABLE = "DOCKER_NETWORKING_SWARM_HOSTS"
 NEITHER = 3
 
 
@@ -49,20 +47,10 @@ def choose_image(
     return Choice(local, why)
 
 
-def swarm_hosts(environ: Mapping[str, str]) -> Dict[str, str]:
-    """`dn-swarm1=unix:///...,dn-swarm2=...` -> {hostname: engine address}."""
-    pairs = (item.split("=", 1) for item in environ.get(SWARM_HOSTS_VARIABLE, "").split(",") if "=" in item)
-    return {hostname: host for hostname, host in pairs}
-
-
 def main(argv: List[str]) -> int:
     public, local = argv
     try:
-        engines = {
-            hostname: swarm_facts.engine_client_for(SWARM_HOSTS_VARIABLE, host)
-            for hostname, host in swarm_hosts(os.environ).items()
-        }
-        swarm = swarm_facts.default_swarm(engines)
+        swarm = swarm_facts.default_swarm({})
         facts = swarm.facts()
         if not facts.manager:
             print(public)

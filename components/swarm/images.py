@@ -5,10 +5,10 @@ has: a node can run the task when its engine has the image or the image's regist
 Otherwise Swarm rejects the task again and again, and pulumi-docker says so only when its convergence
 timeout (3 minutes) is over; this check says it at once, naming the image, the nodes and the fix.
 
-Only the engines the stack reaches can be asked (the manager, DOCKER_HOST, and the nodes of the stack's
-`nodeEngines`): the nodes left are named in a warning as not checked. A registry that has not answered
-an engine within REGISTRY_TIMEOUT_SECONDS counts as not answering, and the nodes are asked side by side,
-so the whole check takes about that long at most.
+Only the engines the stack reaches can be asked (the manager through DOCKER_HOST, the nodes of the stack's
+`nodeEngines`, and those `make -s swarm-env` exports): the nodes left are named in a warning as not
+checked. A registry that has not answered an engine within REGISTRY_TIMEOUT_SECONDS counts as not
+answering, and the nodes are asked side by side, so the whole check takes about that long at most.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +17,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import pulumi
 
-from components.engine.client import EngineClient, EngineError, NotFound
+from components.engine.client import EngineClient, EngineError, EngineUnreachable, NotFound
 from components.errors import ConfigError
 from components.images.names import validate_image_name
 
@@ -29,12 +29,14 @@ SWARM_UP = "sudo make swarm-up"
 
 @dataclass(frozen=True)
 class ImageOnNode:
-    """What one node's engine said of the image: it has it, or its registry serves it, or why not."""
+    """What one node's engine said of the image: it has it, or its registry serves it, or why not; or
+    that the engine itself did not answer (`engine_problem`), so nothing is known of the image there."""
 
     hostname: str
     present: bool = False
     pullable: bool = False
     registry_problem: str = ""  # the engine's explanation when the registry gave nothing
+    engine_problem: str = ""
 
     @property
     def usable(self) -> bool:
@@ -43,7 +45,8 @@ class ImageOnNode:
 
 @dataclass(frozen=True)
 class NodeImages:
-    """The image on the nodes that run tasks: what each reachable engine said, and the nodes not asked."""
+    """The image on the nodes that run tasks: what each engine asked said, and the nodes with no engine to
+    ask (`unchecked`)."""
 
     image: str
     asked: Tuple[ImageOnNode, ...]
@@ -51,7 +54,11 @@ class NodeImages:
 
     @property
     def missing(self) -> Tuple[ImageOnNode, ...]:
-        return tuple(node for node in self.asked if not node.usable)
+        return tuple(node for node in self.asked if not node.usable and not node.engine_problem)
+
+    @property
+    def unanswered(self) -> Tuple[ImageOnNode, ...]:
+        return tuple(node for node in self.asked if node.engine_problem)
 
 
 def image_on_engine(
@@ -81,7 +88,10 @@ def look_for_image(
 
     def ask(hostname: str) -> ImageOnNode:
         with engines[hostname]() as client:
-            return image_on_engine(client, hostname, image, timeout)
+            try:
+                return image_on_engine(client, hostname, image, timeout)
+            except EngineUnreachable:  # said as not checked: whether a task can start there is Swarm's to see
+                return ImageOnNode(hostname, engine_problem=f"no answer from its engine at {client.endpoint.host}")
 
     with ThreadPoolExecutor(max_workers=max(1, len(reachable))) as pool:
         asked = tuple(pool.map(ask, reachable))
@@ -133,14 +143,21 @@ def missing_image_error(setting: str, found: NodeImages, local_image: Optional[s
     return ConfigError(setting, problem, fix)
 
 
-def unchecked_warning(setting: str, found: NodeImages, engines_setting: str) -> Optional[str]:
-    if not found.unchecked:
-        return None
-    return (
-        f"{setting}: not checked whether Swarm node(s) {_listed(found.unchecked)} have {found.image} or can pull "
-        f"it: the stack does not reach their engines. Name them in {engines_setting} to check them before "
-        "anything is created (make -s swarm-env lists the local Swarm's)"
-    )
+def unchecked_warnings(setting: str, found: NodeImages, engines_setting: str) -> List[str]:
+    """What could not be checked, and why: nodes with no engine to ask, and engines that did not answer."""
+    warnings = []
+    if found.unchecked:
+        warnings.append(
+            f"{setting}: not checked whether Swarm node(s) {_listed(found.unchecked)} have {found.image} or can "
+            f"pull it: the stack does not reach their engines. Name them in {engines_setting} to check them "
+            'before anything is created (on the local Swarm, eval "$(make -s swarm-env)" names them all)'
+        )
+    for node in found.unanswered:
+        warnings.append(
+            f"{setting}: not checked whether Swarm node {node.hostname} has {found.image} or can pull it: "
+            f"{node.engine_problem}"
+        )
+    return warnings
 
 
 def check_image_on_nodes(
@@ -153,12 +170,11 @@ def check_image_on_nodes(
     local_image: Optional[str] = None,
 ) -> NodeImages:
     """ConfigError naming the image, the nodes and the fix when a node of `hostnames` (those that run a
-    task) neither has `image` nor gets it from its registry; a warning names the nodes not asked."""
+    task) neither has `image` nor gets it from its registry; warnings name the nodes not checked."""
     validate_image_name(setting, image)  # before an engine is asked about it
     found = look_for_image(image, hostnames, engines)
     if found.missing:
         raise missing_image_error(setting, found, local_image)
-    warning = unchecked_warning(setting, found, engines_setting)
-    if warning:
+    for warning in unchecked_warnings(setting, found, engines_setting):
         pulumi.log.warn(warning)
     return found

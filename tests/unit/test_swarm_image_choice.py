@@ -6,7 +6,7 @@ from typing import Dict, Iterator
 
 import pytest
 
-from components.swarm.image_choice import Choice, NoImage, choose_image, swarm_hosts
+from components.swarm.image_choice import Choice, NoImage, choose_image
 
 from .doubles.engine_api import NO_REGISTRY, FakeEngine
 from .doubles.swarm import NODES
@@ -53,9 +53,3 @@ def test_neither_when_a_node_lacks_the_local_image_too(engines: Dict[str, FakeEn
     engines["dn-swarm3"].serve_from_registry(LOCAL)  # a registry's copy is no copy of the local build
     with pytest.raises(NoImage, match=f"; and {LOCAL} is not on dn-swarm3$"):
         choice(engines)
-
-
-def test_the_node_engines_swarm_env_exports():
-    environ = {"DOCKER_NETWORKING_SWARM_HOSTS": "dn-swarm1=unix:///run/a.sock,dn-swarm2=unix:///run/b.sock"}
-    assert swarm_hosts(environ) == {"dn-swarm1": "unix:///run/a.sock", "dn-swarm2": "unix:///run/b.sock"}
-    assert swarm_hosts({}) == {}

@@ -5,11 +5,14 @@ before anything is registered when a node can get neither, and naming the nodes 
 
 import logging
 import time
+from pathlib import Path
 from typing import Dict, Iterator
 
 import pulumi
 import pytest
 
+from components.engine.client import EngineClient
+from components.engine.endpoint import FROM_HOST, Endpoint
 from components.errors import ConfigError
 from components.swarm.images import check_image_on_nodes, image_on_engine, look_for_image
 from scenarios import overlay
@@ -120,6 +123,22 @@ def test_nodes_whose_engines_the_stack_does_not_reach_are_named_as_not_checked(
     (warning,) = [w for w in warnings_of(caplog) if "not checked" in w]
     assert warning.startswith(f"{SETTING}: not checked whether Swarm node(s) dn-swarm2 and dn-swarm3 have {LOCAL}")
     assert ENGINES_SETTING in warning
+
+
+def test_an_engine_that_does_not_answer_is_named_as_not_checked(
+    engines: Dict[str, FakeEngine], tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    gone = Endpoint(host=f"unix://{tmp_path}/gone.sock", origin=FROM_HOST)
+    reached = {**factories(engines), "dn-swarm3": lambda: EngineClient(gone, timeout=2)}
+    for hostname in ("dn-swarm1", "dn-swarm2"):
+        engines[hostname].add_image(LOCAL)
+    deployment, _ = run_program(
+        lambda: check_image_on_nodes(SETTING, LOCAL, list(NODES), reached, engines_setting=ENGINES_SETTING)
+    )
+    assert [w for w in warnings_of(caplog) if "not checked" in w] == [
+        f"{SETTING}: not checked whether Swarm node dn-swarm3 has {LOCAL} or can pull it: "
+        f"no answer from its engine at unix://{tmp_path}/gone.sock"
+    ]
 
 
 def test_a_bad_name_is_refused_before_an_engine_is_asked(engines: Dict[str, FakeEngine]):

@@ -268,11 +268,14 @@ def _handler_for(engine: FakeEngine) -> type:
             except EngineRefusal as refusal:
                 status, answer = refusal.status, {"message": str(refusal)}
             payload = b"" if answer is None else json.dumps(copy.deepcopy(answer)).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client stopped waiting (a short timeout), as it may with a slow engine
 
         do_GET = do_POST = do_DELETE = _serve
 
