@@ -6,7 +6,8 @@ for anything wrong. Under `docker-networking:overlay`:
     network          {name, subnet, encrypted} of the attachable overlay network
     placement        {service: node hostname}; a service left out goes to a ready node nobody else uses
     connectTomcat01  connect the running tomcat01 (on the manager) to the overlay (default true)
-    nodeEngines      {node hostname: engine address}: the subnet is checked against those nodes' networks too
+    nodeEngines      {node hostname: engine address}: the subnet is checked against those nodes' networks too,
+                     and the image is asked of them
 """
 
 from dataclasses import dataclass, field

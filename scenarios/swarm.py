@@ -5,7 +5,8 @@ on one engine. `docker-networking:swarm` says which nodes:
     nodes        hostnames of the Swarm nodes to run on; unset: every ready node, the manager first.
                  Masters go round-robin over them, then replicas, so that no master shares a node with
                  its own replica (it needs as many nodes as copies of a slot: 2 with one replica each)
-    nodeEngines  {node hostname: engine address}: the overlay's subnet is checked against their networks too
+    nodeEngines  {node hostname: engine address}: the overlay's subnet is checked against their networks too,
+                 and the image is asked of them
 
 Every check runs before anything is created: the engine is a manager, the nodes are there and ready, the
 placement keeps each replica off its master's node, the subnet is free, and every node that runs a task has
@@ -78,7 +79,9 @@ def placement(raw: Mapping[str, Any]) -> Tuple[SwarmPlacement, SwarmInventory]:
 def check_image(args: RedisClusterArgs, where: SwarmPlacement, swarm: SwarmInventory) -> None:
     """The nodes that run one of the cluster's nodes have its image or can pull it (components.swarm.images)."""
     hostnames = list(where.nodes)
-    running = node_hosts(args, hostnames) if hostnames else []  # none: the cluster's own check names it
+    ready = where.facts.ready_nodes()
+    # A node that is not ready (or no node at all) is the cluster's own check to name, with its setting.
+    running = [hostname for hostname in node_hosts(args, hostnames) if hostname in ready] if hostnames else []
     check_image_on_nodes(
         setting_name(IMAGE_SETTING),
         args.image,

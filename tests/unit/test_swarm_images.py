@@ -182,3 +182,14 @@ def test_the_overlay_stack_asks_the_manager_for_tomcat01_too(fake_swarm: FakeSwa
     assert error.setting == "docker-networking:tomcatImage"
     assert error.problem.startswith("Swarm node dn-swarm1 has no image docker-networking/tomcat:local")
     assert error.fix.startswith("sudo make swarm-up loads docker-networking/tomcat:local into every node")
+
+
+def test_a_node_that_is_not_ready_is_left_to_the_clusters_own_check(
+    fake_swarm: FakeSwarm, engines: Dict[str, FakeEngine], caplog: pytest.LogCaptureFixture
+):
+    fake_swarm.engines = engines
+    config = {"scenario": "swarm", "redisImage": LOCAL, "swarm": {"nodes": ["dn-swarm1", "dn-swarm9"]}}
+    engines["dn-swarm1"].add_image(LOCAL)
+    _, error = run_program(lambda: swarm_scenario.build(pulumi.Config()), config, stack="swarm", expect=ConfigError)
+    assert error.setting == "docker-networking:swarm.nodes.dn-swarm9"
+    assert not [w for w in warnings_of(caplog) if "not checked" in w]
