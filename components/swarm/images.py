@@ -2,8 +2,9 @@
 
 A task's node pulls the image by name when the task starts and, when the pull fails, runs the image it
 has: a node can run the task when its engine has the image or the image's registry answers that engine.
-Otherwise Swarm rejects the task again and again, and pulumi-docker says so only when its convergence
-timeout (3 minutes) is over; this check says it at once, naming the image, the nodes and the fix.
+Otherwise the task stays `Preparing` on its node, retrying the pull (as Docker 29.8.1 does here), and
+pulumi-docker says so only when its convergence timeout (3 minutes) is over; this check says it at once,
+naming the image, the nodes and the fix.
 
 Only the engines the stack reaches can be asked (the manager through DOCKER_HOST, the nodes of the stack's
 `nodeEngines`, and those `make -s swarm-env` exports): the nodes left are named in a warning as not
@@ -121,7 +122,7 @@ def missing_problem(found: NodeImages) -> str:
         nodes, engines = f"Swarm nodes {_listed(hostnames)} have", "their engines"
     return (
         f"{nodes} no image {found.image} and cannot pull it ({engines} asked its registry: {_why(found.missing)}), "
-        "so Swarm would reject each task of the stack there"
+        "so no task of the stack could start there"
     )
 
 
