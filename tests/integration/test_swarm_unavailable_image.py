@@ -8,7 +8,7 @@ no node has it, and no registry serves it (where a registry answers, it answers 
 """
 
 import time
-from typing import Dict, Iterator, List, Union
+from typing import Dict, Iterator, List
 
 import pytest
 from pulumi import automation as auto
@@ -16,7 +16,7 @@ from pulumi import automation as auto
 from components.labels import STACK_LABEL
 
 from .conftest import ProjectWorkspace
-from .swarm import LocalSwarm, ensure_swarm
+from .swarm import LocalSwarm, ensure_swarm, objects_labelled
 
 pytestmark = pytest.mark.integration
 
@@ -81,20 +81,11 @@ def assert_names_image_nodes_and_fix(message: str, image: str, swarm: LocalSwarm
 
 
 def stack_objects(swarm: LocalSwarm) -> Dict[str, List[str]]:
-    """What carries this stack's label on each node: containers, networks, volumes; services, configs and
-    secrets on the manager."""
-    label: Dict[str, Union[str, List[str], bool]] = {"label": f"{STACK_LABEL}={STACK}"}
+    """What carries this stack's label on each node (services, configs and secrets on the manager)."""
     found: Dict[str, List[str]] = {}
     for node in swarm.hosts:
         with swarm.engine(node) as client:
-            names = [f"container:{c.name}" for c in client.containers.list(all=True, filters=label)]
-            names += [f"network:{n.name}" for n in client.networks.list(filters=label)]
-            names += [f"volume:{v.name}" for v in client.volumes.list(filters=label)]
-            if node == swarm.manager:
-                names += [f"service:{s.name}" for s in client.services.list(filters=label)]
-                names += [f"config:{c.name}" for c in client.configs.list(filters=label)]
-                names += [f"secret:{s.name}" for s in client.secrets.list(filters=label)]
-            found[node] = names
+            found[node] = objects_labelled(client, f"{STACK_LABEL}={STACK}")
     return found
 
 
