@@ -9,18 +9,22 @@
 tomcat-net-01 and tomcat-net-02 run on two other nodes and resolve each other by name over the overlay
 (VXLAN between the hosts); tomcat01 reaches them once connected, without a restart. Everything is
 checked before anything is created: the engine is a Swarm manager, the Swarm has the nodes, the subnet
-is free on every node whose engine the stack knows (docs/swarm.md).
+is free on every node whose engine the stack knows, and the nodes that run Tomcat (the services' and the
+manager) have its image or can pull it (docs/swarm.md).
 """
 
 from typing import Any, Dict
 
 import pulumi
 
+from components.images.names import LOCAL_IMAGES
 from components.labels import project_labels
 from components.network.bridge import look_up_default_bridge
 from components.network.connection import NetworkConnection, NetworkConnectionArgs
+from components.settings import setting_name
 from components.swarm import facts as swarm_facts
 from components.swarm.checks import check_overlay_subnet, require_manager
+from components.swarm.images import check_image_on_nodes
 from components.swarm.overlay import OverlayNetwork
 from components.swarm.service import PinnedService, PinnedServiceArgs
 from components.tomcat.container import TomcatSpec, tomcat_container
@@ -36,6 +40,7 @@ from .overlay_settings import (
 from .stack_settings import read_stack
 from .tomcat_image import tomcat_image
 from .tomcat_outputs import describe_container
+from .tomcat_settings import IMAGE_SETTING
 
 
 def _checked(settings: OverlaySettings) -> Dict[str, str]:
@@ -51,6 +56,14 @@ def _checked(settings: OverlaySettings) -> Dict[str, str]:
     network = settings.network
     check_overlay_subnet(
         f"{settings.setting}.network.subnet", network.name, network.subnet, swarm.node_inventories(), pulumi.get_stack()
+    )
+    check_image_on_nodes(
+        setting_name(IMAGE_SETTING),
+        settings.image.name,
+        [facts.hostname, *(placement[service] for service in SERVICES)],  # tomcat01 runs on the manager
+        swarm.node_engines(),
+        engines_setting=f"{settings.setting}.nodeEngines",
+        local_image=LOCAL_IMAGES[IMAGE_SETTING],
     )
     return placement
 

@@ -53,7 +53,7 @@ def node_engines() -> Any:
     return setting(
         MapOf(Text("engine address"), "node hostname"),
         "the engine of each Swarm node the stack knows: the subnet is also checked against those nodes' own "
-        "networks, which the manager does not list (e.g. "
+        "networks, which the manager does not list, and they are asked for the image (e.g. "
         "`{dn-swarm2: unix:///run/docker-networking/swarm/node2.sock}`; `make -s swarm-env` lists them)",
         {},
     )

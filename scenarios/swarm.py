@@ -4,7 +4,8 @@ containers on one engine. `docker-networking:swarm` says which nodes (SwarmConfi
 `nodeEngines`).
 
 Every check runs before anything is created: the engine is a manager, the nodes are there and ready, the
-placement keeps each replica off its master's node, the subnet is free (docs/swarm.md).
+placement keeps each replica off its master's node, the subnet is free, and every node that runs a task has
+the image or can pull it (docs/swarm.md).
 """
 
 import dataclasses
@@ -13,6 +14,8 @@ from typing import Any, List, Mapping
 import pulumi
 
 from components.errors import ConfigError
+from components.images.names import LOCAL_IMAGES
+from components.redis.settings import IMAGE_SETTING
 from components.redis.swarm_cluster import SwarmRedisCluster, SwarmRedisClusterArgs
 from components.schema import Checked, Object, setting
 from components.settings import setting_name
@@ -59,6 +62,7 @@ def swarm_args(stack: SwarmStackConfig) -> SwarmRedisClusterArgs:
         nodes=stack.swarm.nodes,
         node_engines=dict(stack.swarm.node_engines),
         setting=setting_name(SETTING),
+        fallback_image=LOCAL_IMAGES[IMAGE_SETTING],
     )
 
 

@@ -26,6 +26,7 @@ MYNET_CONTAINERS = ("tomcat01", "tomcat-net-01", "tomcat-net-02")
 
 # The tutorial's network: docker network create --driver bridge --subnet 192.168.0.0/16
 #   --gateway 192.168.0.1 mynet
+IMAGE_SETTING = "tomcatImage"  # the key of TomcatStackConfig.tomcat_image
 TUTORIAL_SUBNET = "192.168.0.0/16"
 TUTORIAL_GATEWAY = "192.168.0.1"
 

@@ -24,7 +24,7 @@ REQUIRE_FALLBACK_HOST = "DOCKER_NETWORKING_REQUIRE_FALLBACK_HOST"
 # The tests on the local Swarm (scripts/swarm/swarm.sh): inside Docker 29's namespace (`make test
 # ENGINE=29`) its bridge is out of reach, and its engines are Docker 29.8.1 already, so that run leaves
 # them out; the run on the machine's engine has them.
-SWARM_TESTS = ("test_overlay.py", "test_swarm_redis.py", "test_soak_swarm.py")
+SWARM_TESTS = ("test_overlay.py", "test_swarm_redis.py", "test_swarm_unavailable_image.py", "test_soak_swarm.py")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,10 +1,10 @@
 """The engine client of the project's own providers and checks, on docker-py.
 
 They make a handful of calls: list, inspect, create and remove networks, inspect, list and remove
-containers, connect and disconnect them, inspect and remove volumes, and ask the engine's version. The
-engine is the one endpoint.py resolves (DOCKER_HOST, a Docker context, else the local socket), reached
-through docker-py: unix:// and tcp:// (with TLS) by its own transports, ssh:// through the system's ssh
-client (ssh_transport.py).
+containers, connect and disconnect them, inspect and remove volumes, ask the engine's version and Swarm,
+and whether it has an image or can get it from the image's registry. The engine is the one endpoint.py
+resolves (DOCKER_HOST, a Docker context, else the local socket), reached through docker-py: unix:// and
+tcp:// (with TLS) by its own transports, ssh:// through the system's ssh client (ssh_transport.py).
 
 A client asks the engine nothing until its first call; docker-py is imported then (docker_api.py).
 Use it in a `with` block, which closes its connections (over ssh, its ssh process) when the provider
@@ -37,7 +37,11 @@ class EngineError(Exception):
 
 
 class NotFound(EngineError):
-    """No such network or container."""
+    """No such network, container or image."""
+
+
+class RegistryTimeout(EngineError):
+    """The engine did not hear back from an image's registry in the time it was given."""
 
 
 class EngineUnreachable(pulumi.RunError):
@@ -235,3 +239,25 @@ class EngineClient:
     def swarm_nodes(self) -> List[Dict[str, Any]]:
         """The Swarm's nodes, as a manager lists them (Description.Hostname, Spec.Role, Status, ...)."""
         return self._run(lambda api: api.nodes())
+
+    def image(self, name: str) -> Dict[str, Any]:
+        """The image `name` as this engine has it (GET /images/{name}/json); NotFound when it has none."""
+        return self._run(lambda api: api.inspect_image(name))
+
+    def registry_descriptor(self, name: str, timeout: float) -> Dict[str, Any]:
+        """What the image's registry says of `name`, asked through this engine (GET /distribution/{name}/json):
+        the engine reaches the registry as its pulls do, and pulls nothing. An EngineError carries the
+        engine's explanation when the registry refused or could not be reached; RegistryTimeout when no
+        answer came within `timeout` seconds (an engine may wait on a registry far longer)."""
+        import requests
+
+        def ask(api: Any) -> Dict[str, Any]:
+            previous, api.timeout = api.timeout, timeout  # docker-py reads it for each request
+            try:
+                return api.inspect_distribution(name)
+            except requests.exceptions.ReadTimeout:
+                raise RegistryTimeout(504, f"no answer from the registry of {name} within {timeout:g} s") from None
+            finally:
+                api.timeout = previous
+
+        return self._run(ask)

@@ -12,6 +12,11 @@ from components.errors import ConfigError
 DEFAULT_TOMCAT_IMAGE = "tomcat:10.1"
 DEFAULT_REDIS_IMAGE = "redis:7.4"  # a supported release; the tutorial's 5.0.9-alpine is long out of support
 DEFAULT_IMAGES = {"tomcatImage": DEFAULT_TOMCAT_IMAGE, "redisImage": DEFAULT_REDIS_IMAGE}
+# Built from Debian packages by scripts/images.sh (the names of scripts/lib.sh), and loaded into every node
+# of the local Swarm by `make swarm-up`.
+LOCAL_TOMCAT_IMAGE = "docker-networking/tomcat:local"
+LOCAL_REDIS_IMAGE = "docker-networking/redis:local"
+LOCAL_IMAGES = {"tomcatImage": LOCAL_TOMCAT_IMAGE, "redisImage": LOCAL_REDIS_IMAGE}
 
 _ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789._-/:@")
 

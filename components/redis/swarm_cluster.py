@@ -8,11 +8,12 @@ RedisCluster's (cluster_parts.py).
 """
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_docker as docker
 
+from components.engine.client import EngineClient
 from components.engine.inventory import NetworkInventory
 from components.errors import ConfigError
 from components.network.addressing import parse_subnet
@@ -36,6 +37,7 @@ from components.redis.service_node import RedisServiceNode, RedisServiceNodeArgs
 from components.swarm import facts as swarm_facts
 from components.swarm.checks import check_overlay_subnet, require_manager, require_nodes
 from components.swarm.facts import SwarmFacts
+from components.swarm.images import check_image_on_nodes
 from components.swarm.overlay import OverlayNetwork, OverlayNetworkArgs
 
 
@@ -45,12 +47,14 @@ class SwarmRedisClusterArgs:
     ready node, the manager first. `node_engines`: hostname -> the address of that node's engine
     (DOCKER_HOST form), for the nodes the program can reach: their data volumes are resources of the stack
     there (`pulumi destroy` removes them) and the overlay's subnet is checked against their networks too.
-    `setting` names where `nodes` and `node_engines` came from, for error messages."""
+    `setting` names where `nodes` and `node_engines` came from, for error messages. `fallback_image`: an
+    image to suggest when a node can neither find nor pull `cluster.image` (a stack's local build)."""
 
     cluster: RedisClusterArgs
     nodes: Sequence[str] = ()
     node_engines: Mapping[str, str] = field(default_factory=dict)
     setting: str = "swarm"
+    fallback_image: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class SwarmPlacement:
     addresses: Mapping[str, str]
     facts: SwarmFacts
     inventories: Mapping[str, NetworkInventory]
+    # hostname -> a client of every node's engine the program can ask (components.swarm.facts.node_engines)
+    engines: Mapping[str, Callable[[], EngineClient]]
 
 
 def chosen_nodes(setting: str, nodes: Sequence[str], facts: SwarmFacts) -> List[str]:
@@ -88,11 +94,14 @@ def look_up(args: SwarmRedisClusterArgs) -> SwarmPlacement:
         addresses={hostname: addresses.get(hostname, "") for hostname in hostnames},
         facts=facts,
         inventories=swarm.node_inventories(),
+        engines=swarm.node_engines(),
     )
 
 
 def validate(name: str, args: SwarmRedisClusterArgs, placement: SwarmPlacement, stack: str) -> ClusterPlan:
-    """Every check, before anything is registered: the args, the nodes, the plan, the overlay's subnet."""
+    """Every check, before anything is registered: the args, the nodes, the plan, the overlay's subnet, and
+    the image on every node that runs a task (components/swarm/images.py: said in seconds, where a task that
+    cannot get it would keep `pulumi up` waiting for minutes)."""
     cluster = args.cluster
     check_values(cluster)
     nodes_setting = f"{args.setting}.nodes"
@@ -106,6 +115,14 @@ def validate(name: str, args: SwarmRedisClusterArgs, placement: SwarmPlacement, 
         parse_subnet(f"{cluster.setting}.network.subnet", cluster.subnet),
         placement.inventories,
         stack,
+    )
+    check_image_on_nodes(
+        cluster.image_setting,
+        cluster.image,
+        list(dict.fromkeys(node.host for node in plan.nodes)),
+        placement.engines,
+        engines_setting=f"{args.setting}.nodeEngines",
+        local_image=args.fallback_image,
     )
     return plan
 

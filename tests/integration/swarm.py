@@ -19,6 +19,7 @@ __all__ = [
     "http_status",
     "labelled_objects",
     "left_after_destroy",
+    "objects_labelled",
     "resolve",
     "wait_for",
 ]
@@ -79,8 +80,14 @@ def left_after_destroy(swarm: LocalSwarm, prefix: str) -> Dict[str, List[str]]:
 def labelled_objects(client: docker.DockerClient, prefix: str) -> List[str]:
     """What carries the run's prefix label on one engine: containers, networks, volumes, and on the
     manager services, configs and secrets."""
-    label: Dict[str, Union[str, List[str], bool]] = {"label": f"{NAME_PREFIX_LABEL}={prefix}"}
-    found = [f"container:{c.name}" for c in client.containers.list(all=True, filters=label)]
+    return objects_labelled(client, f"{NAME_PREFIX_LABEL}={prefix}")
+
+
+def objects_labelled(client: docker.DockerClient, label_filter: str) -> List[str]:
+    """What carries `label_filter` (key=value) on one engine, as labelled_objects."""
+    label: Dict[str, Union[str, List[str], bool]] = {"label": label_filter}
+    # ignore_removed: a task's container the node removes between the list and its inspect is gone, not an error.
+    found = [f"container:{c.name}" for c in client.containers.list(all=True, filters=label, ignore_removed=True)]
     found += [f"network:{n.name}" for n in client.networks.list(filters=label)]
     found += [f"volume:{v.name}" for v in client.volumes.list(filters=label)]
     if client.info()["Swarm"].get("ControlAvailable"):

@@ -6,6 +6,7 @@ import pytest
 
 from components.engine import inventory as engine_inventory
 from components.swarm import facts as swarm_facts
+from components.swarm.facts import EXPORTED_ENGINES_VARIABLE
 
 from .doubles.engine_api import FakeEngine
 from .doubles.inventory import FakeInventory
@@ -23,6 +24,8 @@ def no_real_engine(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Tem
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path_factory.mktemp("docker-config")))
     for name in ("DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH", "DOCKER_SSH_OPTS"):
         monkeypatch.delenv(name, raising=False)
+    # Nor the local Swarm's engines, which `eval "$(make -s swarm-env)"` may have exported in this shell.
+    monkeypatch.delenv(EXPORTED_ENGINES_VARIABLE, raising=False)
 
 
 @pytest.fixture

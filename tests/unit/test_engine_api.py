@@ -1,17 +1,25 @@
 """EngineClient on docker-py against the fake engine: requests, answers, errors, the API version it speaks,
-the oldest engine it accepts, and TLS on tcp. Where the engine is (DOCKER_HOST, contexts, ssh://) is
-test_engine_endpoint.py's; ssh:// itself is test_ssh_transport.py's."""
+the oldest engine it accepts, images and their registry, and TLS on tcp. Where the engine is (DOCKER_HOST,
+contexts, ssh://) is test_engine_endpoint.py's; ssh:// itself is test_ssh_transport.py's."""
 
 import shutil
 import ssl
 import subprocess
+import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, Tuple
 
 import pulumi
 import pytest
 
-from components.engine.client import EngineClient, EngineError, EngineTooOld, EngineUnreachable, NotFound
+from components.engine.client import (
+    EngineClient,
+    EngineError,
+    EngineTooOld,
+    EngineUnreachable,
+    NotFound,
+    RegistryTimeout,
+)
 from components.engine.endpoint import FROM_CONTEXT, FROM_HOST, Endpoint, resolve_endpoint
 from components.errors import ConfigError
 
@@ -31,6 +39,28 @@ def test_a_refusal_is_an_engine_error_with_its_status(engine: FakeEngine):
         engine.client().create_network("taken", driver="bridge", subnet="10.1.0.0/24")
     assert not isinstance(failure.value, NotFound)
     assert (failure.value.status, str(failure.value)) == (409, "network with name taken already exists")
+
+
+def test_the_client_inspects_an_image_by_a_name_with_slashes(engine: FakeEngine):
+    engine.add_image("docker-networking/redis:local")
+    with engine.client() as client:
+        assert client.image("docker-networking/redis:local")["RepoTags"] == ["docker-networking/redis:local"]
+        with pytest.raises(NotFound, match="No such image: redis:7.4"):
+            client.image("redis:7.4")
+    assert engine.calls == ["GET /images/docker-networking/redis:local/json", "GET /images/redis:7.4/json"]
+
+
+def test_the_registry_is_asked_through_the_engine_within_the_time_given(engine: FakeEngine):
+    engine.serve_from_registry("redis:7.4")
+    engine.registry_delay = 2
+    started = time.monotonic()
+    with engine.client() as client, pytest.raises(RegistryTimeout, match=r"within 0\.3 s"):
+        client.registry_descriptor("redis:7.4", timeout=0.3)
+    assert time.monotonic() - started < 1.5
+    engine.registry_delay = 0
+    with engine.client() as client:
+        assert client.registry_descriptor("redis:7.4", timeout=1)["Descriptor"]["digest"].startswith("sha256:")
+        assert client.timeout == 5  # the short wait was for that call only
 
 
 def test_names_are_quoted_into_the_path(engine: FakeEngine):

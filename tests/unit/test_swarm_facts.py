@@ -1,8 +1,9 @@
-"""What the Swarm stacks read of a manager, from the engine API's own shapes (GET /info, GET /nodes)."""
+"""What the Swarm stacks read of a manager, from the engine API's own shapes (GET /info, GET /nodes), and the
+nodes' engines `make -s swarm-env` exports."""
 
 from typing import Any, Dict
 
-from components.swarm.facts import parse_facts, parse_node
+from components.swarm.facts import exported_engines, parse_facts, parse_node
 
 NODE: Dict[str, Any] = {
     "ID": "lmjd6y88y3kr8tc9bngl3f14s",
@@ -39,3 +40,9 @@ def test_a_manager_and_its_nodes():
 def test_an_engine_outside_any_swarm():
     facts = parse_facts({"Name": "vm", "Swarm": {"LocalNodeState": "inactive", "ControlAvailable": False}}, [])
     assert (facts.manager, facts.local_state, facts.nodes) == (False, "inactive", ())
+
+
+def test_the_node_engines_make_swarm_env_exports():
+    environ = {"DOCKER_NETWORKING_SWARM_HOSTS": "dn-swarm1=unix:///run/a.sock,dn-swarm2=unix:///run/b.sock"}
+    assert exported_engines(environ) == {"dn-swarm1": "unix:///run/a.sock", "dn-swarm2": "unix:///run/b.sock"}
+    assert exported_engines({}) == {}

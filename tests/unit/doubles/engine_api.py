@@ -15,6 +15,7 @@ import socketserver
 import ssl
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -43,11 +44,18 @@ class _TcpServer(socketserver.ThreadingTCPServer):
     block_on_close = False
 
 
+# What an engine with no route to any registry says when asked for an image's descriptor.
+NO_REGISTRY = "dial tcp: lookup of the registry: connect: network is unreachable"
+
+
 class FakeEngine:
-    """In-memory networks, containers and volumes. `calls` lists "METHOD /path" of every request but /version (the
-    path without the API version and query), `bodies` the JSON bodies of the writes, `api_versions` the
+    """In-memory networks, containers, volumes and images. `calls` lists "METHOD /path" of every request but
+    /version (the path without the API version and query), `bodies` the JSON bodies of the writes, `api_versions` the
     version of each versioned path; `refuse[(method, last path segment)]` makes the engine refuse such a
     call. `docker_version` and `api_version` are what /version says (Debian 12's docker.io by default).
+
+    `images` are the images the engine has; `registry` those its registry serves (GET /distribution), which
+    answers after `registry_delay` seconds, or refuses with `registry_error` what it does not serve.
 
     It listens on a Unix socket of its own (`endpoint`, `client()`), or with `tls` (a server context) on a
     TCP port of 127.0.0.1 (`port`), as an engine at DOCKER_HOST=tcp://... with TLS does."""
@@ -64,6 +72,10 @@ class FakeEngine:
         self.api_versions: List[str] = []
         self.bodies: List[Dict[str, Any]] = []
         self.refuse: Dict[Tuple[str, str], Tuple[int, str]] = {}
+        self.images: Dict[str, Dict[str, Any]] = {}
+        self.registry: Dict[str, Dict[str, Any]] = {}
+        self.registry_error = NO_REGISTRY
+        self.registry_delay = 0.0
         self._next_host = 2
         self._dir = tempfile.mkdtemp(prefix="fake-engine-")
         self.socket_path = os.path.join(self._dir, "docker.sock")
@@ -124,6 +136,26 @@ class FakeEngine:
     def add_volume(self, name: str, labels: Optional[Dict[str, str]] = None) -> None:
         self.volumes[name] = {"Name": name, "Driver": "local", "Labels": labels or {}}
 
+    def add_image(self, name: str) -> None:
+        self.images[name] = {"Id": f"sha256:{len(self.images) + 1:064x}", "RepoTags": [name]}
+
+    def serve_from_registry(self, name: str) -> None:
+        self.registry[name] = {
+            "Descriptor": {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:" + "a" * 64},
+            "Platforms": [{"architecture": "amd64", "os": "linux"}],
+        }
+
+    def _image(self, name: str) -> Dict[str, Any]:
+        if name not in self.images:
+            raise EngineRefusal(404, f"No such image: {name}")
+        return self.images[name]
+
+    def _registry_descriptor(self, name: str) -> Dict[str, Any]:
+        time.sleep(self.registry_delay)
+        if name not in self.registry:
+            raise EngineRefusal(500, self.registry_error)
+        return self.registry[name]
+
     def _network(self, ref: str) -> Dict[str, Any]:
         for network in self.networks.values():
             if ref in (network["Id"], network["Name"]):
@@ -155,6 +187,11 @@ class FakeEngine:
                 return 200, self._network(parts[1])
             if method == "DELETE":
                 return self._remove_network(parts[1])
+        # An image's name may hold slashes: docker-py keeps them in the path (/images/a/b:tag/json).
+        if method == "GET" and parts[0] == "images" and parts[-1] == "json":
+            return 200, self._image("/".join(parts[1:-1]))
+        if method == "GET" and parts[0] == "distribution" and parts[-1] == "json":
+            return 200, self._registry_descriptor("/".join(parts[1:-1]))
         if method == "GET" and parts[0] == "containers" and parts[2:] == ["json"]:
             return 200, self._container(parts[1])
         if method == "DELETE" and parts[0] == "containers" and len(parts) == 2:
@@ -247,11 +284,14 @@ def _handler_for(engine: FakeEngine) -> type:
             except EngineRefusal as refusal:
                 status, answer = refusal.status, {"message": str(refusal)}
             payload = b"" if answer is None else json.dumps(copy.deepcopy(answer)).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client stopped waiting (a short timeout), as it may with a slow engine
 
         do_GET = do_POST = do_DELETE = _serve
 
