@@ -27,6 +27,7 @@ from harness.project_copy import toolchain_env as read_toolchain_env
 from scenarios.schemas import STACK_CONFIGS
 from tests.conftest import skip_or_fail
 from tests.integration import engine
+from tests.integration.fault_stack import Faults
 
 # The test run selects the images built from Debian packages by the set-up (scripts/images.sh).
 TEST_IMAGES = LOCAL_IMAGES
@@ -173,3 +174,17 @@ def project(toolchain_env: Dict[str, str], run: RunIsolation, clean_engine: None
 def docker_client(toolchain_env: Dict[str, str]) -> Iterator[docker.DockerClient]:
     with engine.client() as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def stack_under_faults(project: "ProjectWorkspace", request: pytest.FixtureRequest) -> Faults:
+    """The module's redis stack (its STACK: the shipped redis settings, as the run isolates them), as the
+    fault tests drive it."""
+    return Faults(project=project, stack=project.stack(request.module.STACK, {"scenario": "redis"}))
+
+
+@pytest.fixture
+def faults(stack_under_faults: Faults) -> Faults:
+    """That stack, a whole cluster in its planned state (Faults.restore)."""
+    stack_under_faults.restore()
+    return stack_under_faults

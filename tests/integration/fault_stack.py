@@ -158,3 +158,9 @@ class Recorded:
 
     def first(self, op: str, names: Set[str]) -> int:
         return min(i for i, (done, name) in enumerate(self.steps) if done == op and name in names)
+
+
+def remove_container(name: str) -> None:
+    """As `docker rm -f` does, behind Pulumi's back."""
+    with engine.client() as client:
+        client.api.remove_container(name, force=True)  # its volume stays, as with `docker rm -f`
