@@ -12,9 +12,15 @@ nodes), over one core.
   deployed before (see formation/__init__.py).
 """
 
-from components.redis.cluster import RedisCluster
-from components.redis.model.cluster_args import RedisClusterArgs
-from components.redis.model.plan import ClusterPlan, NodePlan
-from components.redis.swarm_cluster import SwarmRedisCluster, SwarmRedisClusterArgs
+from components.lazy_exports import lazy_exports
 
-__all__ = ["ClusterPlan", "NodePlan", "RedisCluster", "RedisClusterArgs", "SwarmRedisCluster", "SwarmRedisClusterArgs"]
+_EXPORTS = {
+    "RedisCluster": "components.redis.cluster",
+    "SwarmRedisCluster": "components.redis.swarm_cluster",
+    "SwarmRedisClusterArgs": "components.redis.swarm_cluster",
+    "RedisClusterArgs": "components.redis.model.cluster_args",
+    "ClusterPlan": "components.redis.model.plan",
+    "NodePlan": "components.redis.model.plan",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -200,3 +200,15 @@ def test_a_provider_pickled_under_an_old_module_path_loads_todays(module: str):
     assert provider.__module__.startswith(("components.redis.resources.", "components.network."))
     # A pickle's reference to a class, as an earlier version wrote it (pickle's GLOBAL opcode).
     assert pickle.loads(f"c{module}\n{PICKLED_PATHS[module]}\n.".encode()) is provider
+
+
+def test_the_provider_hosts_import_of_a_resource_loads_no_component():
+    """Unpickling a provider imports its module and every package above it; their __init__s export lazily, so
+    the dynamic provider's host never loads the components (pulumi_docker and all) at its start."""
+    code = (
+        "import sys, components.redis.resources.formation, components.redis.resources.teardown; "
+        "print(sorted(m for m in sys.modules if m.startswith(('pulumi_docker', 'components.redis.cluster'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
