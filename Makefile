@@ -5,14 +5,14 @@ SHELL := /bin/bash
 STACK ?= redis
 ARGS ?=
 PYTEST_ARGS ?=
-# make test: the parallel test workers (scripts/test.sh); they wait on the engine more than on the CPU.
+# make test: the parallel test workers (scripts/test.sh); they wait on the engine and Redis as much as on the CPU.
 WORKERS ?= 4
 # ENGINE=29: the target on Docker 29.8.1, started beside the machine's engine (see below).
 ENGINE ?=
 # Every target runs with the environment `make -s env` prints (tools on PATH, backend, passphrase).
 WITH_ENV = eval "$$(scripts/env.sh)" &&
 
-.PHONY: setup test-setup env images up preview destroy topology test unit lint docs bench bench-engines soak clean swarm-up swarm-env swarm-down
+.PHONY: setup test-setup env images up preview destroy topology test test-soak unit lint docs bench bench-engines soak clean swarm-up swarm-env swarm-down
 
 setup:
 	@scripts/setup.sh
@@ -42,6 +42,11 @@ topology: setup
 test: test-setup
 	@$(WITH_ENV) WORKERS=$(WORKERS) scripts/test.sh $(PYTEST_ARGS)
 
+# The soak's tests, one after the other: minutes of load by nature, and windows of time that a busy
+# machine would stretch (docs/testing.md). CI runs them after `make test`.
+test-soak: test-setup
+	@$(WITH_ENV) scripts/test.sh --alone $(PYTEST_ARGS)
+
 bench: test-setup
 	@$(WITH_ENV) .venv/bin/python -m bench.redis_up $(ARGS)
 
@@ -56,7 +61,7 @@ else ifeq ($(ENGINE),29)
 # Docker 29.8.1, built from Go modules (root; scripts/engines/docker29.sh), runs in a network namespace of
 # its own; the target runs again inside it with ENGINE unset, where 127.0.0.1, the published ports and the
 # container IPs are that engine's. The local images are copied from the machine's engine first.
-up preview destroy topology test bench clean soak: test-setup
+up preview destroy topology test test-soak bench clean soak: test-setup
 	@scripts/engines/docker29.sh start >/dev/null && scripts/engines/docker29.sh load-images && \
 	  scripts/engines/docker29.sh run $(MAKE) --no-print-directory $@ ENGINE= STACK="$(STACK)" \
 	    ARGS="$(ARGS)" PYTEST_ARGS="$(PYTEST_ARGS)" WORKERS="$(WORKERS)"
