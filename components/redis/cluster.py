@@ -8,7 +8,7 @@ in the order things happen; its counterpart on a Docker Swarm is SwarmRedisClust
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional
 
 import pulumi
 import pulumi_docker as docker
@@ -19,11 +19,11 @@ from components.images.remote import image
 from components.network.bridge import BridgeNetwork, BridgeNetworkArgs, validate_bridge
 from components.redis.cluster_parts import (
     COMPONENT_TYPE,
+    RedisClusterOutputs,
     check_values,
     cluster_labels,
     cluster_password,
     formation,
-    live_nodes,
     node_config,
     node_labels,
     slot_seed,
@@ -38,11 +38,10 @@ from components.redis.model.rolling import node_fingerprint, roll_order, roll_pl
 from components.redis.model.run_script import render_run_script
 from components.redis.node import RedisNode, RedisNodeArgs
 from components.redis.node_files import build_dir_for
-from components.redis.resources.formation import RedisFormation, RedisFormationArgs
+from components.redis.resources.formation import RedisFormationArgs
 from components.redis.resources.live_settings import RedisLiveSettings, RedisLiveSettingsArgs
 from components.redis.resources.roll_plan import RedisRollPlan
 from components.redis.resources.roll_step import RedisRollStep
-from components.redis.resources.slot_seed import RedisSlotSeed
 from components.redis.resources.starting_password import StartingPassword
 from components.redis.resources.teardown import RedisTeardown
 
@@ -66,23 +65,20 @@ def _network_args(args: RedisClusterArgs, inventory: Optional[NetworkInventory] 
     )
 
 
-class RedisCluster(pulumi.ComponentResource):
+class RedisCluster(RedisClusterOutputs):
     """A Redis Cluster from RedisClusterArgs, every setting checked before anything is registered.
 
     What the engine has (its networks, the host's routes: components.engine.inventory.default_inventory) is
     looked up here, not passed in; each node's files are rendered under .build/<stack>/<name>/.
 
-    Outputs: password (a secret; None with auth off), nodes (each node's live role, master and slots),
-    address_map (announced address -> published one) and connect (redis-cli and redis-py examples).
-    `plan` is no Output: the addresses, ports, roles and slots follow from the args alone, so they are
-    plain values, known at preview, that a program can read and branch on (the redis stack exports
+    Outputs: RedisClusterOutputs's (password, plan, nodes, address_map: announced address -> published
+    one, connect). `plan` is no Output: the addresses, ports, roles and slots follow from the args alone, so
+    they are plain values, known at preview, that a program can read and branch on (the redis stack exports
     plan.summary()). `network` is the cluster's BridgeNetwork; the children are attributes too.
     """
 
-    password: Optional[pulumi.Output[str]]
     # What every container's auth.conf holds: the first password (None with auth off).
     starting_password: Optional[StartingPassword]
-    plan: ClusterPlan
     network: BridgeNetwork
     roll_plan: RedisRollPlan
     teardown: RedisTeardown
@@ -91,12 +87,7 @@ class RedisCluster(pulumi.ComponentResource):
     volumes: Dict[str, docker.Volume]
     config_files: Dict[str, pulumi.FileAsset]
     roll_steps: Dict[str, RedisRollStep]
-    slot_seed: RedisSlotSeed
     live_settings: RedisLiveSettings
-    formation: RedisFormation
-    nodes: pulumi.Output[List[Dict[str, Any]]]
-    address_map: pulumi.Output[Dict[str, str]]
-    connect: pulumi.Output[Dict[str, str]]
 
     def __init__(self, name: str, args: RedisClusterArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         stack = pulumi.get_stack()
@@ -110,19 +101,11 @@ class RedisCluster(pulumi.ComponentResource):
         formed = own_network_exists(inventory, args.network_name, stack)
         self.lifecycle(name, args, inventory, formed, build_dir_for(stack) / name)
         host = connect_host(args.bind_address)
-        self.nodes = self.formation.live.apply(lambda live: live_nodes(self.plan, live))
-        self.address_map = pulumi.Output.from_input(address_map(self.plan, host))
-        self.connect = pulumi.Output.from_input(connection_hints(self.plan, host, stack, args.auth))
-        self.register_outputs(
-            {
-                "password": self.password,
-                "plan": self.plan.summary(),
-                "nodes": self.nodes,
-                "network": self.network.name,
-                "addressMap": self.address_map,
-                "connect": self.connect,
-                "configFiles": self.config_files,
-            }
+        self.register_cluster_outputs(
+            self.network.name,
+            address_map(self.plan, host),
+            connection_hints(self.plan, host, stack, args.auth),
+            {"configFiles": self.config_files},
         )
 
     def lifecycle(

@@ -1,6 +1,6 @@
 """What RedisCluster (containers on one engine) and SwarmRedisCluster (services on a Swarm's nodes) build
 alike: the checks of the args, the password, each node's labels and redis.conf values, the slot seed and the
-formation, and the outputs that say how the cluster runs now.
+formation, and (RedisClusterOutputs, their base class) the outputs that say how the cluster runs now.
 """
 
 import dataclasses
@@ -121,3 +121,40 @@ def live_nodes(plan: ClusterPlan, live: Optional[Mapping[str, Any]]) -> List[Dic
             }
         )
     return nodes
+
+
+class RedisClusterOutputs(pulumi.ComponentResource):
+    """What both components give a program: password (a secret; None with auth off), plan (a plain value,
+    known at preview), nodes (each node's live role, master and slots), address_map (announced address ->
+    where to connect) and connect (redis-cli and redis-py examples); and the children every cluster has."""
+
+    password: Optional[pulumi.Output[str]]
+    plan: ClusterPlan
+    slot_seed: RedisSlotSeed
+    formation: RedisFormation
+    nodes: pulumi.Output[List[Dict[str, Any]]]
+    address_map: pulumi.Output[Dict[str, str]]
+    connect: pulumi.Output[Dict[str, str]]
+
+    def register_cluster_outputs(
+        self,
+        network_name: pulumi.Output[str],
+        addresses: Mapping[str, str],
+        hints: Mapping[str, str],
+        more: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        """Once the lifecycle registered the children: the outputs, from the plan and the formation."""
+        self.nodes = self.formation.live.apply(lambda live: live_nodes(self.plan, live))
+        self.address_map = pulumi.Output.from_input(dict(addresses))
+        self.connect = pulumi.Output.from_input(dict(hints))
+        self.register_outputs(
+            {
+                "password": self.password,
+                "plan": self.plan.summary(),
+                "nodes": self.nodes,
+                "network": network_name,
+                "addressMap": self.address_map,
+                "connect": self.connect,
+                **(more or {}),
+            }
+        )

@@ -8,7 +8,7 @@ RedisCluster's (cluster_parts.py).
 """
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_docker as docker
@@ -19,10 +19,10 @@ from components.errors import ConfigError
 from components.network.addressing import parse_subnet
 from components.redis.cluster_parts import (
     COMPONENT_TYPE,
+    RedisClusterOutputs,
     check_values,
     cluster_password,
     formation,
-    live_nodes,
     node_config,
     node_labels,
     slot_seed,
@@ -31,8 +31,7 @@ from components.redis.cluster_parts import (
 from components.redis.model.cluster_args import RedisClusterArgs
 from components.redis.model.connect import announced_address_map, announced_connection_hints
 from components.redis.model.plan import ClusterPlan, plan_on_swarm
-from components.redis.resources.formation import RedisFormation, RedisFormationArgs
-from components.redis.resources.slot_seed import RedisSlotSeed
+from components.redis.resources.formation import RedisFormationArgs
 from components.redis.service_node import RedisServiceNode, RedisServiceNodeArgs
 from components.swarm import facts as swarm_facts
 from components.swarm.checks import check_overlay_subnet, require_manager, require_nodes
@@ -127,21 +126,14 @@ def validate(name: str, args: SwarmRedisClusterArgs, placement: SwarmPlacement, 
     return plan
 
 
-class SwarmRedisCluster(pulumi.ComponentResource):
+class SwarmRedisCluster(RedisClusterOutputs):
     """A Redis Cluster from SwarmRedisClusterArgs on the Swarm DOCKER_HOST names, every check before anything
     is registered. Outputs as RedisCluster's: password, nodes, address_map, connect; `plan` a plain value,
     `network` the cluster's OverlayNetwork."""
 
-    password: Optional[pulumi.Output[str]]
-    plan: ClusterPlan
     network: OverlayNetwork
     service_nodes: Dict[str, RedisServiceNode]
     volumes: Dict[str, docker.Volume]
-    slot_seed: RedisSlotSeed
-    formation: RedisFormation
-    nodes: pulumi.Output[List[Dict[str, Any]]]
-    address_map: pulumi.Output[Dict[str, str]]
-    connect: pulumi.Output[Dict[str, str]]
 
     def __init__(self, name: str, args: SwarmRedisClusterArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         stack = pulumi.get_stack()
@@ -149,18 +141,10 @@ class SwarmRedisCluster(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         warn_if_exposed(self, args.cluster, self.plan)
         self.lifecycle(name, args, stack)
-        self.nodes = self.formation.live.apply(lambda live: live_nodes(self.plan, live))
-        self.address_map = pulumi.Output.from_input(announced_address_map(self.plan))
-        self.connect = pulumi.Output.from_input(announced_connection_hints(self.plan, stack, args.cluster.auth))
-        self.register_outputs(
-            {
-                "password": self.password,
-                "plan": self.plan.summary(),
-                "nodes": self.nodes,
-                "network": self.network.name,
-                "addressMap": self.address_map,
-                "connect": self.connect,
-            }
+        self.register_cluster_outputs(
+            self.network.name,
+            announced_address_map(self.plan),
+            announced_connection_hints(self.plan, stack, args.cluster.auth),
         )
 
     def lifecycle(self, name: str, args: SwarmRedisClusterArgs, stack: str) -> None:
