@@ -21,7 +21,7 @@ import redis
 from harness.project_copy import REPO_ROOT
 from topology.render import read_back
 
-from .tomcat_checks import SYS_NET, deploy, ipv4_interfaces, run_in
+from .tomcat_checks import deploy, host_interface, ipv4_interfaces, run_in
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +68,7 @@ def veth_pair(container: str, interface: str) -> VethPair:
     code, output = run_in(container, "cat", f"/sys/class/net/{interface}/ifindex", f"/sys/class/net/{interface}/iflink")
     assert code == 0, output
     ifindex, iflink = (int(value) for value in output.split())
-    host_end = next(path for path in SYS_NET.iterdir() if int((path / "ifindex").read_text()) == iflink)
+    host_end = host_interface(iflink)
     master = host_end / "master"
     return VethPair(interface, ifindex, iflink, host_end.name, master.resolve().name if master.exists() else "")
 

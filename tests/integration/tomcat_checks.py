@@ -120,16 +120,25 @@ def ipv4_interfaces(container: str) -> Dict[str, str]:
     return found
 
 
+def host_interface(ifindex: int) -> Path:
+    """This machine's interface of that index, in sysfs. Other tests run beside this one: their veths come
+    and go while we look, and one gone in between is not an error."""
+    for interface in SYS_NET.iterdir():
+        try:
+            if int((interface / "ifindex").read_text()) == ifindex:
+                return interface
+        except OSError:
+            continue
+    raise AssertionError(f"no host interface has ifindex {ifindex}")
+
+
 def host_side_of_veth(container: str) -> Tuple[str, str]:
     """(host interface, its bridge) paired with the container's eth0: the veth pair's other end."""
     code, output = run_in(container, "cat", "/sys/class/net/eth0/iflink")
     assert code == 0, output
-    peer_index = output.strip()
-    for interface in SYS_NET.iterdir():
-        if (interface / "ifindex").read_text().strip() == peer_index:
-            master = interface / "master"
-            return interface.name, (master.resolve().name if master.exists() else "")
-    raise AssertionError(f"no host interface has ifindex {peer_index} (the peer of {container}'s eth0)")
+    interface = host_interface(int(output.strip()))
+    master = interface / "master"
+    return interface.name, (master.resolve().name if master.exists() else "")
 
 
 def wait_for_tcp(address: str, port: int, timeout: float = TOMCAT_START_SECONDS) -> None:
