@@ -28,13 +28,11 @@ SETTING = "swarm"
 
 
 def node_hostnames(setting_key: str, value: Any) -> List[str]:
-    """Swarm node hostnames, each once; empty: let the stack choose."""
+    """A list of Swarm node hostnames; empty: let the stack choose (SwarmRedisCluster refuses one named twice)."""
     if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
         raise ConfigError(
             setting_key, f"{value!r} is not a list of node hostnames", "write e.g. [dn-swarm1, dn-swarm2]"
         )
-    if len(set(value)) != len(value):
-        raise ConfigError(setting_key, "a node is named twice", "name each Swarm node once")
     return list(value)
 
 

@@ -7,7 +7,6 @@ in the order things happen; its counterpart on a Docker Swarm is SwarmRedisClust
 """
 
 import dataclasses
-from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
 import pulumi
@@ -99,7 +98,7 @@ class RedisCluster(RedisClusterOutputs):
         # A formed cluster rolls: each container after the last one's step. The network is the sign that
         # an earlier `up` formed it.
         formed = own_network_exists(inventory, args.network_name, stack)
-        self.lifecycle(name, args, inventory, formed, build_dir_for(stack) / name)
+        self.lifecycle(name, args, stack, inventory, formed)
         host = connect_host(args.bind_address)
         self.register_cluster_outputs(
             self.network.name,
@@ -109,7 +108,7 @@ class RedisCluster(RedisClusterOutputs):
         )
 
     def lifecycle(
-        self, name: str, args: RedisClusterArgs, inventory: NetworkInventory, formed: bool, build_dir: Path
+        self, name: str, args: RedisClusterArgs, stack: str, inventory: NetworkInventory, formed: bool
     ) -> None:
         """Every child, in the order things happen; each waits for what it needs (depends_on), nothing else."""
         child = pulumi.ResourceOptions(parent=self)
@@ -151,12 +150,11 @@ class RedisCluster(RedisClusterOutputs):
             container_ids={},
             timeout_seconds=args.formation_timeout_seconds,
         )
-        stack = pulumi.get_stack()
         self.teardown = RedisTeardown(
             f"{name}-teardown",
             name,
             containers=[node.name for node in self.plan.nodes],
-            volumes=[f"{node.name}-data" for node in self.plan.nodes],
+            volumes=[node.volume for node in self.plan.nodes],
             labels=cluster_labels(stack, args),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.network]),
         )
@@ -175,7 +173,7 @@ class RedisCluster(RedisClusterOutputs):
                     bind_address=args.bind_address,
                     restart_policy=args.restart_policy,
                     labels=node_labels(stack, args, node),
-                    build_dir=build_dir,
+                    build_dir=build_dir_for(stack) / name,
                     # Not the current password: a change of it must replace no container.
                     password=self.starting_password.password if self.starting_password else None,
                     start_after=previous if formed else [master.container] if master else [],

@@ -66,8 +66,8 @@ class RedisNode(pulumi.ComponentResource):
         node = args.node
         labels = sorted(args.labels.items())
         self.volume = docker.Volume(
-            f"{node.name}-data",
-            name=f"{node.name}-data",
+            node.volume,
+            name=node.volume,
             labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels],
             opts=child,
         )

@@ -86,7 +86,7 @@ class RedisServiceNode(pulumi.ComponentResource):
                     secret_id=self.secret.id, secret_name=self.secret.name, file_name=AUTH_PATH, file_mode=READ_ONLY
                 )
             )
-        volume = f"{node.name}-data"
+        volume = node.volume
         self.volume_resource = None
         if args.node_engine is not None:
             self.volume_resource = docker.Volume(

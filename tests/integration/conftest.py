@@ -28,6 +28,7 @@ from scenarios.schemas import STACK_CONFIGS
 from tests.conftest import skip_or_fail
 from tests.integration import engine
 from tests.integration.fault_stack import Faults
+from tests.integration.swarm import LocalSwarm, ensure_swarm
 
 # The test run selects the images built from Debian packages by the set-up (scripts/images.sh).
 TEST_IMAGES = LOCAL_IMAGES
@@ -188,3 +189,20 @@ def faults(stack_under_faults: Faults) -> Faults:
     """That stack, a whole cluster in its planned state (Faults.restore)."""
     stack_under_faults.restore()
     return stack_under_faults
+
+
+@pytest.fixture(scope="module")
+def swarm() -> LocalSwarm:
+    """The local Swarm (tests/integration/swarm.py), started when it is not up."""
+    return ensure_swarm()
+
+
+@pytest.fixture(scope="module")
+def on_swarm(project: ProjectWorkspace, swarm: LocalSwarm) -> Iterator[ProjectWorkspace]:
+    """The project copy, with DOCKER_HOST on the Swarm's manager for every stack the module deploys; they
+    are destroyed at the module's end."""
+    workspace = ProjectWorkspace(project.root, {**project.env, "DOCKER_HOST": swarm.manager_host}, project.run)
+    try:
+        yield workspace
+    finally:
+        workspace.destroy_all()

@@ -20,27 +20,12 @@ from pulumi import automation as auto
 from harness.isolation import RunIsolation
 
 from .conftest import ProjectWorkspace
-from .swarm import LocalSwarm, ensure_swarm, http_status, left_after_destroy, resolve, wait_for
+from .swarm import LocalSwarm, http_status, left_after_destroy, resolve, wait_for
 
 pytestmark = pytest.mark.integration
 
 STACK = "overlay"
 SERVICES = ("tomcat-net-01", "tomcat-net-02")
-
-
-@pytest.fixture(scope="module")
-def swarm() -> LocalSwarm:
-    return ensure_swarm()
-
-
-@pytest.fixture(scope="module")
-def on_swarm(project: ProjectWorkspace, swarm: LocalSwarm) -> Iterator[ProjectWorkspace]:
-    """The project copy, with DOCKER_HOST on the Swarm's manager for every stack it deploys."""
-    workspace = ProjectWorkspace(project.root, {**project.env, "DOCKER_HOST": swarm.manager_host}, project.run)
-    try:
-        yield workspace
-    finally:
-        workspace.destroy_all()
 
 
 def settings(run: RunIsolation, swarm: LocalSwarm, connect: bool) -> Dict[str, Any]:

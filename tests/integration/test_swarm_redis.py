@@ -22,7 +22,7 @@ from harness.waiting import wait_until
 
 from .conftest import ProjectWorkspace
 from .redis_checks import keys_for_every_master, missing_keys, timed, write_acknowledged
-from .swarm import LocalSwarm, ensure_swarm, left_after_destroy, wait_for
+from .swarm import LocalSwarm, left_after_destroy, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -36,11 +36,6 @@ def view_of(outputs: Mapping[str, Any]) -> SwarmRedisView:
     return SwarmRedisView(password=outputs["password"], nodes={n["name"]: n for n in outputs["nodes"]}, address_map={})
 
 
-@pytest.fixture(scope="module")
-def swarm() -> LocalSwarm:
-    return ensure_swarm()
-
-
 @dataclass
 class Deployed:
     workspace: ProjectWorkspace
@@ -51,9 +46,8 @@ class Deployed:
 
 
 @pytest.fixture(scope="module")
-def deployed(project: ProjectWorkspace, swarm: LocalSwarm) -> Iterator[Deployed]:
-    run = project.run
-    workspace = ProjectWorkspace(project.root, {**project.env, "DOCKER_HOST": swarm.manager_host}, run)
+def deployed(on_swarm: ProjectWorkspace, swarm: LocalSwarm) -> Iterator[Deployed]:
+    run, workspace = on_swarm.run, on_swarm
     config = {
         "redis": {
             "network": {"subnet": str(run.subnet(STACK))},
@@ -69,8 +63,7 @@ def deployed(project: ProjectWorkspace, swarm: LocalSwarm) -> Iterator[Deployed]
         yield Deployed(workspace, stack, outputs, view_of(outputs), run)
     finally:
         for node in swarm.hosts:  # a fault test that failed half-way leaves no engine stopped (idempotent)
-            swarm.start_node(node)
-        workspace.destroy_all()
+            swarm.start_node(node)  # before on_swarm's teardown destroys the stack
 
 
 def service_spec(swarm: LocalSwarm, service: str) -> Dict[str, Any]:

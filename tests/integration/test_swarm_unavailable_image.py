@@ -8,7 +8,7 @@ no node has it, and no registry serves it (where a registry answers, it answers 
 """
 
 import time
-from typing import Dict, Iterator, List
+from typing import Dict, List
 
 import pytest
 from pulumi import automation as auto
@@ -16,7 +16,7 @@ from pulumi import automation as auto
 from components.labels import STACK_LABEL
 
 from .conftest import ProjectWorkspace
-from .swarm import LocalSwarm, ensure_swarm, objects_labelled
+from .swarm import LocalSwarm, objects_labelled
 
 pytestmark = pytest.mark.integration
 
@@ -24,20 +24,6 @@ STACK = "swarm-no-image"
 SETTING = "docker-networking:redisImage"
 # A preview of the swarm stack from nothing takes 4-5 s here, the engines' answers included.
 WITHIN_SECONDS = 20
-
-
-@pytest.fixture(scope="module")
-def swarm() -> LocalSwarm:
-    return ensure_swarm()
-
-
-@pytest.fixture(scope="module")
-def on_swarm(project: ProjectWorkspace, swarm: LocalSwarm) -> Iterator[ProjectWorkspace]:
-    workspace = ProjectWorkspace(project.root, {**project.env, "DOCKER_HOST": swarm.manager_host}, project.run)
-    try:
-        yield workspace
-    finally:
-        workspace.destroy_all()
 
 
 @pytest.fixture(scope="module")

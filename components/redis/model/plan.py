@@ -41,6 +41,11 @@ class NodePlan:
     port: int = CLIENT_PORT
     bus_port: int = BUS_PORT
 
+    @property
+    def volume(self) -> str:
+        """The name of the node's data volume (AOF, nodes.conf), on the engine and in Pulumi."""
+        return f"{self.name}-data"
+
 
 @dataclass(frozen=True)
 class ClusterPlan:
