@@ -21,6 +21,17 @@ as_person() {  # a clean login environment; PATH: the shims, the stand-in CLI, t
     PATH="$STANDIN/shims:$STANDIN/pulumi/bin:/usr/local/bin:/usr/bin:/bin" bash -c "cd '$CLONE' && $1"
 }
 
+# A run stopped between deploy and verify (a session ended, a machine restarted) left the person's cluster
+# on the engine, and its clone and state in the person's home: the owner destroys it with them, as a person
+# would, before the fresh clone and state replace them (else the engine keeps objects no state knows, and
+# this deploy finds their names taken).
+destroy_earlier_deployment() {
+  [[ -d "$CLONE/.git" && -d "$PERSON_HOME/.pulumi-docker-networking" ]] || return 0
+  log "an earlier run's deployment is still in $PERSON's home: its owner destroys it first"
+  as_person "make destroy STACK=redis ARGS=--yes" \
+    || die "the earlier deployment in $CLONE could not be destroyed (its state is kept): see above"
+}
+
 prepare() {
   id -u "$PERSON" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$PERSON"
   usermod -aG docker "$PERSON"
@@ -37,6 +48,7 @@ prepare() {
     printf '#!/bin/sh\necho "%s $*" >> %s\nexit 1\n' "$tool" "$STANDIN/forbidden-calls" > "$STANDIN/shims/$tool"
   done
   chmod -R a+rX "$STANDIN" && chmod 755 "$STANDIN/shims"/*
+  destroy_earlier_deployment
   rm -rf "$CLONE" "$PERSON_HOME/.pulumi" "$PERSON_HOME/.pulumi-docker-networking" "$PERSON_HOME/.cache" \
          "$PERSON_HOME/.config/docker-networking-iac"
   git clone --quiet "$PWD" "$CLONE" && chown -R "$PERSON:$PERSON" "$CLONE"
