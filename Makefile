@@ -5,6 +5,8 @@ SHELL := /bin/bash
 STACK ?= redis
 ARGS ?=
 PYTEST_ARGS ?=
+# make restore: the backup's folder, as `make backup` printed it.
+FROM ?=
 # make test: the parallel test workers (scripts/test.sh); they wait on the engine and Redis as much as on the CPU.
 WORKERS ?= 4
 # ENGINE=29: the target on Docker 29.8.1, started beside the machine's engine (see below).
@@ -12,7 +14,7 @@ ENGINE ?=
 # Every target runs with the environment `make -s env` prints (tools on PATH, backend, passphrase).
 WITH_ENV = eval "$$(scripts/env.sh)" &&
 
-.PHONY: setup test-setup env images up preview destroy topology test test-soak unit lint docs bench bench-engines soak clean swarm-up swarm-env swarm-down
+.PHONY: setup test-setup env images up preview destroy topology backup restore test test-soak unit lint docs bench bench-engines soak clean swarm-up swarm-env swarm-down
 
 setup:
 	@scripts/setup.sh
@@ -39,6 +41,14 @@ destroy: setup
 topology: setup
 	@$(WITH_ENV) .venv/bin/python -m topology $(STACK) $(ARGS)
 
+# A Redis stack's data to a folder, and back into a running cluster (backup/, docs/operations.md).
+backup: setup
+	@$(WITH_ENV) .venv/bin/python -m backup save $(STACK) $(ARGS)
+
+restore: setup
+	@[[ -n "$(FROM)" ]] || { echo "make restore: FROM is not set: FROM=<the folder make backup printed on its last line>" >&2; exit 2; }
+	@$(WITH_ENV) .venv/bin/python -m backup restore $(STACK) --from "$(FROM)" $(ARGS)
+
 test: test-setup
 	@$(WITH_ENV) WORKERS=$(WORKERS) scripts/test.sh $(PYTEST_ARGS)
 
@@ -61,10 +71,10 @@ else ifeq ($(ENGINE),29)
 # Docker 29.8.1, built from Go modules (root; scripts/engines/docker29.sh), runs in a network namespace of
 # its own; the target runs again inside it with ENGINE unset, where 127.0.0.1, the published ports and the
 # container IPs are that engine's. The local images are copied from the machine's engine first.
-up preview destroy topology test test-soak bench clean soak: test-setup
+up preview destroy topology backup restore test test-soak bench clean soak: test-setup
 	@scripts/engines/docker29.sh start >/dev/null && scripts/engines/docker29.sh load-images && \
 	  scripts/engines/docker29.sh run $(MAKE) --no-print-directory $@ ENGINE= STACK="$(STACK)" \
-	    ARGS="$(ARGS)" PYTEST_ARGS="$(PYTEST_ARGS)" WORKERS="$(WORKERS)"
+	    ARGS="$(ARGS)" FROM="$(FROM)" PYTEST_ARGS="$(PYTEST_ARGS)" WORKERS="$(WORKERS)"
 
 # For a shell on the host: `pulumi` and `docker` reach Docker 29 through its socket; its published ports
 # and container IPs are inside its namespace (scripts/engines/docker29.sh run CMD).

@@ -1,0 +1,98 @@
+"""`python -m backup save STACK [--out DIR]` and `python -m backup restore STACK --from DIR [--overwrite]`.
+
+save prints a line per master and, on its last line, the backup's folder; restore prints a line per
+snapshot and the keys the cluster holds after. On any problem: what is wrong and the fix, nothing half-done
+(a backup folder appears only once whole; a restore refuses before it writes).
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional, Sequence
+
+from docker.errors import DockerException
+from requests.exceptions import RequestException
+
+from harness.project_copy import REPO_ROOT
+
+from .errors import BackupError
+from .layout import read_backup
+
+if TYPE_CHECKING:
+    import docker
+
+DEFAULT_OUT = REPO_ROOT / ".build" / "backups"
+ENGINE_TIMEOUT_SECONDS = 60
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m backup", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=REPO_ROOT,
+        help="the Pulumi project the stack belongs to (default: this one)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    save = commands.add_parser("save", help="back up a deployed Redis Cluster stack")
+    save.add_argument("stack")
+    save.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"where the backup's folder goes (default {DEFAULT_OUT})"
+    )
+    restore = commands.add_parser("restore", help="load a backup into a running cluster of the same number of masters")
+    restore.add_argument("stack")
+    restore.add_argument("--from", dest="folder", type=Path, required=True, help="the folder `save` printed")
+    restore.add_argument("--overwrite", action="store_true", help="restore into a cluster that holds keys already")
+    return parser.parse_args(argv)
+
+
+def open_engine() -> "docker.DockerClient":
+    from components.engine.docker_api import docker_client
+    from components.engine.endpoint import EndpointError, resolve_endpoint
+
+    try:
+        client = docker_client(os.environ, timeout=ENGINE_TIMEOUT_SECONDS)
+        client.ping()
+        return client
+    except EndpointError as error:
+        raise BackupError(f"invalid setting '{error.setting}': {error.problem}", error.fix) from None
+    except (DockerException, RequestException, OSError) as error:
+        endpoint = resolve_endpoint(os.environ)
+        raise BackupError(
+            f"no Docker engine answers at {endpoint.described} ({error})", endpoint.unreachable_fix()
+        ) from None
+
+
+def report(line: str) -> None:
+    print(line, flush=True)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    # The engine's client only now: `--help` and bad arguments need none.
+    from .node_shell import node_shells
+    from .restore import restore_backup
+    from .save import save_backup
+    from .stack_outputs import read_stack_nodes
+
+    try:
+        if args.command == "restore":
+            read_backup(args.folder)  # a folder that is not a backup is refused before the stack is asked
+        nodes = read_stack_nodes(args.stack, args.project_dir, os.environ)
+        client = open_engine()
+        shells = node_shells(client, nodes.names, nodes.password)
+        if args.command == "save":
+            folder = save_backup(shells, args.stack, args.out, report)
+            print(folder.resolve())
+        else:
+            keys = restore_backup(client, shells, args.stack, args.folder, args.overwrite, report)
+            print(f"stack '{args.stack}' holds {keys} keys after the restore")
+    except BackupError as error:
+        print(f"backup: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Redis commands and files of a cluster's node containers, through the engine: `docker exec` of the
+image's own redis-cli, and the engine's archive API for files. Works wherever the engine is (a local
+socket, tcp://, ssh://), whether or not this host can route to the containers.
+"""
+
+import io
+import tarfile
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+import docker
+from docker.errors import DockerException, NotFound
+from requests.exceptions import RequestException
+
+from components.redis.model.cluster_args import CLIENT_PORT
+
+from .errors import BackupError
+
+# redis-cli answers an error reply with exit code 0 when not on a terminal: its first word tells.
+ERROR_PREFIXES = ("ERR", "NOAUTH", "WRONGPASS", "LOADING", "CLUSTERDOWN", "MASTERDOWN", "BUSY", "NOPERM")
+
+
+@dataclass
+class NodeShell:
+    name: str
+    container: Any  # docker-py's Container
+    password: Optional[str] = field(repr=False)
+
+    def redis(self, *args: str) -> str:
+        """One command through the node's redis-cli; BackupError if it fails or Redis answers an error."""
+        environment = {"REDISCLI_AUTH": self.password} if self.password else {}
+        command = ["redis-cli", "--no-auth-warning", "-p", str(CLIENT_PORT), *args]
+        try:
+            code, output = self.container.exec_run(command, environment=environment)
+        except (DockerException, RequestException) as error:
+            raise BackupError(
+                f"{self.name}: the engine could not run redis-cli ({error})", "check `docker ps`"
+            ) from None
+        text = output.decode(errors="replace").strip()
+        if code != 0 or text.split(" ", 1)[0] in ERROR_PREFIXES:
+            raise BackupError(
+                f"{self.name} answered `{' '.join(args[:2])}` with: {text or f'exit code {code}'}",
+                "check the node (`make up --refresh` repairs a cluster; the password must be the stack's)",
+            )
+        return text
+
+    def read_file(self, path: str) -> bytes:
+        """A regular file of the container, through the engine's archive API."""
+        try:
+            stream, _ = self.container.get_archive(path)
+            archive = io.BytesIO(b"".join(stream))
+        except (DockerException, RequestException) as error:
+            raise BackupError(f"{self.name}: could not read {path} ({error})", "check the node's data volume") from None
+        with tarfile.open(fileobj=archive) as tar:
+            member = tar.next()
+            extracted = tar.extractfile(member) if member is not None else None
+            if extracted is None:
+                raise BackupError(f"{self.name}: {path} is not a regular file", "check the node's data volume")
+            return extracted.read()
+
+
+def node_shells(client: docker.DockerClient, names: Sequence[str], password: Optional[str]) -> List[NodeShell]:
+    shells, missing = [], []
+    for name in names:
+        try:
+            shells.append(NodeShell(name, client.containers.get(name), password))
+        except NotFound:
+            missing.append(name)
+    if missing:
+        raise BackupError(
+            f"the node containers {', '.join(missing)} are not on this engine",
+            "point DOCKER_HOST at the engine the stack runs on; the tool reaches one engine, so a Swarm "
+            "stack's nodes cannot be saved or restored with it",
+        )
+    return shells
+
+
+def tar_of(files: Dict[str, bytes], mode: int = 0o600) -> bytes:
+    """A tar archive of `files` (name -> content) for the engine's put_archive."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), mode
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()

@@ -1,0 +1,106 @@
+"""The backup folder's layout and the checks a restore makes before it writes anything (backup/layout.py),
+and the stack outputs the tool reads its nodes from (backup/stack_outputs.py)."""
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from backup import BackupError, BackupLayout, MasterCopy, check_target, read_backup
+from backup.layout import LAYOUT_FILE, sha256_of
+from backup.restore import loader_script
+from backup.stack_outputs import stack_nodes_from_outputs
+
+SNAPSHOTS = {"redis-1.rdb": b"REDIS0010-one", "redis-2.rdb": b"REDIS0010-two", "redis-3.rdb": b"REDIS0010-three"}
+SLOTS = {"redis-1.rdb": ((0, 5460),), "redis-2.rdb": ((5461, 10922),), "redis-3.rdb": ((10923, 16383),)}
+
+
+def write_backup(folder: Path) -> BackupLayout:
+    folder.mkdir()
+    masters = []
+    for index, (file, data) in enumerate(SNAPSHOTS.items()):
+        (folder / file).write_bytes(data)
+        node = file.removesuffix(".rdb")
+        masters.append(MasterCopy(node, f"id{index}", SLOTS[file], 10 * index, file, sha256_of(data)))
+    layout = BackupLayout("redis", "2026-12-08T03:00:00+00:00", "7.0.15", tuple(masters))
+    (folder / LAYOUT_FILE).write_text(layout.to_json())
+    return layout
+
+
+def test_a_backup_reads_back_as_written(tmp_path: Path) -> None:
+    written = write_backup(tmp_path / "b")
+    assert read_backup(tmp_path / "b") == written
+
+
+@pytest.mark.parametrize(
+    "spoil, why",
+    [
+        (lambda f: (f / LAYOUT_FILE).unlink(), f"no {LAYOUT_FILE}"),
+        (lambda f: (f / LAYOUT_FILE).write_text("{not json"), "does not read as one"),
+        (lambda f: (f / LAYOUT_FILE).write_text(json.dumps({"format": "other/1"})), "format 'other/1'"),
+        (lambda f: (f / "redis-2.rdb").unlink(), "redis-2.rdb, redis-2's snapshot, is missing"),
+        (
+            lambda f: (f / "redis-3.rdb").write_bytes(b"REDIS0010-changed"),
+            "redis-3.rdb is not the file the backup wrote",
+        ),
+    ],
+)
+def test_a_folder_that_is_not_a_whole_backup_is_refused_saying_why(tmp_path: Path, spoil, why: str) -> None:
+    write_backup(tmp_path / "b")
+    spoil(tmp_path / "b")
+    with pytest.raises(BackupError) as raised:
+        read_backup(tmp_path / "b")
+    assert "is not a backup `make backup` wrote" in raised.value.problem and why in raised.value.problem, raised.value
+    assert "FROM=" in raised.value.fix
+
+
+def test_a_layout_naming_a_file_outside_its_folder_is_refused(tmp_path: Path) -> None:
+    layout = write_backup(tmp_path / "b")
+    (tmp_path / "elsewhere.rdb").write_bytes(b"x")
+    moved = dataclasses.replace(layout.masters[0], file="../elsewhere.rdb")
+    (tmp_path / "b" / LAYOUT_FILE).write_text(BackupLayout("redis", "t", "7", (moved,)).to_json())
+    with pytest.raises(BackupError, match="is missing"):
+        read_backup(tmp_path / "b")
+
+
+def test_a_missing_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(BackupError, match="does not exist"):
+        read_backup(tmp_path / "nowhere")
+
+
+def test_a_cluster_of_another_number_of_masters_is_refused_naming_both(tmp_path: Path) -> None:
+    layout = write_backup(tmp_path / "b")
+    with pytest.raises(BackupError) as raised:
+        check_target(layout, "redis", 4, {}, overwrite=False)
+    assert "holds 3 masters' data and stack 'redis' has 4 masters" in raised.value.problem
+    assert "redis.masters" in raised.value.fix
+
+
+def test_a_cluster_that_holds_keys_is_refused_unless_told(tmp_path: Path) -> None:
+    layout = write_backup(tmp_path / "b")
+    keys = {"redis-1": 0, "redis-2": 7, "redis-3": 0}
+    with pytest.raises(BackupError) as raised:
+        check_target(layout, "redis", 3, keys, overwrite=False)
+    assert "already holds keys (redis-2 7)" in raised.value.problem and "ARGS=--overwrite" in raised.value.fix
+    check_target(layout, "redis", 3, keys, overwrite=True)
+    check_target(layout, "redis", 3, {"redis-1": 0}, overwrite=False)
+
+
+def test_the_nodes_and_password_come_from_the_stack_outputs() -> None:
+    nodes = stack_nodes_from_outputs("redis", {"nodes": [{"name": "redis-1"}, {"name": "redis-2"}], "password": "p"})
+    assert nodes.names == ("redis-1", "redis-2") and nodes.password == "p"
+    assert "p" not in repr(nodes), "the password must not show in a repr"
+    assert stack_nodes_from_outputs("redis", {"nodes": [{"name": "redis-1"}], "password": None}).password is None
+
+
+def test_a_stack_without_redis_nodes_is_refused_listing_its_outputs() -> None:
+    with pytest.raises(BackupError) as raised:
+        stack_nodes_from_outputs("mynet", {"tomcat01": "x"})
+    assert "stack 'mynet' has no Redis nodes in its outputs (outputs: tomcat01)" in raised.value.problem
+
+
+def test_the_loader_replaces_keys_only_when_told_and_quotes_file_names() -> None:
+    plain = loader_script(["redis-1.rdb", "a b.rdb"], "10.0.9.2:6379", overwrite=False)
+    assert "--cluster-replace" not in plain and "'a b.rdb'" in plain and "--cluster-copy" in plain
+    assert "--cluster-replace" in loader_script(["redis-1.rdb"], "10.0.9.2:6379", overwrite=True)
