@@ -14,7 +14,7 @@ ENGINE ?=
 # Every target runs with the environment `make -s env` prints (tools on PATH, backend, passphrase).
 WITH_ENV = eval "$$(scripts/env.sh)" &&
 
-.PHONY: setup test-setup env images up preview destroy topology backup restore test test-soak unit lint docs bench bench-engines soak clean swarm-up swarm-env swarm-down
+.PHONY: setup test-setup env images up preview destroy topology backup restore redis-cli test test-soak unit lint docs bench bench-engines soak clean swarm-up swarm-env swarm-down
 
 setup:
 	@scripts/setup.sh
@@ -41,13 +41,17 @@ destroy: setup
 topology: setup
 	@$(WITH_ENV) .venv/bin/python -m topology $(STACK) $(ARGS)
 
-# A Redis stack's data to a folder, and back into a running cluster (backup/, docs/operations.md).
+# A Redis stack's day-2 operations (operations/, docs/operations.md): its data to a folder and back into a
+# running cluster; redis-cli -c inside the cluster's network (ARGS: a command, else a session).
 backup: setup
-	@$(WITH_ENV) .venv/bin/python -m backup save $(STACK) $(ARGS)
+	@$(WITH_ENV) .venv/bin/python -m operations backup $(STACK) $(ARGS)
 
 restore: setup
 	@[[ -n "$(FROM)" ]] || { echo "make restore: FROM is not set: FROM=<the folder make backup printed on its last line>" >&2; exit 2; }
-	@$(WITH_ENV) .venv/bin/python -m backup restore $(STACK) --from "$(FROM)" $(ARGS)
+	@$(WITH_ENV) .venv/bin/python -m operations restore $(STACK) --from "$(FROM)" $(ARGS)
+
+redis-cli: setup
+	@$(WITH_ENV) .venv/bin/python -m operations redis-cli $(STACK) $(ARGS)
 
 test: test-setup
 	@$(WITH_ENV) WORKERS=$(WORKERS) scripts/test.sh $(PYTEST_ARGS)
@@ -71,7 +75,7 @@ else ifeq ($(ENGINE),29)
 # Docker 29.8.1, built from Go modules (root; scripts/engines/docker29.sh), runs in a network namespace of
 # its own; the target runs again inside it with ENGINE unset, where 127.0.0.1, the published ports and the
 # container IPs are that engine's. The local images are copied from the machine's engine first.
-up preview destroy topology backup restore test test-soak bench clean soak: test-setup
+up preview destroy topology backup restore redis-cli test test-soak bench clean soak: test-setup
 	@scripts/engines/docker29.sh start >/dev/null && scripts/engines/docker29.sh load-images && \
 	  scripts/engines/docker29.sh run $(MAKE) --no-print-directory $@ ENGINE= STACK="$(STACK)" \
 	    ARGS="$(ARGS)" FROM="$(FROM)" PYTEST_ARGS="$(PYTEST_ARGS)" WORKERS="$(WORKERS)"

@@ -1,8 +1,11 @@
-"""`python -m backup save STACK [--out DIR]` and `python -m backup restore STACK --from DIR [--overwrite]`.
+"""`python -m operations COMMAND STACK ...`: a deployed Redis Cluster stack's day-2 operations.
 
-save prints a line per master and, on its last line, the backup's folder; restore prints a line per
-snapshot and the keys the cluster holds after. On any problem: what is wrong and the fix, nothing half-done
-(a backup folder appears only once whole; a restore refuses before it writes).
+  backup STACK [--out DIR]                  a line per master; the backup's folder on the last line
+  restore STACK --from DIR [--overwrite]    a line per snapshot; the keys the cluster holds after
+  redis-cli STACK [ARG...]                  redis-cli -c inside the cluster's network (a terminal, or ARGs)
+
+On any problem: what is wrong and the fix, nothing half-done (a backup folder appears only once whole; a
+restore refuses before it writes).
 """
 
 import argparse
@@ -16,7 +19,7 @@ from requests.exceptions import RequestException
 
 from harness.project_copy import REPO_ROOT
 
-from .errors import BackupError
+from .errors import OperationError
 from .layout import read_backup
 
 if TYPE_CHECKING:
@@ -27,7 +30,9 @@ ENGINE_TIMEOUT_SECONDS = 60
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m backup", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m operations", description=__doc__.splitlines()[0], formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument(
         "--project-dir",
         type=Path,
@@ -35,15 +40,18 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="the Pulumi project the stack belongs to (default: this one)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    save = commands.add_parser("save", help="back up a deployed Redis Cluster stack")
-    save.add_argument("stack")
-    save.add_argument(
+    backup = commands.add_parser("backup", help="back up a deployed Redis Cluster stack")
+    backup.add_argument("stack")
+    backup.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help=f"where the backup's folder goes (default {DEFAULT_OUT})"
     )
     restore = commands.add_parser("restore", help="load a backup into a running cluster of the same number of masters")
     restore.add_argument("stack")
-    restore.add_argument("--from", dest="folder", type=Path, required=True, help="the folder `save` printed")
+    restore.add_argument("--from", dest="folder", type=Path, required=True, help="the folder `backup` printed")
     restore.add_argument("--overwrite", action="store_true", help="restore into a cluster that holds keys already")
+    cli = commands.add_parser("redis-cli", help="redis-cli -c in a node's container, on the cluster's network")
+    cli.add_argument("stack")
+    cli.add_argument("args", nargs=argparse.REMAINDER, help="a command to run (else an interactive session)")
     return parser.parse_args(argv)
 
 
@@ -56,10 +64,10 @@ def open_engine() -> "docker.DockerClient":
         client.ping()
         return client
     except EndpointError as error:
-        raise BackupError(f"invalid setting '{error.setting}': {error.problem}", error.fix) from None
+        raise OperationError(f"invalid setting '{error.setting}': {error.problem}", error.fix) from None
     except (DockerException, RequestException, OSError) as error:
         endpoint = resolve_endpoint(os.environ)
-        raise BackupError(
+        raise OperationError(
             f"no Docker engine answers at {endpoint.described} ({error})", endpoint.unreachable_fix()
         ) from None
 
@@ -71,9 +79,10 @@ def report(line: str) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     # The engine's client only now: `--help` and bad arguments need none.
+    from .backup import save_backup
     from .node_shell import node_shells
+    from .redis_cli import exec_redis_cli
     from .restore import restore_backup
-    from .save import save_backup
     from .stack_outputs import read_stack_nodes
 
     try:
@@ -82,14 +91,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         nodes = read_stack_nodes(args.stack, args.project_dir, os.environ)
         client = open_engine()
         shells = node_shells(client, nodes.names, nodes.password)
-        if args.command == "save":
+        if args.command == "backup":
             folder = save_backup(shells, args.stack, args.out, report)
             print(folder.resolve())
-        else:
+        elif args.command == "restore":
             keys = restore_backup(client, shells, args.stack, args.folder, args.overwrite, report)
             print(f"stack '{args.stack}' holds {keys} keys after the restore")
-    except BackupError as error:
-        print(f"backup: {error}", file=sys.stderr)
+        else:
+            exec_redis_cli(shells, args.args, nodes.password)  # returns only if it fails
+    except OperationError as error:
+        print(f"{args.command}: {error}", file=sys.stderr)
         return 1
     return 0
 

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 from components.redis.model.cluster_state import parse_info
 
 from .cluster_view import LiveMaster, observe, on_each
-from .errors import BackupError
+from .errors import OperationError
 from .layout import LAYOUT_FILE, BackupLayout, MasterCopy, sha256_of
 from .node_shell import NodeShell
 
@@ -40,10 +40,12 @@ def snapshot(master: LiveMaster, folder: Path, report: Callable[[str], None]) ->
         if int(info.get("rdb_saves", "0")) > before and info.get("rdb_bgsave_in_progress") == "0":
             break
         if time.monotonic() > deadline:
-            raise BackupError(f"{shell.name} did not finish its BGSAVE in {SAVE_TIMEOUT_SECONDS} s", "check its disk")
+            raise OperationError(
+                f"{shell.name} did not finish its BGSAVE in {SAVE_TIMEOUT_SECONDS} s", "check its disk"
+            )
         time.sleep(POLL_SECONDS)
     if info.get("rdb_last_bgsave_status") != "ok":
-        raise BackupError(f"{shell.name}'s BGSAVE failed", f"read its log: docker logs {shell.name}")
+        raise OperationError(f"{shell.name}'s BGSAVE failed", f"read its log: docker logs {shell.name}")
     directory = shell.redis("CONFIG", "GET", "dir").splitlines()[-1]
     dbfilename = shell.redis("CONFIG", "GET", "dbfilename").splitlines()[-1]
     data = shell.read_file(f"{directory}/{dbfilename}")

@@ -7,7 +7,7 @@ from typing import Callable, Dict, List, Sequence, TypeVar
 
 from components.redis.model.cluster_state import NodeEntry, parse_cluster_nodes, parse_info
 
-from .errors import BackupError
+from .errors import OperationError
 from .node_shell import NodeShell
 
 S = TypeVar("S")
@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 
 def on_each(items: Sequence[S], ask: Callable[[S], T]) -> List[T]:
-    """`ask` of every node (or master) in parallel, answers in order; the first BackupError is raised."""
+    """`ask` of every node (or master) in parallel, answers in order; the first OperationError is raised."""
     with ThreadPoolExecutor(max_workers=max(1, len(items))) as pool:
         return list(pool.map(ask, items))
 
@@ -40,7 +40,9 @@ class ClusterView:
 def _myself(shell: NodeShell) -> NodeEntry:
     me = next((e for e in parse_cluster_nodes(shell.redis("CLUSTER", "NODES")) if "myself" in e.flags), None)
     if me is None:
-        raise BackupError(f"{shell.name} does not list itself in CLUSTER NODES", "check that it runs in cluster mode")
+        raise OperationError(
+            f"{shell.name} does not list itself in CLUSTER NODES", "check that it runs in cluster mode"
+        )
     return me
 
 
@@ -52,7 +54,7 @@ def observe(shells: Sequence[NodeShell], stack: str) -> ClusterView:
         f"{s.name}: {i.get('cluster_state', '?')}" for s, i in zip(shells, infos) if i.get("cluster_state") != "ok"
     ]
     if not_ok:
-        raise BackupError(
+        raise OperationError(
             f"stack '{stack}' is not a whole cluster ({', '.join(not_ok)})",
             f"make it whole first: make up STACK={stack} ARGS=--refresh",
         )

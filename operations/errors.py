@@ -1,7 +1,7 @@
-"""The one error type of the backup tool: what is wrong and how to fix it, printed without a traceback."""
+"""The one error type of the operations tools: what is wrong and how to fix it, printed without a traceback."""
 
 
-class BackupError(Exception):
+class OperationError(Exception):
     def __init__(self, problem: str, fix: str) -> None:
         self.problem = problem
         self.fix = fix

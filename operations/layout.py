@@ -13,7 +13,7 @@ from typing import Any, Dict, Mapping, Tuple
 
 from components.redis.model.plan import SlotRange
 
-from .errors import BackupError
+from .errors import OperationError
 
 FORMAT = "docker-networking-redis-backup/1"
 LAYOUT_FILE = "layout.json"
@@ -91,8 +91,8 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _not_a_backup(folder: Path, why: str) -> BackupError:
-    return BackupError(
+def _not_a_backup(folder: Path, why: str) -> OperationError:
+    return OperationError(
         f"{folder} is not a backup `make backup` wrote ({why})",
         "name the folder whose path `make backup` printed on its last line (FROM=...)",
     )
@@ -101,7 +101,7 @@ def _not_a_backup(folder: Path, why: str) -> BackupError:
 def read_backup(folder: Path) -> BackupLayout:
     """The folder's layout, once every file it names is there with the checksum it had."""
     if not folder.is_dir():
-        raise BackupError(f"{folder} does not exist or is not a folder", "name the folder `make backup` printed")
+        raise OperationError(f"{folder} does not exist or is not a folder", "name the folder `make backup` printed")
     layout_path = folder / LAYOUT_FILE
     if not layout_path.is_file():
         raise _not_a_backup(folder, f"no {LAYOUT_FILE}")
@@ -122,7 +122,7 @@ def check_target(layout: BackupLayout, stack: str, masters: int, keys: Mapping[s
     """A restore goes into a cluster of the backup's number of masters, and into an empty one unless the
     person said its keys may be overwritten. `keys`: each master of the target -> its DBSIZE."""
     if masters != len(layout.masters):
-        raise BackupError(
+        raise OperationError(
             f"the backup holds {len(layout.masters)} masters' data and stack '{stack}' has {masters} masters",
             f"restore into a cluster of {len(layout.masters)} masters (the setting redis.masters), "
             "or name another backup",
@@ -130,7 +130,7 @@ def check_target(layout: BackupLayout, stack: str, masters: int, keys: Mapping[s
     held = {name: count for name, count in keys.items() if count}
     if held and not overwrite:
         listed = ", ".join(f"{name} {count}" for name, count in sorted(held.items()))
-        raise BackupError(
+        raise OperationError(
             f"stack '{stack}' already holds keys ({listed})",
             "restore into an empty cluster (make destroy, then make up), or add ARGS=--overwrite to replace "
             "the keys the backup also holds",

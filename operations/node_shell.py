@@ -14,7 +14,7 @@ from requests.exceptions import RequestException
 
 from components.redis.model.cluster_args import CLIENT_PORT
 
-from .errors import BackupError
+from .errors import OperationError
 
 # redis-cli answers an error reply with exit code 0 when not on a terminal: its first word tells.
 ERROR_PREFIXES = ("ERR", "NOAUTH", "WRONGPASS", "LOADING", "CLUSTERDOWN", "MASTERDOWN", "BUSY", "NOPERM")
@@ -27,18 +27,18 @@ class NodeShell:
     password: Optional[str] = field(repr=False)
 
     def redis(self, *args: str) -> str:
-        """One command through the node's redis-cli; BackupError if it fails or Redis answers an error."""
+        """One command through the node's redis-cli; OperationError if it fails or Redis answers an error."""
         environment = {"REDISCLI_AUTH": self.password} if self.password else {}
         command = ["redis-cli", "--no-auth-warning", "-p", str(CLIENT_PORT), *args]
         try:
             code, output = self.container.exec_run(command, environment=environment)
         except (DockerException, RequestException) as error:
-            raise BackupError(
+            raise OperationError(
                 f"{self.name}: the engine could not run redis-cli ({error})", "check `docker ps`"
             ) from None
         text = output.decode(errors="replace").strip()
         if code != 0 or text.split(" ", 1)[0] in ERROR_PREFIXES:
-            raise BackupError(
+            raise OperationError(
                 f"{self.name} answered `{' '.join(args[:2])}` with: {text or f'exit code {code}'}",
                 "check the node (`make up --refresh` repairs a cluster; the password must be the stack's)",
             )
@@ -50,12 +50,14 @@ class NodeShell:
             stream, _ = self.container.get_archive(path)
             archive = io.BytesIO(b"".join(stream))
         except (DockerException, RequestException) as error:
-            raise BackupError(f"{self.name}: could not read {path} ({error})", "check the node's data volume") from None
+            raise OperationError(
+                f"{self.name}: could not read {path} ({error})", "check the node's data volume"
+            ) from None
         with tarfile.open(fileobj=archive) as tar:
             member = tar.next()
             extracted = tar.extractfile(member) if member is not None else None
             if extracted is None:
-                raise BackupError(f"{self.name}: {path} is not a regular file", "check the node's data volume")
+                raise OperationError(f"{self.name}: {path} is not a regular file", "check the node's data volume")
             return extracted.read()
 
 
@@ -67,7 +69,7 @@ def node_shells(client: docker.DockerClient, names: Sequence[str], password: Opt
         except NotFound:
             missing.append(name)
     if missing:
-        raise BackupError(
+        raise OperationError(
             f"the node containers {', '.join(missing)} are not on this engine",
             "point DOCKER_HOST at the engine the stack runs on; the tool reaches one engine, so a Swarm "
             "stack's nodes cannot be saved or restored with it",

@@ -19,7 +19,7 @@ from requests.exceptions import RequestException
 from components.labels import COMPONENT_LABEL, NAME_PREFIX_LABEL, PROJECT_LABEL, STACK_LABEL
 
 from .cluster_view import observe
-from .errors import BackupError
+from .errors import OperationError
 from .layout import BackupLayout, check_target, read_backup
 from .node_shell import NodeShell, tar_of
 
@@ -102,13 +102,13 @@ def run_loader(
             if line.startswith(MARK):
                 report(line.removeprefix(MARK).strip())
         if status.get("StatusCode") != 0:
-            raise BackupError(
+            raise OperationError(
                 "the restore stopped: " + " / ".join(line for line in printed[-6:] if line.strip()),
                 "read the lines above; the keys copied so far stay in the cluster (run it again with "
                 "ARGS=--overwrite to finish)",
             )
     except (DockerException, RequestException) as error:
-        raise BackupError(
+        raise OperationError(
             f"the restore's loader container failed ({error})", "check the engine (docker info)"
         ) from None
     finally:

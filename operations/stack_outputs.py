@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional, Tuple
 
-from .errors import BackupError
+from .errors import OperationError
 
 CLI_TIMEOUT_SECONDS = 120
 
@@ -24,7 +24,7 @@ def stack_nodes_from_outputs(stack: str, outputs: Mapping[str, Any]) -> StackNod
     nodes = outputs.get("nodes")
     if not isinstance(nodes, list) or not nodes:
         shown = ", ".join(sorted(outputs)) or "none"
-        raise BackupError(
+        raise OperationError(
             f"stack '{stack}' has no Redis nodes in its outputs (outputs: {shown})",
             "name a deployed Redis Cluster stack (STACK=redis), after `make up STACK=redis`",
         )
@@ -43,7 +43,7 @@ def read_stack_nodes(stack: str, project_dir: Path, environ: Mapping[str, str]) 
     )
     if shown.returncode != 0:
         said = shown.stderr.strip().splitlines()[-1:] or ["no message"]
-        raise BackupError(
+        raise OperationError(
             f"the outputs of stack '{stack}' could not be read ({said[0]})",
             f"deploy it first (make up STACK={stack}), or run the tool through make, which sets up the CLI",
         )

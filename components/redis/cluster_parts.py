@@ -134,13 +134,13 @@ class RedisClusterOutputs(pulumi.ComponentResource):
     formation: RedisFormation
     nodes: pulumi.Output[List[Dict[str, Any]]]
     address_map: pulumi.Output[Dict[str, str]]
-    connect: pulumi.Output[Dict[str, str]]
+    connect: pulumi.Output[Dict[str, Any]]
 
     def register_cluster_outputs(
         self,
         network_name: pulumi.Output[str],
         addresses: Mapping[str, str],
-        hints: Mapping[str, str],
+        hints: Mapping[str, Any],
         more: Optional[Mapping[str, Any]] = None,
     ) -> None:
         """Once the lifecycle registered the children: the outputs, from the plan and the formation."""

@@ -28,6 +28,7 @@ from scenarios.schemas import STACK_CONFIGS
 from tests.conftest import skip_or_fail
 from tests.integration import engine
 from tests.integration.fault_stack import Faults
+from tests.integration.sshd import Sshd, serve_sshd
 from tests.integration.swarm import LocalSwarm, ensure_swarm
 
 # The test run selects the images built from Debian packages by the set-up (scripts/images.sh).
@@ -189,6 +190,13 @@ def faults(stack_under_faults: Faults) -> Faults:
     """That stack, a whole cluster in its planned state (Faults.restore)."""
     stack_under_faults.restore()
     return stack_under_faults
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory: pytest.TempPathFactory, toolchain_env: Dict[str, str]) -> Iterator[Sshd]:
+    """This machine's engine over ssh:// through an sshd of the test's own (tests/integration/sshd.py)."""
+    with serve_sshd(tmp_path_factory.mktemp("sshd")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""`make backup` and `make restore` on a real cluster (backup/): keys of several types and TTLs written,
+"""`make backup` and `make restore` on a real cluster (operations/): keys of several types and TTLs written,
 a backup taken under the soak's load, the stack destroyed and deployed again, the backup restored:
 every key back with its value and TTL, every write acknowledged before the backup started among them, and
 `redis-cli --cluster check` happy. Then what a restore refuses before it writes: a cluster that holds keys
@@ -15,9 +15,9 @@ from typing import Iterator, List
 import pytest
 from pulumi import automation as auto
 
-from backup.layout import LAYOUT_FILE, BackupLayout, sha256_of
 from harness.project_copy import REPO_ROOT
 from harness.redis_view import RedisView
+from operations.layout import LAYOUT_FILE, BackupLayout, sha256_of
 from soak.load import LoadClient, LoadSettings, value_of
 from tests.integration import engine
 
@@ -30,9 +30,9 @@ LOAD_START_SECONDS = 30
 
 
 def tool(project, *args: str) -> subprocess.CompletedProcess:
-    """`python -m backup ...` as `make backup` / `make restore` run it, on the test's project copy."""
+    """`python -m operations ...` as `make backup` / `make restore` run it, on the test's project copy."""
     return subprocess.run(
-        [sys.executable, "-m", "backup", "--project-dir", str(project.root), *args],
+        [sys.executable, "-m", "operations", "--project-dir", str(project.root), *args],
         cwd=REPO_ROOT,
         env={**os.environ, **project.env},
         capture_output=True,
@@ -92,7 +92,7 @@ def restored(project, stack, run, tmp_path_factory):
     before = list(load.acknowledged)  # acknowledged before the backup started
     out = tmp_path_factory.mktemp("backups")
     try:
-        saved = tool(project, "save", STACK, "--out", str(out))
+        saved = tool(project, "backup", STACK, "--out", str(out))
     finally:
         load.stop()
     assert len(before) >= 50, f"the load had {len(before)} writes acknowledged, errors {dict(load.errors)}"

@@ -1,5 +1,6 @@
-"""The backup folder's layout and the checks a restore makes before it writes anything (backup/layout.py),
-and the stack outputs the tool reads its nodes from (backup/stack_outputs.py)."""
+"""The operations tools' pure parts: the backup folder's layout and the checks a restore makes before it
+writes anything (operations/layout.py), the stack outputs the tools read the nodes from
+(operations/stack_outputs.py), and the docker CLI command `make redis-cli` becomes (operations/redis_cli.py)."""
 
 import dataclasses
 import json
@@ -7,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from backup import BackupError, BackupLayout, MasterCopy, check_target, read_backup
-from backup.layout import LAYOUT_FILE, sha256_of
-from backup.restore import loader_script
-from backup.stack_outputs import stack_nodes_from_outputs
+from operations import BackupLayout, MasterCopy, OperationError, check_target, read_backup
+from operations.layout import LAYOUT_FILE, sha256_of
+from operations.redis_cli import redis_cli_command
+from operations.restore import loader_script
+from operations.stack_outputs import stack_nodes_from_outputs
 
 SNAPSHOTS = {"redis-1.rdb": b"REDIS0010-one", "redis-2.rdb": b"REDIS0010-two", "redis-3.rdb": b"REDIS0010-three"}
 SLOTS = {"redis-1.rdb": ((0, 5460),), "redis-2.rdb": ((5461, 10922),), "redis-3.rdb": ((10923, 16383),)}
@@ -49,7 +51,7 @@ def test_a_backup_reads_back_as_written(tmp_path: Path) -> None:
 def test_a_folder_that_is_not_a_whole_backup_is_refused_saying_why(tmp_path: Path, spoil, why: str) -> None:
     write_backup(tmp_path / "b")
     spoil(tmp_path / "b")
-    with pytest.raises(BackupError) as raised:
+    with pytest.raises(OperationError) as raised:
         read_backup(tmp_path / "b")
     assert "is not a backup `make backup` wrote" in raised.value.problem and why in raised.value.problem, raised.value
     assert "FROM=" in raised.value.fix
@@ -60,18 +62,18 @@ def test_a_layout_naming_a_file_outside_its_folder_is_refused(tmp_path: Path) ->
     (tmp_path / "elsewhere.rdb").write_bytes(b"x")
     moved = dataclasses.replace(layout.masters[0], file="../elsewhere.rdb")
     (tmp_path / "b" / LAYOUT_FILE).write_text(BackupLayout("redis", "t", "7", (moved,)).to_json())
-    with pytest.raises(BackupError, match="is missing"):
+    with pytest.raises(OperationError, match="is missing"):
         read_backup(tmp_path / "b")
 
 
 def test_a_missing_folder_is_named(tmp_path: Path) -> None:
-    with pytest.raises(BackupError, match="does not exist"):
+    with pytest.raises(OperationError, match="does not exist"):
         read_backup(tmp_path / "nowhere")
 
 
 def test_a_cluster_of_another_number_of_masters_is_refused_naming_both(tmp_path: Path) -> None:
     layout = write_backup(tmp_path / "b")
-    with pytest.raises(BackupError) as raised:
+    with pytest.raises(OperationError) as raised:
         check_target(layout, "redis", 4, {}, overwrite=False)
     assert "holds 3 masters' data and stack 'redis' has 4 masters" in raised.value.problem
     assert "redis.masters" in raised.value.fix
@@ -80,7 +82,7 @@ def test_a_cluster_of_another_number_of_masters_is_refused_naming_both(tmp_path:
 def test_a_cluster_that_holds_keys_is_refused_unless_told(tmp_path: Path) -> None:
     layout = write_backup(tmp_path / "b")
     keys = {"redis-1": 0, "redis-2": 7, "redis-3": 0}
-    with pytest.raises(BackupError) as raised:
+    with pytest.raises(OperationError) as raised:
         check_target(layout, "redis", 3, keys, overwrite=False)
     assert "already holds keys (redis-2 7)" in raised.value.problem and "ARGS=--overwrite" in raised.value.fix
     check_target(layout, "redis", 3, keys, overwrite=True)
@@ -95,7 +97,7 @@ def test_the_nodes_and_password_come_from_the_stack_outputs() -> None:
 
 
 def test_a_stack_without_redis_nodes_is_refused_listing_its_outputs() -> None:
-    with pytest.raises(BackupError) as raised:
+    with pytest.raises(OperationError) as raised:
         stack_nodes_from_outputs("mynet", {"tomcat01": "x"})
     assert "stack 'mynet' has no Redis nodes in its outputs (outputs: tomcat01)" in raised.value.problem
 
@@ -104,3 +106,22 @@ def test_the_loader_replaces_keys_only_when_told_and_quotes_file_names() -> None
     plain = loader_script(["redis-1.rdb", "a b.rdb"], "10.0.9.2:6379", overwrite=False)
     assert "--cluster-replace" not in plain and "'a b.rdb'" in plain and "--cluster-copy" in plain
     assert "--cluster-replace" in loader_script(["redis-1.rdb"], "10.0.9.2:6379", overwrite=True)
+
+
+def test_redis_cli_runs_in_a_node_with_the_password_passed_by_name_only() -> None:
+    command = redis_cli_command("redis-1", ["get", "a"], interactive=False, auth=True)
+    assert command == [
+        "docker",
+        "exec",
+        "-i",
+        "-e",
+        "REDISCLI_AUTH",
+        "redis-1",
+        "redis-cli",
+        "-c",
+        "-p",
+        "6379",
+        "get",
+        "a",
+    ]
+    assert redis_cli_command("redis-1", [], interactive=True, auth=False)[:3] == ["docker", "exec", "-it"]

@@ -328,6 +328,11 @@ def test_address_map_and_connect_are_outputs_of_the_published_ports(tmp_path: Pa
     assert outputs["connect"]["redisCliFromHost"] == (
         'REDISCLI_AUTH="$(pulumi stack output -s unit --show-secrets password)" redis-cli -c -h 127.0.0.1 -p 6371'
     )
+    assert outputs["connect"]["redisCliInNetwork"] == "make redis-cli STACK=unit"
+    where = outputs["connect"]["worksWhere"]
+    hints = set(outputs["connect"]) - {"worksWhere"}
+    assert set(where) == hints, f"hints without a word on where they work: {hints - set(where)}"
+    assert "10.38.0.11" in where["redisCliFromHost"] and "Docker Desktop" in where["redisCliFromHost"]
 
 
 def test_each_cluster_renders_its_files_in_a_folder_of_its_own_under_the_stacks(tmp_path: Path):

@@ -1,12 +1,14 @@
-"""How a person connects to the cluster: redis-cli and redis-py, as stack outputs.
+"""How a person connects to the cluster: redis-cli and redis-py, as stack outputs, each with where it works.
 
-Container nodes announce their container IPs (10.38.0.1N:6379), which the host can route to on Linux but
-not under Docker Desktop; the published loopback ports always work. redis-py's `address_remap` bridges the
-two. Nodes on a Swarm announce their Swarm node's address and their own published port, which work as they
-are.
+Container nodes announce their container IPs (10.38.0.1N:6379), which the host can route to with Docker
+Engine on Linux but not with Docker Desktop, rootless Docker or a remote engine; the published loopback
+ports work wherever the engine publishes on this machine. redis-py's `address_remap` bridges the two;
+redis-cli cannot, so where it cannot follow a redirect it runs inside the cluster's network (`make
+redis-cli`, a node's container). Nodes on a Swarm announce their Swarm node's address and their own
+published port, which work as they are.
 """
 
-from typing import Dict
+from typing import Any, Dict
 
 from components.redis.model.plan import ClusterPlan
 
@@ -16,7 +18,7 @@ def address_map(plan: ClusterPlan, host: str) -> Dict[str, str]:
     return {f"{n.ip}:{n.port}": f"{host}:{n.host_port}" for n in plan.nodes}
 
 
-def connection_hints(plan: ClusterPlan, host: str, stack: str, auth: bool) -> Dict[str, str]:
+def connection_hints(plan: ClusterPlan, host: str, stack: str, auth: bool) -> Dict[str, Any]:
     first = plan.nodes[0]
     secret = f'"$(pulumi stack output -s {stack} --show-secrets password)"'
     auth_env = f"REDISCLI_AUTH={secret} " if auth else ""
@@ -25,6 +27,7 @@ def connection_hints(plan: ClusterPlan, host: str, stack: str, auth: bool) -> Di
     password_arg = 'password=os.environ["REDIS_PASSWORD"], ' if auth else ""
     return {
         # Inside the network every announced address is reachable, on any engine.
+        "redisCliInNetwork": f"make redis-cli STACK={stack}",
         "redisCliInContainer": f"docker exec -it {first.name} redis-cli -c {auth_flag}".rstrip(),
         # From this machine: the first hop is the loopback port; -c follows redirects to container IPs.
         "redisCliFromHost": f"{auth_env}redis-cli -c -h {host} -p {first.host_port}",
@@ -35,6 +38,17 @@ def connection_hints(plan: ClusterPlan, host: str, stack: str, auth: bool) -> Di
             "address_remap=lambda address: remap.get(address, address))\n"
             'rc.set("a", "b"); print(rc.get("a"))'
         ),
+        "worksWhere": {
+            "redisCliInNetwork": "anywhere `docker` reaches the engine (a local socket, Docker Desktop, tcp://, "
+            "ssh://): redis-cli -c runs in a node's container, where every node's address is reachable",
+            "redisCliInContainer": "as redisCliInNetwork, typed by hand",
+            "redisCliFromHost": f"only where this machine routes to the nodes' container IPs ({first.ip}, ...): "
+            "Docker Engine on Linux, local; with Docker Desktop, rootless Docker or a remote engine -c cannot "
+            "follow a redirect: use redisCliInNetwork",
+            "redisPy": f"where the published ports reach this machine at {host} (a local engine, Docker "
+            "Desktop): address_remap turns each announced address into its published port; from a remote "
+            "engine's clients, run it on that machine",
+        },
     }
 
 
