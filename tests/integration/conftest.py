@@ -179,10 +179,15 @@ def docker_client(toolchain_env: Dict[str, str]) -> Iterator[docker.DockerClient
 
 
 @pytest.fixture(scope="module")
-def stack_under_faults(project: "ProjectWorkspace", request: pytest.FixtureRequest) -> Faults:
+def stack_under_faults(project: "ProjectWorkspace", request: pytest.FixtureRequest) -> Iterator[Faults]:
     """The module's redis stack (its STACK: the shipped redis settings, as the run isolates them), as the
-    fault tests drive it."""
-    return Faults(project=project, stack=project.stack(request.module.STACK, {"scenario": "redis"}))
+    fault tests drive it; destroyed after the module, as every redis stack of a run is: they all use the
+    run's node and network names, and a worker's next module may deploy another."""
+    faults = Faults(project=project, stack=project.stack(request.module.STACK, {"scenario": "redis"}))
+    try:
+        yield faults
+    finally:
+        faults.stack.destroy(on_output=print)
 
 
 @pytest.fixture
