@@ -11,7 +11,7 @@ import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Dict, Sequence
 
 from components.redis.model.cluster_state import parse_info
 
@@ -28,22 +28,33 @@ def _saves(shell: NodeShell) -> int:
     return int(parse_info(shell.redis("INFO", "persistence")).get("rdb_saves", "0"))
 
 
+def _wait_for_save(shell: NodeShell, saves_before: int, deadline: float) -> Dict[str, str]:
+    """INFO persistence once a save after the `saves_before`th has ended."""
+    while True:
+        info = parse_info(shell.redis("INFO", "persistence"))
+        if int(info.get("rdb_saves", "0")) > saves_before and info.get("rdb_bgsave_in_progress") == "0":
+            return info
+        if time.monotonic() > deadline:
+            raise OperationError(f"{shell.name} did not end its BGSAVE in {SAVE_TIMEOUT_SECONDS} s", "check its disk")
+        time.sleep(POLL_SECONDS)
+
+
 def snapshot(master: LiveMaster, folder: Path, report: Callable[[str], None]) -> MasterCopy:
     """BGSAVE SCHEDULE (waits out an AOF rewrite in progress instead of failing), then the file it wrote."""
     shell = master.shell
     before = _saves(shell)
     keys = int(shell.redis("DBSIZE"))
-    shell.redis("BGSAVE", "SCHEDULE")
-    deadline = time.monotonic() + SAVE_TIMEOUT_SECONDS
-    while True:
-        info = parse_info(shell.redis("INFO", "persistence"))
-        if int(info.get("rdb_saves", "0")) > before and info.get("rdb_bgsave_in_progress") == "0":
-            break
-        if time.monotonic() > deadline:
-            raise OperationError(
-                f"{shell.name} did not finish its BGSAVE in {SAVE_TIMEOUT_SECONDS} s", "check its disk"
-            )
-        time.sleep(POLL_SECONDS)
+    try:
+        shell.redis("BGSAVE", "SCHEDULE")
+    except OperationError as error:
+        if "already in progress" not in error.problem:
+            raise
+        # A save that started before ours may miss a write acknowledged since: let it end (-1: whatever
+        # the count), then ours.
+        _wait_for_save(shell, -1, time.monotonic() + SAVE_TIMEOUT_SECONDS)
+        before = _saves(shell)
+        shell.redis("BGSAVE", "SCHEDULE")
+    info = _wait_for_save(shell, before, time.monotonic() + SAVE_TIMEOUT_SECONDS)
     if info.get("rdb_last_bgsave_status") != "ok":
         raise OperationError(f"{shell.name}'s BGSAVE failed", f"read its log: docker logs {shell.name}")
     directory = shell.redis("CONFIG", "GET", "dir").splitlines()[-1]

@@ -1,6 +1,7 @@
 """The live cluster as the backup tool needs it: whether it is ok, which nodes are masters and what they
 hold, asked of every node at once."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Sequence, TypeVar
@@ -9,6 +10,9 @@ from components.redis.model.cluster_state import NodeEntry, parse_cluster_nodes,
 
 from .errors import OperationError
 from .node_shell import NodeShell
+
+SETTLE_SECONDS = 30.0
+SETTLE_POLL_SECONDS = 0.5
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -46,18 +50,31 @@ def _myself(shell: NodeShell) -> NodeEntry:
     return me
 
 
-def observe(shells: Sequence[NodeShell], stack: str) -> ClusterView:
+def _state(shell: NodeShell) -> str:
+    """`ok` or `fail` as the node says it, else what it answered instead (a node that is not serving)."""
+    try:
+        answer = shell.redis("CLUSTER", "INFO")
+    except OperationError as error:
+        return error.problem
+    return parse_info(answer).get("cluster_state") or f"answered {answer[:120]!r}"
+
+
+def observe(shells: Sequence[NodeShell], stack: str, settle_seconds: float = SETTLE_SECONDS) -> ClusterView:
     """The masters serving slots, once every node says the cluster is ok (a backup or a restore of a
-    cluster with slots uncovered would miss or misplace keys)."""
-    infos = on_each(shells, lambda shell: parse_info(shell.redis("CLUSTER", "INFO")))
-    not_ok = [
-        f"{s.name}: {i.get('cluster_state', '?')}" for s, i in zip(shells, infos) if i.get("cluster_state") != "ok"
-    ]
-    if not_ok:
-        raise OperationError(
-            f"stack '{stack}' is not a whole cluster ({', '.join(not_ok)})",
-            f"make it whole first: make up STACK={stack} ARGS=--refresh",
-        )
+    cluster with slots uncovered would miss or misplace keys). A cluster just deployed or repaired may
+    take a moment to agree: up to `settle_seconds` before it is refused, with what each node said."""
+    deadline = time.monotonic() + settle_seconds
+    while True:
+        states = on_each(shells, _state)
+        not_ok = [f"{shell.name}: {state}" for shell, state in zip(shells, states) if state != "ok"]
+        if not not_ok:
+            break
+        if time.monotonic() > deadline:
+            raise OperationError(
+                f"stack '{stack}' is not a whole cluster ({'; '.join(not_ok)})",
+                f"make it whole first: make up STACK={stack} ARGS=--refresh",
+            )
+        time.sleep(SETTLE_POLL_SECONDS)
     selves = on_each(shells, _myself)
     masters = [LiveMaster(shell, me) for shell, me in zip(shells, selves) if me.is_master and me.slots]
     version = parse_info(shells[0].redis("INFO", "server")).get("redis_version", "")

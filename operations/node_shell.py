@@ -5,8 +5,9 @@ socket, tcp://, ssh://), whether or not this host can route to the containers.
 
 import io
 import tarfile
+import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import docker
 from docker.errors import DockerException, NotFound
@@ -16,8 +17,12 @@ from components.redis.model.cluster_args import CLIENT_PORT
 
 from .errors import OperationError
 
-# redis-cli answers an error reply with exit code 0 when not on a terminal: its first word tells.
+# redis-cli answers an error reply with exit code 0 when not on a terminal: its first word tells, or its
+# own complaints (a refused password, a connection lost).
 ERROR_PREFIXES = ("ERR", "NOAUTH", "WRONGPASS", "LOADING", "CLUSTERDOWN", "MASTERDOWN", "BUSY", "NOPERM")
+CLI_COMPLAINTS = ("AUTH failed", "Error:", "Could not connect")
+EMPTY_ANSWER_ATTEMPTS = 5
+EMPTY_ANSWER_PAUSE_SECONDS = 0.1
 
 
 @dataclass
@@ -27,7 +32,23 @@ class NodeShell:
     password: Optional[str] = field(repr=False)
 
     def redis(self, *args: str) -> str:
-        """One command through the node's redis-cli; OperationError if it fails or Redis answers an error."""
+        """One command through the node's redis-cli; OperationError if it fails or Redis answers an error.
+
+        Every command the tools send has a non-empty answer; an empty one is an exec whose output the
+        engine lost (seen on Docker 20.10 under load), so it is asked again."""
+        for _ in range(EMPTY_ANSWER_ATTEMPTS):
+            code, text = self._exec(args)
+            if text or code != 0:
+                break
+            time.sleep(EMPTY_ANSWER_PAUSE_SECONDS)
+        if code != 0 or not text or text.split(" ", 1)[0] in ERROR_PREFIXES or text.startswith(CLI_COMPLAINTS):
+            raise OperationError(
+                f"{self.name} answered `{' '.join(args[:2])}` with: {text or f'nothing, exit code {code}'}",
+                "check the node (`make up --refresh` repairs a cluster; the password must be the stack's)",
+            )
+        return text
+
+    def _exec(self, args: Sequence[str]) -> Tuple[int, str]:
         environment = {"REDISCLI_AUTH": self.password} if self.password else {}
         command = ["redis-cli", "--no-auth-warning", "-p", str(CLIENT_PORT), *args]
         try:
@@ -36,13 +57,7 @@ class NodeShell:
             raise OperationError(
                 f"{self.name}: the engine could not run redis-cli ({error})", "check `docker ps`"
             ) from None
-        text = output.decode(errors="replace").strip()
-        if code != 0 or text.split(" ", 1)[0] in ERROR_PREFIXES:
-            raise OperationError(
-                f"{self.name} answered `{' '.join(args[:2])}` with: {text or f'exit code {code}'}",
-                "check the node (`make up --refresh` repairs a cluster; the password must be the stack's)",
-            )
-        return text
+        return int(code if code is not None else -1), output.decode(errors="replace").strip()
 
     def read_file(self, path: str) -> bytes:
         """A regular file of the container, through the engine's archive API."""

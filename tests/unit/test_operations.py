@@ -5,11 +5,14 @@ writes anything (operations/layout.py), the stack outputs the tools read the nod
 import dataclasses
 import json
 from pathlib import Path
+from typing import Dict, List
 
 import pytest
 
 from operations import BackupLayout, MasterCopy, OperationError, check_target, read_backup
+from operations.cluster_view import observe
 from operations.layout import LAYOUT_FILE, sha256_of
+from operations.node_shell import NodeShell
 from operations.redis_cli import redis_cli_command
 from operations.restore import loader_script
 from operations.stack_outputs import stack_nodes_from_outputs
@@ -125,3 +128,51 @@ def test_redis_cli_runs_in_a_node_with_the_password_passed_by_name_only() -> Non
         "a",
     ]
     assert redis_cli_command("redis-1", [], interactive=True, auth=False)[:3] == ["docker", "exec", "-it"]
+
+
+class FakeContainer:
+    """docker-py's Container as NodeShell uses it: exec_run answers from a script, one per call."""
+
+    def __init__(self, *answers: "tuple[int, bytes]") -> None:
+        self.answers = list(answers)
+        self.calls: List[List[str]] = []
+
+    def exec_run(self, command: List[str], environment: Dict[str, str]) -> "tuple[int, bytes]":
+        self.calls.append(command)
+        return self.answers.pop(0)
+
+
+def test_an_answer_the_engine_lost_is_asked_again() -> None:
+    container = FakeContainer((0, b""), (0, b"cluster_state:ok\r\n"))
+    assert NodeShell("redis-1", container, "p").redis("CLUSTER", "INFO") == "cluster_state:ok"
+    assert len(container.calls) == 2
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"AUTH failed: WRONGPASS invalid username-password pair or user is disabled.\nNOAUTH Authentication required.",
+        b"NOAUTH Authentication required.",
+        b"Error: Connection reset by peer",
+        b"",
+    ],
+)
+def test_redis_cli_complaints_and_silence_are_errors_naming_the_node(answer: bytes) -> None:
+    container = FakeContainer(*[(0, answer)] * 5)
+    with pytest.raises(OperationError) as raised:
+        NodeShell("redis-3", container, "p").redis("CLUSTER", "INFO")
+    assert raised.value.problem.startswith("redis-3 answered `CLUSTER INFO` with: "), raised.value.problem
+    assert "p" not in container.calls[0], "the password must not be on the command line"
+
+
+def test_a_cluster_that_becomes_ok_is_waited_for_and_one_that_does_not_is_refused_with_what_each_said() -> None:
+    me = b"07c3 10.0.0.11:6379@16379 myself,master - 0 0 1 connected 0-16383"
+    answers = [(0, b"cluster_state:fail"), (0, b"cluster_state:ok"), (0, me), (0, b"redis_version:7.0.15")]
+    view = observe([NodeShell("redis-1", FakeContainer(*answers), None)], "redis", settle_seconds=5)
+    assert [m.shell.name for m in view.masters] == ["redis-1"] and view.redis_version == "7.0.15"
+    stuck = NodeShell("redis-2", FakeContainer(*[(0, b"NOAUTH Authentication required.")] * 50), None)
+    with pytest.raises(OperationError) as raised:
+        observe([stuck], "redis", settle_seconds=0)
+    assert "stack 'redis' is not a whole cluster (redis-2: redis-2 answered `CLUSTER INFO` with: NOAUTH" in str(
+        raised.value
+    )
