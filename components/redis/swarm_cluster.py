@@ -103,6 +103,15 @@ def validate(name: str, args: SwarmRedisClusterArgs, placement: SwarmPlacement, 
     cannot get it would keep `pulumi up` waiting for minutes)."""
     cluster = args.cluster
     check_values(cluster)
+    if cluster.bind_address != RedisClusterArgs.bind_address:
+        # A person who set it expects loopback-only ports; a Swarm service cannot give them that.
+        raise ConfigError(
+            f"{cluster.setting}.bindAddress",
+            f"{cluster.bind_address} cannot apply on a Swarm: a service publishes its ports (mode host) on every "
+            "address of its node",
+            "leave bindAddress unset on a Swarm (it is the one-engine redis stack's setting); reach the nodes at "
+            "the addresses the `nodes` output lists",
+        )
     nodes_setting = f"{args.setting}.nodes"
     require_nodes(
         nodes_setting, {host: host for host in placement.addresses}, placement.facts, len(placement.addresses)

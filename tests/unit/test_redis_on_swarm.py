@@ -101,6 +101,12 @@ def test_a_privileged_base_port_is_refused():
     assert error.setting == f"{ARGS.setting}.basePort"
 
 
+def test_a_bind_address_is_refused_on_a_swarm_where_nothing_could_apply_it():
+    error = refused(on_swarm(bind_address="10.0.0.5"))
+    assert error.setting == f"{ARGS.setting}.bindAddress"
+    assert "10.0.0.5 cannot apply on a Swarm" in error.problem and "leave bindAddress unset" in error.fix
+
+
 def test_a_worker_is_refused_before_anything(swarm: FakeSwarm):
     swarm.manager = False
     assert refused(on_swarm()).setting == "DOCKER_HOST"
