@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
@@ -178,16 +179,31 @@ def docker_client(toolchain_env: Dict[str, str]) -> Iterator[docker.DockerClient
         yield client
 
 
+@contextmanager
+def module_redis_stack(project: "ProjectWorkspace", request: pytest.FixtureRequest) -> Iterator[auto.Stack]:
+    """The module's redis stack (its STACK: the shipped redis settings, as the run isolates them), destroyed
+    after the module, as every redis stack of a run is: they all use the run's node and network names, and
+    a worker's next module may deploy another."""
+    stack = project.stack(request.module.STACK, {"scenario": "redis"})
+    try:
+        yield stack
+    finally:
+        stack.destroy(on_output=print)
+
+
+@pytest.fixture(scope="module")
+def redis_stack(project: "ProjectWorkspace", request: pytest.FixtureRequest) -> Iterator[auto.Stack]:
+    """The module's redis stack, up (module_redis_stack)."""
+    with module_redis_stack(project, request) as stack:
+        stack.up(on_output=print)
+        yield stack
+
+
 @pytest.fixture(scope="module")
 def stack_under_faults(project: "ProjectWorkspace", request: pytest.FixtureRequest) -> Iterator[Faults]:
-    """The module's redis stack (its STACK: the shipped redis settings, as the run isolates them), as the
-    fault tests drive it; destroyed after the module, as every redis stack of a run is: they all use the
-    run's node and network names, and a worker's next module may deploy another."""
-    faults = Faults(project=project, stack=project.stack(request.module.STACK, {"scenario": "redis"}))
-    try:
-        yield faults
-    finally:
-        faults.stack.destroy(on_output=print)
+    """The module's redis stack (module_redis_stack), as the fault tests drive it."""
+    with module_redis_stack(project, request) as stack:
+        yield Faults(project=project, stack=stack)
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator, List
+from typing import List
 
 import pytest
-from pulumi import automation as auto
 
 from harness.project_copy import REPO_ROOT
 from harness.redis_view import RedisView
@@ -39,16 +38,6 @@ def tool(project, *args: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=TOOL_TIMEOUT_SECONDS,
     )
-
-
-@pytest.fixture(scope="module")
-def stack(project) -> Iterator[auto.Stack]:
-    stack = project.stack(STACK, {"scenario": "redis"})
-    try:
-        stack.up(on_output=print)
-        yield stack
-    finally:
-        stack.destroy(on_output=print)  # the other redis stacks of the run use the same node names
 
 
 def write_keys(view: RedisView) -> None:
@@ -81,8 +70,9 @@ def restore_loaders_left(run) -> List[str]:
 
 
 @pytest.fixture(scope="module")
-def restored(project, stack, run, tmp_path_factory):
+def restored(project, redis_stack, run, tmp_path_factory):
     """Keys written, a backup under load, the stack destroyed and deployed again, the backup restored."""
+    stack = redis_stack
     view = RedisView.of(stack)
     write_keys(view)
     load = LoadClient(connect=view.cluster, namespace="load", wait=False, settings=LoadSettings())  # the soak's

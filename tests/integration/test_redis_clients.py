@@ -33,16 +33,6 @@ KEYS = [f"client:{n}" for n in range(12)]  # 12 keys: every one of 3 masters ser
 CLIENT_TIMEOUT_SECONDS = 60
 
 
-@pytest.fixture(scope="module")
-def deployed(project) -> Iterator[auto.Stack]:
-    stack = project.stack(STACK, {"scenario": "redis"})
-    try:
-        stack.up(on_output=print)
-        yield stack
-    finally:
-        stack.destroy(on_output=print)  # the other redis stacks of the run use the same node names
-
-
 def connect(stack: auto.Stack) -> Dict[str, object]:
     return stack.outputs()["connect"].value
 
@@ -125,39 +115,39 @@ def no_route_to(subnet: str) -> Iterator[None]:
         subprocess.run(["iptables", "-D", *rule], check=True)
 
 
-def test_connect_says_where_each_hint_works(deployed) -> None:
-    hints = connect(deployed)
+def test_connect_says_where_each_hint_works(redis_stack) -> None:
+    hints = connect(redis_stack)
     where = hints["worksWhere"]
     assert isinstance(where, dict) and set(where) == set(hints) - {"worksWhere"}, json.dumps(hints, indent=1)
     assert hints["redisCliInNetwork"] == f"make redis-cli STACK={STACK}"
 
 
-def test_every_hint_works_from_a_host_that_routes_to_the_containers(project, deployed) -> None:
-    cli = redis_cli_from_host(project, deployed, None)
+def test_every_hint_works_from_a_host_that_routes_to_the_containers(project, redis_stack) -> None:
+    cli = redis_cli_from_host(project, redis_stack, None)
     assert cli.returncode == 0 and len(values_read(cli.stdout, "-v")) == len(KEYS), cli.stdout + cli.stderr
-    py = redis_py(project, deployed, None)
+    py = redis_py(project, redis_stack, None)
     assert py.returncode == 0, py.stderr
     inside = make_redis_cli(project, None)
     assert inside.returncode == 0 and len(values_read(inside.stdout, "-in")) == len(KEYS), inside.stdout + inside.stderr
 
 
-def test_where_the_host_cannot_route_redis_py_and_make_redis_cli_still_work(project, deployed) -> None:
-    with no_route_to(subnet_of(deployed)):
-        cli = redis_cli_from_host(project, deployed, NO_ROUTE_GROUP)
+def test_where_the_host_cannot_route_redis_py_and_make_redis_cli_still_work(project, redis_stack) -> None:
+    with no_route_to(subnet_of(redis_stack)):
+        cli = redis_cli_from_host(project, redis_stack, NO_ROUTE_GROUP)
         print(f"redis-cli -c from the host, no route: exit {cli.returncode}\n{cli.stdout}{cli.stderr}")
-        refused = f"Could not connect to Redis at {subnet_of(deployed).rsplit('.', 1)[0]}."
+        refused = f"Could not connect to Redis at {subnet_of(redis_stack).rsplit('.', 1)[0]}."
         assert refused in cli.stdout + cli.stderr and len(values_read(cli.stdout, "-v")) < len(KEYS), (
             "redis-cli -c from the host followed every redirect although the host could not reach the "
             f"containers: the simulation did not hold\n{cli.stdout}{cli.stderr}"
         )
-        py = redis_py(project, deployed, NO_ROUTE_GROUP)
+        py = redis_py(project, redis_stack, NO_ROUTE_GROUP)
         assert py.returncode == 0, py.stderr
         inside = make_redis_cli(project, NO_ROUTE_GROUP)
         assert inside.returncode == 0, inside.stderr
         assert len(values_read(inside.stdout, "-in")) == len(KEYS), inside.stdout + inside.stderr
 
 
-def test_make_redis_cli_works_with_the_engine_over_ssh(project, deployed, sshd: Sshd) -> None:
+def test_make_redis_cli_works_with_the_engine_over_ssh(project, redis_stack, sshd: Sshd) -> None:
     logins_before = sshd.sshd_log.read_text().count("Accepted publickey")
     over_ssh = {"DOCKER_HOST": sshd.url, "PATH": f"{sshd.cli_bin_dir}{os.pathsep}{project.env['PATH']}"}
     inside = make_redis_cli(project, None, over_ssh)

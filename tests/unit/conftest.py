@@ -1,6 +1,6 @@
 """Fixtures shared by the unit tests; the doubles themselves are in doubles/."""
 
-from typing import Any, Iterator, Mapping
+from typing import Any, Dict, Iterator, Mapping
 
 import pytest
 
@@ -11,7 +11,7 @@ from components.swarm.facts import EXPORTED_ENGINES_VARIABLE
 from .doubles.engine_api import FakeEngine
 from .doubles.inventory import FakeInventory
 from .doubles.redis_server import find_redis_server
-from .doubles.swarm import FakeSwarm
+from .doubles.swarm import NODES, FakeSwarm
 
 
 @pytest.fixture(autouse=True)
@@ -62,3 +62,13 @@ def fake_swarm(monkeypatch: pytest.MonkeyPatch) -> FakeSwarm:
 def redis_server_binary() -> str:
     """A real redis-server to start on rendered configs (doubles/redis_server.py); no engine needed."""
     return find_redis_server()
+
+
+@pytest.fixture
+def engines() -> Iterator[Dict[str, FakeEngine]]:
+    """One fake engine per node of the fake Swarm (doubles/swarm.py), with no image and no registry that
+    answers, closed afterwards."""
+    fakes = {hostname: FakeEngine() for hostname in NODES}
+    yield fakes
+    for fake in fakes.values():
+        fake.close()

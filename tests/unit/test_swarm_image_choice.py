@@ -2,7 +2,7 @@
 scripts/select_images.sh): the public default when the nodes have it or can pull it, else the local image
 when every node has it, else neither; asked of each node's engine (the fake engine API)."""
 
-from typing import Dict, Iterator
+from typing import Dict
 
 import pytest
 
@@ -13,14 +13,6 @@ from .doubles.swarm import NODES
 
 PUBLIC = "redis:7.4"
 LOCAL = "docker-networking/redis:local"
-
-
-@pytest.fixture
-def engines() -> Iterator[Dict[str, FakeEngine]]:
-    fakes = {hostname: FakeEngine() for hostname in NODES}
-    yield fakes
-    for fake in fakes.values():
-        fake.close()
 
 
 def choice(engines: Dict[str, FakeEngine]) -> Choice:

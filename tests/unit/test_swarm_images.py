@@ -6,7 +6,7 @@ before anything is registered when a node can get neither, and naming the nodes 
 import logging
 import time
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Dict
 
 import pulumi
 import pytest
@@ -26,15 +26,6 @@ PUBLIC = "redis:7.4"
 LOCAL = "docker-networking/redis:local"
 SETTING = "docker-networking:redisImage"
 ENGINES_SETTING = "docker-networking:swarm.nodeEngines"
-
-
-@pytest.fixture
-def engines() -> Iterator[Dict[str, FakeEngine]]:
-    """One fake engine per node of the fake Swarm, with no image and no registry that answers."""
-    fakes = {hostname: FakeEngine() for hostname in NODES}
-    yield fakes
-    for fake in fakes.values():
-        fake.close()
 
 
 def factories(engines: Dict[str, FakeEngine]):
